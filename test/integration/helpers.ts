@@ -1,0 +1,96 @@
+// Shared helpers for integration tests: the admin KubeConfig of the test control plane,
+// a throw-away namespace per test file, and kwok per-Pod log/exec wiring.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { inject } from 'vitest';
+
+export function clusterInfo() {
+  return inject('cluster');
+}
+
+export function testKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(clusterInfo().kubeconfig);
+  return kc;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Creates a namespace for one test file; the returned function deletes it. */
+export async function createTestNamespace(kc: KubeConfig, prefix = 'it'): Promise<{ name: string; remove: () => Promise<void> }> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const name = uniqueName(prefix);
+  await core.createNamespace({ body: { metadata: { name, labels: { 'spd-test': 'true' } } } });
+  return {
+    name,
+    remove: async () => {
+      await core.deleteNamespace({ name }).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Points kwok's simulated container logs and exec for one Pod at a folder of the test's own:
+ * `logs` (CRI format, followed) and exec commands running in `workDir`.
+ */
+export async function wirePodToFolder(kc: KubeConfig, namespace: string, pod: string, initialLogLines: string[] = []) {
+  const dir = mkdtempSync(join(tmpdir(), `spd-pod-${pod}-`));
+  const logsFile = join(dir, 'container.log');
+  writeFileSync(logsFile, initialLogLines.map((l) => criLine(l)).join(''));
+  const workDir = join(dir, 'work');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(workDir);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const group = 'kwok.x-k8s.io';
+  const version = 'v1alpha1';
+  await custom.createNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural: 'logs',
+    body: {
+      apiVersion: `${group}/${version}`,
+      kind: 'Logs',
+      metadata: { name: pod, namespace },
+      spec: { logs: [{ containers: [], logsFile, follow: true }] },
+    },
+  });
+  await custom.createNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural: 'execs',
+    body: {
+      apiVersion: `${group}/${version}`,
+      kind: 'Exec',
+      metadata: { name: pod, namespace },
+      spec: { execs: [{ containers: [], local: { workDir } }] },
+    },
+  });
+  return { dir, logsFile, workDir };
+}
+
+/** One line in the CRI log format kwok replays. */
+export function criLine(text: string, stream: 'stdout' | 'stderr' = 'stdout', at = new Date()): string {
+  return `${at.toISOString()} ${stream} F ${text}\n`;
+}
+
+export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
