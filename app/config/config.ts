@@ -1,0 +1,153 @@
+// The provisioner's configuration: environment variables with the upstream names, parsed once
+// into one typed object. Every problem is collected (not just the first) and reported with
+// the variable, the value and what is allowed, so one start-up attempt shows everything to fix.
+import { isAbsoluteHostPath } from '../sandbox/host-path.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../sandbox/names.js';
+
+export type ServiceType = 'NodePort' | 'ClusterIP';
+
+export interface ProvisionerConfig {
+  namespace: string;
+  sandboxImage: string;
+  containerPort: number;
+  serviceType: ServiceType;
+  nodeHost: string;
+  skillsHostPath: string;
+  threadsHostPath: string;
+  skillsPvcName: string | undefined;
+  skillsPvcSubpathTemplate: string | undefined;
+  userdataPvcName: string | undefined;
+  kubeconfigPath: string | undefined;
+  apiServer: string | undefined;
+  insecureSkipTlsVerify: boolean;
+  apiKey: string | undefined;
+  host: string;
+  port: number;
+  /** Seconds a Pod may exist without its Service before the sweep removes it. */
+  orphanGraceSeconds: number;
+}
+
+export const DEFAULT_SANDBOX_IMAGE = 'enterprise-public-cn-beijing.cr.volces.com/vefaas-public/all-in-one-sandbox:latest';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads one variable; blank counts as unset (compose files often pass `VAR=`). */
+function read(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
+const SUBPATH_PLACEHOLDERS = new Set(['user_id', 'thread_id']);
+
+export function loadConfig(env: Env = process.env): ProvisionerConfig {
+  const problems: string[] = [];
+  const bad = (name: string, value: string, allowed: string) => problems.push(`${name}=${JSON.stringify(value)} is not valid: ${allowed}`);
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(env, name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      bad(name, raw, `expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const bool = (name: string): boolean => {
+    const raw = read(env, name);
+    if (raw === undefined) return false;
+    if (/^(true|1|yes)$/i.test(raw)) return true;
+    if (/^(false|0|no)$/i.test(raw)) return false;
+    bad(name, raw, 'expected true or false');
+    return false;
+  };
+  const hostPath = (name: string, fallback: string): string => {
+    const raw = read(env, name) ?? fallback;
+    if (!isAbsoluteHostPath(raw)) bad(name, raw, 'expected an absolute path (e.g. /home/me/deer-flow/skills or C:\\deer-flow\\skills)');
+    return raw;
+  };
+  const objectName = (name: string): string | undefined => {
+    const raw = read(env, name);
+    if (raw !== undefined && !DNS1123_SUBDOMAIN.test(raw)) {
+      bad(name, raw, 'expected a Kubernetes object name (lower-case letters, digits, "-" and ".")');
+    }
+    return raw;
+  };
+
+  const namespace = read(env, 'K8S_NAMESPACE') ?? 'deer-flow';
+  if (!DNS1123_LABEL.test(namespace)) bad('K8S_NAMESPACE', namespace, 'expected a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters');
+
+  const sandboxImage = read(env, 'SANDBOX_IMAGE') ?? DEFAULT_SANDBOX_IMAGE;
+  if (/\s/.test(sandboxImage)) bad('SANDBOX_IMAGE', sandboxImage, 'an image reference has no spaces');
+
+  const serviceTypeRaw = read(env, 'SANDBOX_SERVICE_TYPE') ?? 'NodePort';
+  const serviceType = (['NodePort', 'ClusterIP'] as const).find((t) => t.toLowerCase() === serviceTypeRaw.toLowerCase());
+  if (!serviceType) bad('SANDBOX_SERVICE_TYPE', serviceTypeRaw, 'expected NodePort or ClusterIP');
+
+  const nodeHost = read(env, 'NODE_HOST') ?? 'host.docker.internal';
+  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(nodeHost)) bad('NODE_HOST', nodeHost, 'expected a host name or IP address, without scheme or port');
+
+  const skillsPvcSubpathTemplate = read(env, 'SKILLS_PVC_SUBPATH_TEMPLATE');
+  if (skillsPvcSubpathTemplate !== undefined) {
+    const unknown = [...skillsPvcSubpathTemplate.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '').filter((p) => !SUBPATH_PLACEHOLDERS.has(p));
+    if (unknown.length) bad('SKILLS_PVC_SUBPATH_TEMPLATE', skillsPvcSubpathTemplate, `unknown placeholder {${unknown[0]}}; allowed: {user_id}, {thread_id}`);
+    else if (skillsPvcSubpathTemplate.startsWith('/') || skillsPvcSubpathTemplate.split('/').includes('..')) {
+      bad('SKILLS_PVC_SUBPATH_TEMPLATE', skillsPvcSubpathTemplate, 'expected a relative path inside the claim (no leading "/", no "..")');
+    }
+  }
+
+  const apiServer = read(env, 'K8S_API_SERVER');
+  if (apiServer !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(apiServer);
+      ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.pathname.replace(/\/$/, '') === '' && !u.username;
+    } catch {
+      ok = false;
+    }
+    if (!ok) bad('K8S_API_SERVER', apiServer, 'expected a URL like https://host.docker.internal:6443');
+  }
+
+  const apiKey = read(env, 'PROVISIONER_API_KEY');
+  if (apiKey !== undefined && apiKey.length < 16) problems.push('PROVISIONER_API_KEY is too short: use at least 16 characters (e.g. `openssl rand -hex 24`)');
+
+  const host = read(env, 'PROVISIONER_HOST') ?? '127.0.0.1';
+  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9.-]+)$/.test(host)) bad('PROVISIONER_HOST', host, 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0');
+
+  const config: ProvisionerConfig = {
+    namespace,
+    sandboxImage,
+    containerPort: int('SANDBOX_CONTAINER_PORT', 8080, 1, 65535),
+    serviceType: serviceType ?? 'NodePort',
+    nodeHost,
+    skillsHostPath: hostPath('SKILLS_HOST_PATH', '/skills'),
+    threadsHostPath: hostPath('THREADS_HOST_PATH', '/.deer-flow/threads'),
+    skillsPvcName: objectName('SKILLS_PVC_NAME'),
+    skillsPvcSubpathTemplate,
+    userdataPvcName: objectName('USERDATA_PVC_NAME'),
+    kubeconfigPath: read(env, 'KUBECONFIG_PATH'),
+    apiServer,
+    insecureSkipTlsVerify: bool('K8S_INSECURE_SKIP_TLS_VERIFY'),
+    apiKey,
+    host,
+    port: int('PROVISIONER_PORT', 8002, 0, 65535),
+    orphanGraceSeconds: int('SANDBOX_ORPHAN_GRACE_SECONDS', 60, 1, 86_400),
+  };
+  if (skillsPvcSubpathTemplate !== undefined && config.skillsPvcName === undefined) {
+    problems.push('SKILLS_PVC_SUBPATH_TEMPLATE is set but SKILLS_PVC_NAME is not: the template only applies to a skills PVC');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+/** True for loopback listen addresses, where running without an API key is allowed. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
