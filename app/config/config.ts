@@ -81,7 +81,8 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
   };
 
   const namespace = read(env, 'K8S_NAMESPACE') ?? 'deer-flow';
-  if (!DNS1123_LABEL.test(namespace)) bad('K8S_NAMESPACE', namespace, 'expected a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters');
+  if (!DNS1123_LABEL.test(namespace))
+    bad('K8S_NAMESPACE', namespace, 'expected a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters');
 
   const sandboxImage = read(env, 'SANDBOX_IMAGE') ?? DEFAULT_SANDBOX_IMAGE;
   if (/\s/.test(sandboxImage)) bad('SANDBOX_IMAGE', sandboxImage, 'an image reference has no spaces');
@@ -91,12 +92,16 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
   if (!serviceType) bad('SANDBOX_SERVICE_TYPE', serviceTypeRaw, 'expected NodePort or ClusterIP');
 
   const nodeHost = read(env, 'NODE_HOST') ?? 'host.docker.internal';
-  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(nodeHost)) bad('NODE_HOST', nodeHost, 'expected a host name or IP address, without scheme or port');
+  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(nodeHost))
+    bad('NODE_HOST', nodeHost, 'expected a host name or IP address, without scheme or port');
 
   const skillsPvcSubpathTemplate = read(env, 'SKILLS_PVC_SUBPATH_TEMPLATE');
   if (skillsPvcSubpathTemplate !== undefined) {
-    const unknown = [...skillsPvcSubpathTemplate.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '').filter((p) => !SUBPATH_PLACEHOLDERS.has(p));
-    if (unknown.length) bad('SKILLS_PVC_SUBPATH_TEMPLATE', skillsPvcSubpathTemplate, `unknown placeholder {${unknown[0]}}; allowed: {user_id}, {thread_id}`);
+    const unknown = [...skillsPvcSubpathTemplate.matchAll(/\{([^}]*)\}/g)]
+      .map((m) => m[1] ?? '')
+      .filter((p) => !SUBPATH_PLACEHOLDERS.has(p));
+    if (unknown.length)
+      bad('SKILLS_PVC_SUBPATH_TEMPLATE', skillsPvcSubpathTemplate, `unknown placeholder {${unknown[0]}}; allowed: {user_id}, {thread_id}`);
     else if (skillsPvcSubpathTemplate.startsWith('/') || skillsPvcSubpathTemplate.split('/').includes('..')) {
       bad('SKILLS_PVC_SUBPATH_TEMPLATE', skillsPvcSubpathTemplate, 'expected a relative path inside the claim (no leading "/", no "..")');
     }
@@ -115,10 +120,12 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
   }
 
   const apiKey = read(env, 'PROVISIONER_API_KEY');
-  if (apiKey !== undefined && apiKey.length < 16) problems.push('PROVISIONER_API_KEY is too short: use at least 16 characters (e.g. `openssl rand -hex 24`)');
+  if (apiKey !== undefined && apiKey.length < 16)
+    problems.push('PROVISIONER_API_KEY is too short: use at least 16 characters (e.g. `openssl rand -hex 24`)');
 
   const host = read(env, 'PROVISIONER_HOST') ?? '127.0.0.1';
-  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9.-]+)$/.test(host)) bad('PROVISIONER_HOST', host, 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0');
+  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9.-]+)$/.test(host))
+    bad('PROVISIONER_HOST', host, 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0');
 
   const config: ProvisionerConfig = {
     namespace,

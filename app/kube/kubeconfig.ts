@@ -107,22 +107,43 @@ export function loadKubeConfig(src: KubeconfigSource, env: Record<string, string
 
   if (src.context) {
     if (!kc.getContextObject(src.context)) {
-      throw new KubeconfigError(`context "${src.context}" is not in ${origin}; available: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`);
+      throw new KubeconfigError(
+        `context "${src.context}" is not in ${origin}; available: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }`,
+      );
     }
     kc.setCurrentContext(src.context);
   }
   const cluster = kc.getCurrentCluster();
   if (!kc.getCurrentContext() || !cluster) {
-    throw new KubeconfigError(`kubeconfig ${origin} has no usable current context: set current-context, or choose one of ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}`);
+    throw new KubeconfigError(
+      `kubeconfig ${origin} has no usable current context: set current-context, or choose one of ${
+        kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ') || '(none)'
+      }`,
+    );
   }
   try {
     new URL(cluster.server);
   } catch {
-    throw new KubeconfigError(`kubeconfig ${origin}: cluster "${cluster.name}" has no valid server URL (${JSON.stringify(cluster.server)})`);
+    throw new KubeconfigError(
+      `kubeconfig ${origin}: cluster "${cluster.name}" has no valid server URL (${JSON.stringify(cluster.server)})`,
+    );
   }
 
   if (src.apiServer || src.insecureSkipTlsVerify) {
-    kc = withCluster(kc, src.apiServer ? rewriteApiServer(cluster, src.apiServer, { insecureSkipTlsVerify: src.insecureSkipTlsVerify ?? false }) : { ...cluster, skipTLSVerify: true });
+    kc = withCluster(
+      kc,
+      src.apiServer
+        ? rewriteApiServer(cluster, src.apiServer, { insecureSkipTlsVerify: src.insecureSkipTlsVerify ?? false })
+        : { ...cluster, skipTLSVerify: true },
+    );
     if (src.insecureSkipTlsVerify) warnings.push('K8S_INSECURE_SKIP_TLS_VERIFY=true: the API server certificate is NOT verified');
   }
   return { kc, origin, warnings };

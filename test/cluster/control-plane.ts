@@ -404,6 +404,12 @@ export async function up(log: Log = (l) => process.stderr.write(`${l}\n`)): Prom
         annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
       },
       spec: {},
+      // Like a real node, it offers ephemeral storage (sandbox Pods request it) and room for
+      // thousands of Pods (benchmarks); kwok keeps these values.
+      status: {
+        capacity: { cpu: '64', memory: '256Gi', 'ephemeral-storage': '1Ti', pods: '10000' },
+        allocatable: { cpu: '64', memory: '256Gi', 'ephemeral-storage': '1Ti', pods: '10000' },
+      },
     };
     writeFileSync(join(dir, 'kwok', 'node.json'), JSON.stringify(node));
     await kubectl('apply', '-f', join(dir, 'kwok', 'node.json'));

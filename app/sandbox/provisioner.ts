@@ -1,0 +1,270 @@
+// Sandbox operations against the cluster: create (idempotent), get, list, delete, and the
+// sweep that removes Pods left without their Service. Every Kubernetes call goes through
+// `call()`, which bounds its time, maps failures to ClusterError and counts requests
+// (the benchmark reports them).
+import type { CoreV1Api, V1Pod, V1Service } from '@kubernetes/client-node';
+import { ClusterError, isConflict, isNotFound, toClusterError, withTimeout } from '../kube/errors.js';
+import type { CreateSandboxInput, Sandbox } from './model.js';
+import { DEFAULT_USER_ID, podName, sandboxIdProblem, serviceName, threadIdProblem, userIdProblem } from './names.js';
+import { buildPod, buildService, namespaceLabels, SANDBOX_ID_LABEL, SANDBOX_SELECTOR, type SpecConfig, toSandbox } from './specs.js';
+
+export class ValidationError extends Error {
+  constructor(
+    readonly field: string,
+    problem: string,
+    /** Where the value came from, for API answers: the JSON body or the URL path. */
+    readonly where: 'body' | 'path' = 'body',
+  ) {
+    super(`${field} ${problem}`);
+    this.name = 'ValidationError';
+  }
+}
+
+export class SandboxNotFoundError extends Error {
+  constructor(readonly sandboxId: string) {
+    super(`Sandbox '${sandboxId}' not found`);
+    this.name = 'SandboxNotFoundError';
+  }
+}
+
+export interface ProvisionerOptions {
+  /** Upper bound for one Kubernetes request, so callers get an answer instead of a hang. */
+  requestTimeoutMs?: number;
+  /** Where the API server is, for error messages. */
+  server: string;
+  log?: (line: string) => void;
+}
+
+export type ProvisionerConfig = SpecConfig & { orphanGraceSeconds: number };
+
+/** Validates create input with the same rules as the API schema; returns normalised ids. */
+export function validateCreateInput(input: CreateSandboxInput): { sandboxId: string; threadId: string; userId: string } {
+  const idProblem = sandboxIdProblem(input.sandbox_id);
+  if (idProblem) throw new ValidationError('sandbox_id', idProblem);
+  const threadId = input.thread_id ?? input.sandbox_id;
+  const threadProblem = threadIdProblem(threadId);
+  if (threadProblem) throw new ValidationError('thread_id', threadProblem);
+  const userId = input.user_id ?? DEFAULT_USER_ID;
+  const userProblem = userIdProblem(userId);
+  if (userProblem) throw new ValidationError('user_id', userProblem);
+  return { sandboxId: input.sandbox_id, threadId, userId };
+}
+
+export class SandboxProvisioner {
+  /** Kubernetes requests made so far (for benchmarks and tests of "constant calls"). */
+  apiCalls = 0;
+  private readonly inflight = new Map<string, Promise<Sandbox>>();
+  private readonly timeoutMs: number;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly core: CoreV1Api,
+    readonly config: ProvisionerConfig,
+    private readonly opts: ProvisionerOptions,
+  ) {
+    this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.log = opts.log ?? (() => {});
+  }
+
+  private get ns(): string {
+    return this.config.namespace;
+  }
+
+  /** One Kubernetes request: bounded in time; 404 and 409 pass through for callers to judge. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    this.apiCalls++;
+    try {
+      return await withTimeout(fn(), this.timeoutMs, what, this.opts.server);
+    } catch (e) {
+      if (isNotFound(e) || isConflict(e)) throw e;
+      const err = toClusterError(e, this.opts.server);
+      this.log(`cluster error during ${what}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  async ensureNamespace(): Promise<void> {
+    try {
+      await this.call('read namespace', () => this.core.readNamespace({ name: this.ns }));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      try {
+        await this.call('create namespace', () =>
+          this.core.createNamespace({ body: { metadata: { name: this.ns, labels: namespaceLabels() } } }),
+        );
+        this.log(`created namespace ${this.ns}`);
+      } catch (e2) {
+        if (!isConflict(e2)) throw e2;
+      }
+    }
+  }
+
+  /**
+   * Creates the sandbox's Pod, then its Service; an existing one is returned as it is, and a
+   * half-made one (a Pod without Service, or the reverse) is completed. Concurrent calls for
+   * one id in this process share one attempt; across processes 409 AlreadyExists is success.
+   */
+  create(input: CreateSandboxInput): Promise<Sandbox> {
+    const ids = validateCreateInput(input);
+    const running = this.inflight.get(ids.sandboxId);
+    if (running) return running;
+    const attempt = this.createOnce(ids).finally(() => this.inflight.delete(ids.sandboxId));
+    this.inflight.set(ids.sandboxId, attempt);
+    return attempt;
+  }
+
+  private async createOnce(ids: { sandboxId: string; threadId: string; userId: string }): Promise<Sandbox> {
+    let pod: V1Pod | undefined;
+    let createdPod = false;
+    try {
+      pod = await this.createPodEnsuringNamespace(buildPod(this.config, ids));
+      createdPod = true;
+    } catch (e) {
+      if (!isConflict(e)) throw this.fail('create Pod', e);
+    }
+
+    let service: V1Service | undefined;
+    try {
+      service = await this.call('create Service', () =>
+        this.core.createNamespacedService({ namespace: this.ns, body: buildService(this.config, ids.sandboxId) }),
+      );
+    } catch (e) {
+      if (!isConflict(e)) {
+        if (createdPod) await this.rollbackPod(ids.sandboxId);
+        throw this.fail('create Service', e);
+      }
+    }
+
+    // An existing object's current state is read back (both in parallel when both existed).
+    [pod, service] = await Promise.all([pod ?? this.readPod(ids.sandboxId), service ?? this.readService(ids.sandboxId)]);
+    if (createdPod) this.log(`created sandbox ${ids.sandboxId} (thread ${ids.threadId}, user ${ids.userId})`);
+    return toSandbox(this.config, ids.sandboxId, pod, service);
+  }
+
+  private async createPodEnsuringNamespace(body: V1Pod): Promise<V1Pod> {
+    try {
+      return await this.call('create Pod', () => this.core.createNamespacedPod({ namespace: this.ns, body }));
+    } catch (e) {
+      // The namespace was deleted behind our back: make it again once.
+      if (!isNotFound(e)) throw e;
+      await this.ensureNamespace();
+      return await this.call('create Pod', () => this.core.createNamespacedPod({ namespace: this.ns, body }));
+    }
+  }
+
+  private async rollbackPod(sandboxId: string): Promise<void> {
+    try {
+      await this.call('roll back Pod', () =>
+        this.core.deleteNamespacedPod({ name: podName(sandboxId), namespace: this.ns, gracePeriodSeconds: 0 }),
+      );
+      this.log(`rolled back Pod ${podName(sandboxId)} after the Service could not be created`);
+    } catch (e) {
+      if (!isNotFound(e))
+        this.log(`could not roll back Pod ${podName(sandboxId)}: ${(e as Error).message}; the orphan sweep will remove it`);
+    }
+  }
+
+  private fail(what: string, e: unknown): ClusterError {
+    const err = e instanceof ClusterError ? e : toClusterError(e, this.opts.server);
+    return err.kind === 'api' ? new ClusterError('api', `${what} failed: ${err.message}`, err.apiStatus) : err;
+  }
+
+  private async readPod(sandboxId: string): Promise<V1Pod | undefined> {
+    try {
+      return await this.call('read Pod', () => this.core.readNamespacedPod({ name: podName(sandboxId), namespace: this.ns }));
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private async readService(sandboxId: string): Promise<V1Service | undefined> {
+    try {
+      return await this.call('read Service', () => this.core.readNamespacedService({ name: serviceName(sandboxId), namespace: this.ns }));
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** The sandbox with a usable URL, or SandboxNotFoundError (upstream: no URL means 404). */
+  async get(sandboxId: string): Promise<Sandbox> {
+    const problem = sandboxIdProblem(sandboxId);
+    if (problem) throw new SandboxNotFoundError(sandboxId);
+    const [pod, service] = await Promise.all([this.readPod(sandboxId), this.readService(sandboxId)]);
+    const sandbox = toSandbox(this.config, sandboxId, pod, service);
+    if (!sandbox.sandbox_url) throw new SandboxNotFoundError(sandboxId);
+    return sandbox;
+  }
+
+  /**
+   * Every sandbox in the namespace, joined from two label-selected lists (a constant number
+   * of requests however many sandboxes exist). `includeIncomplete` also returns sandboxes
+   * without a usable URL (the UI shows them; the upstream API does not).
+   */
+  async list(opts: { includeIncomplete?: boolean } = {}): Promise<Sandbox[]> {
+    const { pods, services } = await this.listObjects();
+    const ids = new Set<string>([...services.keys(), ...(opts.includeIncomplete ? pods.keys() : [])]);
+    const out: Sandbox[] = [];
+    for (const id of [...ids].sort()) {
+      const s = toSandbox(this.config, id, pods.get(id), services.get(id));
+      if (s.sandbox_url || opts.includeIncomplete) out.push(s);
+    }
+    return out;
+  }
+
+  async listObjects(): Promise<{ pods: Map<string, V1Pod>; services: Map<string, V1Service> }> {
+    const [podList, serviceList] = await Promise.all([
+      this.call('list Pods', () => this.core.listNamespacedPod({ namespace: this.ns, labelSelector: SANDBOX_SELECTOR })),
+      this.call('list Services', () => this.core.listNamespacedService({ namespace: this.ns, labelSelector: SANDBOX_SELECTOR })),
+    ]);
+    const byId = <T extends { metadata?: { labels?: Record<string, string> } }>(items: T[]) => {
+      const m = new Map<string, T>();
+      for (const item of items) {
+        const id = item.metadata?.labels?.[SANDBOX_ID_LABEL];
+        if (id) m.set(id, item);
+      }
+      return m;
+    };
+    return { pods: byId(podList.items), services: byId(serviceList.items) };
+  }
+
+  /** Deletes Service and Pod; objects already gone are not an error. */
+  async delete(sandboxId: string): Promise<{ ok: true; sandbox_id: string }> {
+    const problem = sandboxIdProblem(sandboxId);
+    if (problem) throw new ValidationError('sandbox_id', problem, 'path');
+    const ignoreMissing = (e: unknown) => {
+      if (!isNotFound(e)) throw e;
+    };
+    await Promise.all([
+      this.call('delete Service', () => this.core.deleteNamespacedService({ name: serviceName(sandboxId), namespace: this.ns })).catch(
+        ignoreMissing,
+      ),
+      this.call('delete Pod', () => this.core.deleteNamespacedPod({ name: podName(sandboxId), namespace: this.ns })).catch(ignoreMissing),
+    ]);
+    this.log(`deleted sandbox ${sandboxId}`);
+    return { ok: true, sandbox_id: sandboxId };
+  }
+
+  /**
+   * Removes sandbox Pods that have had no Service for longer than the grace period: what a
+   * crash between "create Pod" and "create Service" leaves. Returns the ids it removed.
+   */
+  async sweepOrphans(now = Date.now()): Promise<string[]> {
+    const { pods, services } = await this.listObjects();
+    const removed: string[] = [];
+    for (const [id, pod] of pods) {
+      if (services.has(id) || this.inflight.has(id) || pod.metadata?.deletionTimestamp) continue;
+      const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : now;
+      if (now - created < this.config.orphanGraceSeconds * 1000) continue;
+      try {
+        await this.call('delete orphan Pod', () => this.core.deleteNamespacedPod({ name: podName(id), namespace: this.ns }));
+        removed.push(id);
+        this.log(`removed orphan Pod ${podName(id)} (no Service for ${Math.round((now - created) / 1000)} s)`);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,148 @@
+// The upstream-compatible provisioner REST API (DESIGN §3): the drop-in DeerFlow's backend
+// talks to on port 8002. Only translates HTTP to calls of the core.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { toResponse } from '../sandbox/model.js';
+import { sandboxIdProblem, threadIdProblem, userIdProblem } from '../sandbox/names.js';
+import type { SandboxProvisioner } from '../sandbox/provisioner.js';
+import { keyMatches } from './auth.js';
+import { fieldError, type HttpError, toHttpError } from './http-errors.js';
+import {
+  CreateSandboxBody,
+  DeleteResponseSchema,
+  ErrorSchema,
+  SandboxIdParams,
+  SandboxListSchema,
+  SandboxResponseSchema,
+} from './schemas.js';
+
+export const PROVISIONER_BODY_LIMIT = 16 * 1024;
+
+export interface ProvisionerApiOptions {
+  provisioner: SandboxProvisioner;
+  apiKey?: string | undefined;
+  log?: (line: string) => void;
+  /** What this server supports, for GET /api/capabilities. */
+  capabilities?: Record<string, boolean>;
+  version?: string;
+}
+
+const FRIENDLY_FIELD_PROBLEMS: Record<string, (v: unknown) => string | undefined> = {
+  sandbox_id: sandboxIdProblem,
+  thread_id: threadIdProblem,
+  user_id: userIdProblem,
+};
+
+/** Turns Fastify/Ajv validation failures into FastAPI-style 422 details that name the field. */
+function validationDetail(error: FastifyError, body: unknown): HttpError {
+  const first = error.validation?.[0];
+  if (!first) return fieldError('body', error.message);
+  const missing = first.keyword === 'required' ? String((first.params as { missingProperty?: string }).missingProperty ?? '') : '';
+  const field = missing || first.instancePath.replace(/^\//, '').split('/')[0] || 'body';
+  const where = error.validationContext ?? 'body';
+  if (missing) return fieldError(field, `${field} is required`, where);
+  if (first.instancePath === '' && first.keyword === 'type') return fieldError('', 'the body must be a JSON object', where);
+  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+  const friendly = FRIENDLY_FIELD_PROBLEMS[field]?.(value);
+  return fieldError(field, friendly ? `${field} ${friendly}` : `${field} ${first.message ?? 'is invalid'}`, where);
+}
+
+export async function buildProvisionerApi(opts: ProvisionerApiOptions): Promise<FastifyInstance> {
+  const log = opts.log ?? (() => {});
+  const app = Fastify({
+    logger: false,
+    bodyLimit: PROVISIONER_BODY_LIMIT,
+    // Wrong JSON types are errors, not coerced ("123" stays a string, 123 is rejected).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'DeerFlow Sandbox Provisioner (Sandbox Provisioner Desktop)',
+        version: opts.version ?? '0.1.0',
+        description: 'Drop-in for the upstream provisioner API: one Pod plus one Service per sandbox_id.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', async (req, reply) => {
+    (req as unknown as { startedAt: bigint }).startedAt = process.hrtime.bigint();
+    if (opts.apiKey && req.url.startsWith('/api/') && !keyMatches(req.headers['x-api-key'] as string | undefined, opts.apiKey)) {
+      return reply.code(401).send({ detail: 'Invalid or missing API key (header X-API-Key)' });
+    }
+  });
+  // One line per request; never headers (they carry the API key).
+  app.addHook('onResponse', async (req, reply) => {
+    const started = (req as unknown as { startedAt?: bigint }).startedAt;
+    const ms = started ? Number(process.hrtime.bigint() - started) / 1e6 : 0;
+    log(`${req.method} ${req.url.split('?')[0]} ${reply.statusCode} ${ms.toFixed(1)}ms`);
+  });
+
+  app.setErrorHandler((error: FastifyError, req, reply) => {
+    let http: HttpError;
+    if (error.validation) http = validationDetail(error, req.body);
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      http = { status: 413, detail: `Request body is larger than ${PROVISIONER_BODY_LIMIT} bytes` };
+    else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') http = { status: 415, detail: 'Send the body as application/json' };
+    else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.statusCode === 400)
+      http = fieldError('', `the body is not valid JSON: ${error.message}`);
+    else {
+      http = toHttpError(error);
+      if (http.status === 500) log(`error on ${req.method} ${req.url.split('?')[0]}: ${error.stack ?? error.message}`);
+    }
+    return reply.code(http.status).send({ detail: http.detail });
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ detail: 'Not Found' }));
+
+  const errors = { 401: ErrorSchema, 404: ErrorSchema, 422: ErrorSchema, 503: ErrorSchema };
+  const security = opts.apiKey ? [{ apiKey: [] }] : [];
+
+  app.get(
+    '/health',
+    { schema: { hide: false, response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/api/capabilities', { schema: { security } }, async () => opts.capabilities ?? {});
+
+  app.post(
+    '/api/sandboxes',
+    { schema: { body: CreateSandboxBody, security, response: { 200: SandboxResponseSchema, ...errors } } },
+    async (req) => {
+      const sandbox = await opts.provisioner.create(req.body);
+      return toResponse(sandbox);
+    },
+  );
+
+  app.get(
+    '/api/sandboxes',
+    { schema: { security, response: { 200: SandboxListSchema, 401: ErrorSchema, 503: ErrorSchema } } },
+    async () => {
+      const sandboxes = (await opts.provisioner.list()).map(toResponse);
+      return { sandboxes, count: sandboxes.length };
+    },
+  );
+
+  app.get(
+    '/api/sandboxes/:sandbox_id',
+    { schema: { params: SandboxIdParams, security, response: { 200: SandboxResponseSchema, ...errors } } },
+    async (req) => toResponse(await opts.provisioner.get(req.params.sandbox_id)),
+  );
+
+  app.delete(
+    '/api/sandboxes/:sandbox_id',
+    { schema: { params: SandboxIdParams, security, response: { 200: DeleteResponseSchema, ...errors } } },
+    async (req) => opts.provisioner.delete(req.params.sandbox_id),
+  );
+
+  return app;
+}

@@ -1,0 +1,47 @@
+// JSON schemas of the upstream provisioner contract (DESIGN §3), built with TypeBox so the
+// same declaration gives Fastify's validation, the OpenAPI document and the TypeScript types.
+import { type Static, Type } from '@sinclair/typebox';
+import { SANDBOX_ID_MAX_LENGTH, USER_ID_MAX_LENGTH } from '../sandbox/names.js';
+
+export const SandboxIdSchema = Type.String({
+  minLength: 1,
+  maxLength: SANDBOX_ID_MAX_LENGTH,
+  pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+  description: `Lower-case letters, digits and "-"; at most ${SANDBOX_ID_MAX_LENGTH} characters so that sandbox-{id}-svc is a DNS label`,
+});
+
+export const CreateSandboxBody = Type.Object(
+  {
+    sandbox_id: SandboxIdSchema,
+    thread_id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Defaults to sandbox_id' })),
+    user_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: USER_ID_MAX_LENGTH, pattern: '^[A-Za-z0-9_-]+$', description: 'Defaults to "default"' }),
+    ),
+  },
+  { additionalProperties: true, description: 'Unknown fields are ignored' },
+);
+export type CreateSandboxBody = Static<typeof CreateSandboxBody>;
+
+export const SandboxStatusSchema = Type.Union(
+  ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown', 'NotFound'].map((s) => Type.Literal(s)),
+  { description: 'The Pod phase, or NotFound when the Pod is missing' },
+);
+
+export const SandboxResponseSchema = Type.Object({
+  sandbox_id: Type.String(),
+  sandbox_url: Type.String({ description: 'http://{NODE_HOST}:{nodePort}, or the cluster-internal Service URL for ClusterIP' }),
+  status: SandboxStatusSchema,
+});
+
+export const SandboxListSchema = Type.Object({
+  sandboxes: Type.Array(SandboxResponseSchema),
+  count: Type.Integer(),
+});
+
+export const DeleteResponseSchema = Type.Object({ ok: Type.Literal(true), sandbox_id: Type.String() });
+
+export const ErrorSchema = Type.Object({
+  detail: Type.Union([Type.String(), Type.Array(Type.Object({ loc: Type.Array(Type.String()), msg: Type.String(), type: Type.String() }))]),
+});
+
+export const SandboxIdParams = Type.Object({ sandbox_id: Type.String() });

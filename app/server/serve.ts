@@ -1,0 +1,79 @@
+// Wires the headless provisioner: configuration → kubeconfig → core → HTTP API, plus the
+// periodic orphan sweep. Used by `sandbox-provisioner serve` and by tests.
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { FastifyInstance } from 'fastify';
+import { isLoopbackHost, type ProvisionerConfig } from '../config/config.js';
+import { ClusterError } from '../kube/errors.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { SandboxProvisioner } from '../sandbox/provisioner.js';
+import { buildProvisionerApi } from './provisioner-api.js';
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+export interface RunningProvisioner {
+  app: FastifyInstance;
+  provisioner: SandboxProvisioner;
+  url: string;
+  close: () => Promise<void>;
+}
+
+export function capabilitiesOf(config: ProvisionerConfig): Record<string, boolean> {
+  return {
+    user_id: true,
+    per_user_data: true,
+    node_port_service: config.serviceType === 'NodePort',
+    cluster_ip_service: config.serviceType === 'ClusterIP',
+    pvc_user_data: config.userdataPvcName !== undefined,
+    pvc_skills: config.skillsPvcName !== undefined,
+    api_key_required: config.apiKey !== undefined,
+    orphan_sweep: true,
+  };
+}
+
+export async function startProvisioner(config: ProvisionerConfig, log: (line: string) => void): Promise<RunningProvisioner> {
+  if (!config.apiKey && !isLoopbackHost(config.host)) {
+    throw new StartupError(
+      `refusing to listen on ${config.host} without an API key: anyone who can reach this address could create and delete Pods. Set PROVISIONER_API_KEY (for example: openssl rand -hex 24) or listen on 127.0.0.1.`,
+    );
+  }
+  const { kc, origin, warnings } = loadKubeConfig(config);
+  for (const w of warnings) log(`warning: ${w}`);
+  const server = kc.getCurrentCluster()?.server ?? '(unknown)';
+  log(`kubeconfig ${origin}, context ${kc.getCurrentContext()}, API server ${server}`);
+
+  const provisioner = new SandboxProvisioner(kc.makeApiClient(CoreV1Api), config, { server, log });
+  try {
+    await provisioner.ensureNamespace();
+  } catch (e) {
+    // A cluster that is still starting is fine (requests answer 503 until it is up);
+    // one that rejects our credentials or certificate will not get better by waiting.
+    if (!(e instanceof ClusterError) || e.kind !== 'unreachable') {
+      throw new StartupError(`cannot use the cluster: ${(e as Error).message}`);
+    }
+    log(`warning: ${e.message}; serving anyway, requests answer 503 until it is reachable`);
+  }
+
+  const app = await buildProvisionerApi({ provisioner, apiKey: config.apiKey, log, capabilities: capabilitiesOf(config) });
+  const url = await app.listen({ host: config.host, port: config.port });
+
+  const sweepEveryMs = Math.max(1000, (config.orphanGraceSeconds * 1000) / 2);
+  const sweep = setInterval(() => {
+    provisioner.sweepOrphans().catch((e: Error) => log(`orphan sweep skipped: ${e.message}`));
+  }, sweepEveryMs);
+  sweep.unref();
+
+  return {
+    app,
+    provisioner,
+    url,
+    close: async () => {
+      clearInterval(sweep);
+      await app.close();
+    },
+  };
+}
