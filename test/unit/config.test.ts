@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_SANDBOX_IMAGE, isLoopbackHost, loadConfig } from '../../app/config/config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+}
+
+describe('loadConfig', () => {
+  it('has the upstream defaults', () => {
+    expect(loadConfig({})).toEqual({
+      namespace: 'deer-flow',
+      sandboxImage: DEFAULT_SANDBOX_IMAGE,
+      containerPort: 8080,
+      serviceType: 'NodePort',
+      nodeHost: 'host.docker.internal',
+      skillsHostPath: '/skills',
+      threadsHostPath: '/.deer-flow/threads',
+      skillsPvcName: undefined,
+      skillsPvcSubpathTemplate: undefined,
+      userdataPvcName: undefined,
+      kubeconfigPath: undefined,
+      apiServer: undefined,
+      insecureSkipTlsVerify: false,
+      apiKey: undefined,
+      host: '127.0.0.1',
+      port: 8002,
+      orphanGraceSeconds: 60,
+    });
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      K8S_NAMESPACE: 'sandboxes',
+      SANDBOX_IMAGE: 'my/image:1',
+      SANDBOX_CONTAINER_PORT: '9000',
+      SANDBOX_SERVICE_TYPE: 'clusterip',
+      NODE_HOST: '192.168.1.5',
+      SKILLS_HOST_PATH: '/data/skills',
+      THREADS_HOST_PATH: 'C:\\deer\\threads',
+      SKILLS_PVC_NAME: 'skills.claim',
+      SKILLS_PVC_SUBPATH_TEMPLATE: 'u/{user_id}/{thread_id}',
+      USERDATA_PVC_NAME: 'data',
+      KUBECONFIG_PATH: '/kube/config',
+      K8S_API_SERVER: 'https://host.docker.internal:6443',
+      K8S_INSECURE_SKIP_TLS_VERIFY: 'true',
+      PROVISIONER_API_KEY: '0123456789abcdef',
+      PROVISIONER_HOST: '0.0.0.0',
+      PROVISIONER_PORT: '9002',
+    });
+    expect(c).toMatchObject({
+      namespace: 'sandboxes',
+      containerPort: 9000,
+      serviceType: 'ClusterIP',
+      threadsHostPath: 'C:\\deer\\threads',
+      skillsPvcSubpathTemplate: 'u/{user_id}/{thread_id}',
+      insecureSkipTlsVerify: true,
+      host: '0.0.0.0',
+      port: 9002,
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ K8S_NAMESPACE: '  ', SKILLS_PVC_NAME: '' })).toMatchObject({ namespace: 'deer-flow', skillsPvcName: undefined });
+  });
+
+  it.each([
+    ['K8S_NAMESPACE', 'Deer_Flow', /K8S_NAMESPACE="Deer_Flow".*DNS-1123/],
+    ['SANDBOX_CONTAINER_PORT', '0', /SANDBOX_CONTAINER_PORT="0".*1 to 65535/],
+    ['SANDBOX_CONTAINER_PORT', '80a', /whole number/],
+    ['SANDBOX_SERVICE_TYPE', 'LoadBalancer', /NodePort or ClusterIP/],
+    ['NODE_HOST', 'http://host:1', /without scheme or port/],
+    ['SKILLS_HOST_PATH', 'skills', /absolute path/],
+    ['THREADS_HOST_PATH', './threads', /absolute path/],
+    ['USERDATA_PVC_NAME', 'Bad_Name', /Kubernetes object name/],
+    ['K8S_API_SERVER', 'host:6443', /URL like https/],
+    ['K8S_INSECURE_SKIP_TLS_VERIFY', 'maybe', /true or false/],
+    ['PROVISIONER_API_KEY', 'short', /at least 16 characters/],
+    ['PROVISIONER_PORT', '70000', /0 to 65535/],
+  ])('rejects %s=%s naming the variable, the value and what is allowed', (name, value, message) => {
+    const p = problems({ [name]: value });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(message);
+  });
+
+  it('rejects unknown subpath placeholders and escaping templates', () => {
+    expect(problems({ SKILLS_PVC_NAME: 's', SKILLS_PVC_SUBPATH_TEMPLATE: '{tenant}/x' })[0]).toMatch(/unknown placeholder \{tenant\}/);
+    expect(problems({ SKILLS_PVC_NAME: 's', SKILLS_PVC_SUBPATH_TEMPLATE: '../{user_id}' })[0]).toMatch(/no "\.\."/);
+    expect(problems({ SKILLS_PVC_SUBPATH_TEMPLATE: '{user_id}' })[0]).toMatch(/SKILLS_PVC_NAME is not/);
+  });
+
+  it('reports every problem at once', () => {
+    expect(problems({ K8S_NAMESPACE: 'X', PROVISIONER_PORT: 'x', SANDBOX_SERVICE_TYPE: 'y' })).toHaveLength(3);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0.0.0.0', false],
+    ['192.168.0.1', false],
+    ['::', false],
+  ])('%s → %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+});
