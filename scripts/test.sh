@@ -23,6 +23,8 @@ if ! npm run -s cluster:status >/dev/null 2>&1; then started_cluster=1; fi
 if kubeconfig="$(npm run -s cluster:up | tail -1)"; then
   echo "kubeconfig: $kubeconfig"
   run "integration tests" npx vitest run --project integration --reporter=default --reporter=json --outputFile.json=test-results/integration.json
+  # Stops and restarts the shared API server, so it runs alone, after the integration tests.
+  run "fault tests" npx vitest run --project faults --reporter=default --reporter=json --outputFile.json=test-results/faults.json
   if compgen -G "test/e2e/*.spec.ts" >/dev/null; then
     run "end-to-end tests" npx playwright test -c test/e2e/playwright.config.ts
   fi

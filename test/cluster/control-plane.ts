@@ -97,12 +97,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * True while the process runs. A killed process whose parent has gone is reparented to pid 1,
+ * which in containers may never reap it: such a zombie answers kill(0) but is dead.
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): trust kill(0)
   }
 }
 
@@ -114,10 +123,10 @@ function startProcess(bin: string, args: string[], log: string): number {
   return child.pid;
 }
 
-async function stopPid(pid: number, timeoutMs = 10_000): Promise<void> {
+async function stopPid(pid: number, timeoutMs = 5_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!isAlive(pid)) return;
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, signal);
   } catch {
     return;
   }
@@ -453,11 +462,14 @@ export async function down(log: Log = (l) => process.stderr.write(`${l}\n`)): Pr
   rmSync(runDir(), { recursive: true, force: true });
 }
 
-/** Stops one component (fault tests stop the API server in the middle of traffic). */
-export async function stopComponent(name: ComponentName): Promise<void> {
+/**
+ * Stops one component (fault tests stop the API server in the middle of traffic).
+ * SIGKILL stands for a crash; SIGTERM lets it shut down gracefully.
+ */
+export async function stopComponent(name: ComponentName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   const state = readState();
   const c = state?.components[name];
-  if (c) await stopPid(c.pid);
+  if (c) await stopPid(c.pid, 5_000, signal);
 }
 
 /** Starts a stopped component again with the same arguments and waits until it is ready. */
