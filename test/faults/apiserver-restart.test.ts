@@ -15,7 +15,12 @@ const namespace = uniqueName('faults');
 let api: RunningProvisioner;
 
 beforeAll(async () => {
-  const config = loadConfig({ KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0', SANDBOX_ORPHAN_GRACE_SECONDS: '1' });
+  const config = loadConfig({
+    KUBECONFIG_PATH: clusterInfo().kubeconfig,
+    K8S_NAMESPACE: namespace,
+    PROVISIONER_PORT: '0',
+    SANDBOX_ORPHAN_GRACE_SECONDS: '1',
+  });
   api = await startProvisioner(config, () => {});
 });
 afterAll(async () => {
@@ -26,7 +31,11 @@ afterAll(async () => {
 
 async function create(id: string): Promise<{ status: number; detail?: string; ms: number }> {
   const started = Date.now();
-  const r = await fetch(`${api.url}/api/sandboxes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sandbox_id: id }) });
+  const r = await fetch(`${api.url}/api/sandboxes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sandbox_id: id }),
+  });
   const body = (await r.json()) as { detail?: string };
   return { status: r.status, detail: body.detail, ms: Date.now() - started };
 }
@@ -62,7 +71,12 @@ describe('API server down and back during a burst of creates', () => {
 
     await startComponent('kube-apiserver');
     // Recovery by itself: the same server answers again without a restart.
-    const after = await waitUntil('a create succeeds again', async () => ((await create('after-restart')).status === 200 ? true : undefined), 60_000, 500);
+    const after = await waitUntil(
+      'a create succeeds again',
+      async () => ((await create('after-restart')).status === 200 ? true : undefined),
+      60_000,
+      500,
+    );
     expect(after).toBe(true);
 
     // Clients retry what failed; every id then exists whole.
@@ -81,6 +95,9 @@ describe('API server down and back during a burst of creates', () => {
     expect(await api.provisioner.sweepOrphans(Date.now())).not.toContain('orphan'); // still inside the grace period
     const removed = await api.provisioner.sweepOrphans(Date.now() + 5_000);
     expect(removed).toEqual(['orphan']);
-    await waitUntil('orphan gone', async () => (await core.listNamespacedPod({ namespace, labelSelector: 'sandbox-id=orphan' })).items.length === 0);
+    await waitUntil(
+      'orphan gone',
+      async () => (await core.listNamespacedPod({ namespace, labelSelector: 'sandbox-id=orphan' })).items.length === 0,
+    );
   });
 });

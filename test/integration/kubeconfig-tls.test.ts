@@ -28,7 +28,10 @@ describe('API-server rewrite against the real API server', () => {
     const err = await kc
       .makeApiClient(VersionApi)
       .getCode()
-      .then(() => undefined, (e: unknown) => toClusterError(e, secondName));
+      .then(
+        () => undefined,
+        (e: unknown) => toClusterError(e, secondName),
+      );
     expect(err?.kind).toBe('tls');
     expect(err?.message).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID.*K8S_INSECURE_SKIP_TLS_VERIFY/s);
   });

@@ -30,7 +30,9 @@ describe('loadKubeConfig', () => {
   it('says clearly that a directory is not a kubeconfig file', () => {
     const d = join(dir, 'folder');
     mkdirSync(d);
-    expect(() => loadKubeConfig({ kubeconfigPath: d }, noHome)).toThrow(/KUBECONFIG_PATH=.*folder is a directory.*Point it at the file itself/);
+    expect(() => loadKubeConfig({ kubeconfigPath: d }, noHome)).toThrow(
+      /KUBECONFIG_PATH=.*folder is a directory.*Point it at the file itself/,
+    );
   });
 
   it('falls back to KUBECONFIG when KUBECONFIG_PATH does not exist, and says so', () => {
@@ -42,7 +44,10 @@ describe('loadKubeConfig', () => {
 
   it('merges a KUBECONFIG list, the first file winning the current context', () => {
     const first = write('m1.yaml', kubeconfig('https://127.0.0.1:1', 'first'));
-    const second = write('m2.yaml', kubeconfig('https://127.0.0.1:2', 'second').replaceAll('c1', 'c2').replaceAll('u1', 'u2').replace('name: other', 'name: other2'));
+    const second = write(
+      'm2.yaml',
+      kubeconfig('https://127.0.0.1:2', 'second').replaceAll('c1', 'c2').replaceAll('u1', 'u2').replace('name: other', 'name: other2'),
+    );
     const { kc } = loadKubeConfig({}, { ...noHome, KUBECONFIG: `${first}:${second}` });
     expect(kc.getCurrentContext()).toBe('first');
     expect(kc.getContexts().map((c) => c.name)).toEqual(expect.arrayContaining(['first', 'second']));
@@ -66,7 +71,9 @@ describe('loadKubeConfig', () => {
   it('chooses a context, or names the available ones', () => {
     const p = write('ctx.yaml', kubeconfig('https://127.0.0.1:6443'));
     expect(loadKubeConfig({ kubeconfigPath: p, context: 'other' }, noHome).kc.getCurrentContext()).toBe('other');
-    expect(() => loadKubeConfig({ kubeconfigPath: p, context: 'nope' }, noHome)).toThrow(/context "nope" is not in .*available: kind-dev, other/);
+    expect(() => loadKubeConfig({ kubeconfigPath: p, context: 'nope' }, noHome)).toThrow(
+      /context "nope" is not in .*available: kind-dev, other/,
+    );
   });
 
   it('says how to get a kubeconfig when there is none', () => {
@@ -77,7 +84,11 @@ describe('loadKubeConfig', () => {
   it('applies K8S_API_SERVER with the loopback name kept for verification', () => {
     const p = write('rw.yaml', kubeconfig('https://127.0.0.1:6443'));
     const { kc } = loadKubeConfig({ kubeconfigPath: p, apiServer: 'https://host.docker.internal:6443' }, noHome);
-    expect(kc.getCurrentCluster()).toMatchObject({ server: 'https://host.docker.internal:6443', tlsServerName: '127.0.0.1', skipTLSVerify: false });
+    expect(kc.getCurrentCluster()).toMatchObject({
+      server: 'https://host.docker.internal:6443',
+      tlsServerName: '127.0.0.1',
+      skipTLSVerify: false,
+    });
     expect(kc.getCurrentUser()?.token).toBe('abc');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAbsoluteHostPath, joinHostPath } from '../../app/sandbox/host-path.js';
-import { SANDBOX_ID_MAX_LENGTH, podName, sandboxIdProblem, serviceName, threadIdProblem, userIdProblem } from '../../app/sandbox/names.js';
+import { podName, SANDBOX_ID_MAX_LENGTH, sandboxIdProblem, serviceName, threadIdProblem, userIdProblem } from '../../app/sandbox/names.js';
 import { ValidationError, validateCreateInput } from '../../app/sandbox/provisioner.js';
 
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;

@@ -2,9 +2,9 @@ import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { ClusterError, toClusterError, withTimeout } from '../../app/kube/errors.js';
 import { isLoopbackServerHost, rewriteApiServer } from '../../app/kube/rewrite.js';
+import { SandboxNotFoundError, ValidationError } from '../../app/sandbox/provisioner.js';
 import { keyMatches } from '../../app/server/auth.js';
 import { toHttpError } from '../../app/server/http-errors.js';
-import { SandboxNotFoundError, ValidationError } from '../../app/sandbox/provisioner.js';
 
 describe('rewriteApiServer', () => {
   it('keeps verifying a loopback server under its original name', () => {
@@ -20,10 +20,15 @@ describe('rewriteApiServer', () => {
   });
   it('leaves tls-server-name alone for non-loopback servers and when already set', () => {
     expect(rewriteApiServer({ server: 'https://10.0.0.5:6443' }, 'https://h:6443').tlsServerName).toBeUndefined();
-    expect(rewriteApiServer({ server: 'https://127.0.0.1:6443', tlsServerName: 'kubernetes' }, 'https://h:6443').tlsServerName).toBe('kubernetes');
+    expect(rewriteApiServer({ server: 'https://127.0.0.1:6443', tlsServerName: 'kubernetes' }, 'https://h:6443').tlsServerName).toBe(
+      'kubernetes',
+    );
   });
   it('skips verification only when asked', () => {
-    expect(rewriteApiServer({ server: 'https://127.0.0.1:6443' }, 'https://h:6443', { insecureSkipTlsVerify: true })).toEqual({ server: 'https://h:6443', skipTLSVerify: true });
+    expect(rewriteApiServer({ server: 'https://127.0.0.1:6443' }, 'https://h:6443', { insecureSkipTlsVerify: true })).toEqual({
+      server: 'https://h:6443',
+      skipTLSVerify: true,
+    });
   });
   it('knows loopback hosts', () => {
     expect(['localhost', '127.0.0.1', '127.0.1.1', '[::1]', '0.0.0.0', 'kind.localhost'].every(isLoopbackServerHost)).toBe(true);
@@ -44,7 +49,10 @@ describe('toClusterError', () => {
     expect(toClusterError(Object.assign(new Error('request failed'), { cause: inner }), server).kind).toBe('tls');
   });
   it('keeps API statuses with their message', () => {
-    const e = toClusterError(new ApiException(403, 'Forbidden', JSON.stringify({ message: 'services "x" is forbidden: exceeded quota' }), {}), server);
+    const e = toClusterError(
+      new ApiException(403, 'Forbidden', JSON.stringify({ message: 'services "x" is forbidden: exceeded quota' }), {}),
+      server,
+    );
     expect(e).toMatchObject({ kind: 'forbidden', apiStatus: 403 });
     expect(e.message).toContain('exceeded quota');
     expect(toClusterError(new ApiException(500, 'x', '{"message":"boom"}', {}), server)).toMatchObject({ kind: 'api', message: 'boom' });
@@ -57,7 +65,10 @@ describe('toClusterError', () => {
 describe('toHttpError', () => {
   it('maps core errors to statuses', () => {
     expect(toHttpError(new SandboxNotFoundError('x'))).toEqual({ status: 404, detail: "Sandbox 'x' not found" });
-    expect(toHttpError(new ValidationError('thread_id', 'is bad'))).toEqual({ status: 422, detail: [{ loc: ['body', 'thread_id'], msg: 'thread_id is bad', type: 'value_error' }] });
+    expect(toHttpError(new ValidationError('thread_id', 'is bad'))).toEqual({
+      status: 422,
+      detail: [{ loc: ['body', 'thread_id'], msg: 'thread_id is bad', type: 'value_error' }],
+    });
     expect(toHttpError(new ClusterError('unreachable', 'down')).status).toBe(503);
     expect(toHttpError(new ClusterError('forbidden', 'no')).status).toBe(502);
     expect(toHttpError(new Error('secret stack')).detail).not.toContain('secret');

@@ -13,7 +13,12 @@ describe('buildPod', () => {
     expect(pod.metadata).toMatchObject({
       name: 'sandbox-abc',
       namespace: 'deer-flow',
-      labels: { app: 'deer-flow-sandbox', 'sandbox-id': 'abc', 'app.kubernetes.io/name': 'deer-flow', 'app.kubernetes.io/component': 'sandbox' },
+      labels: {
+        app: 'deer-flow-sandbox',
+        'sandbox-id': 'abc',
+        'app.kubernetes.io/name': 'deer-flow',
+        'app.kubernetes.io/component': 'sandbox',
+      },
       annotations: { 'deer-flow/thread-id': 'thread-1', 'deer-flow/user-id': 'alice' },
     });
     expect(volumesOf(pod)).toEqual({
@@ -87,12 +92,27 @@ describe('status', () => {
   });
 
   it('explains why a Pod waits', () => {
-    expect(reasonOf({ status: { containerStatuses: [{ name: 's', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } } }] } })).toBe(
-      'ImagePullBackOff: Back-off pulling image "x"',
-    );
-    expect(reasonOf({ status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] } })).toBe(
-      'Unschedulable: 0/1 nodes are available',
-    );
+    expect(
+      reasonOf({
+        status: {
+          containerStatuses: [
+            {
+              name: 's',
+              image: 'i',
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } },
+            },
+          ],
+        },
+      }),
+    ).toBe('ImagePullBackOff: Back-off pulling image "x"');
+    expect(
+      reasonOf({
+        status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] },
+      }),
+    ).toBe('Unschedulable: 0/1 nodes are available');
     expect(reasonOf({ status: { phase: 'Running' } })).toBeNull();
   });
 
