@@ -43,7 +43,7 @@ install_npm_dependencies() {
   ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
   if ! node node_modules/electron/install.js >/dev/null 2>&1; then
     echo "note: the Electron binary could not be downloaded; the desktop window cannot open here." >&2
-    echo "      Everything else works: 'npm run demo' or 'npm run serve' serve the same UI to a browser." >&2
+    echo "      Everything else works: 'npm run serve' (the headless provisioner API), the CLI and the tests." >&2
   fi
   echo "$hash" >"$stamp"
 }

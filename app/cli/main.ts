@@ -1,46 +1,45 @@
 #!/usr/bin/env node
 // sandbox-provisioner: the command line for the same core the desktop app runs.
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { KubeconfigError } from '../kube/kubeconfig.js';
-import { StartupError, startProvisioner } from '../server/serve.js';
-
-const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+import { migrateCommand, UsageError } from './migrate-command.js';
+import { serveCommand } from './serve-command.js';
 
 function portArg(v: string): string {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
   return v;
 }
 
-const program = new Command('sandbox-provisioner').description('Local DeerFlow sandboxes on your own Kubernetes cluster').version('0.1.0');
+const program = new Command('sandbox-provisioner')
+  .description('Local DeerFlow sandboxes on your own Kubernetes cluster')
+  .version('0.1.0')
+  // Bad usage exits 2, as documented; commander's own errors do too.
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
 
 program
   .command('serve')
   .description('serve the upstream-compatible provisioner API (/api/sandboxes)')
   .option('--host <host>', 'address to listen on (PROVISIONER_HOST, default 127.0.0.1)')
   .option('--port <port>', 'port to listen on (PROVISIONER_PORT, default 8002)', portArg)
-  .action(async (opts: { host?: string; port?: string }) => {
-    const env = { ...process.env };
-    if (opts.host) env.PROVISIONER_HOST = opts.host;
-    if (opts.port) env.PROVISIONER_PORT = opts.port;
+  .action(serveCommand);
+
+program
+  .command('migrate')
+  .description('move legacy DeerFlow data (threads/, memory.json, agents/, skills/custom/) into the per-user layout')
+  .option('--base-dir <dir>', 'the DeerFlow base directory (hostPath setups, or a PVC mounted locally)')
+  .option('--pvc <claim>', 'a PersistentVolumeClaim in the cluster (through a short-lived helper Pod)')
+  .option('--namespace <ns>', 'namespace of the claim and of the sandboxes (default: K8S_NAMESPACE or deer-flow)')
+  .option('--user-id <id>', 'user that receives data without an owner', 'default')
+  .option('--dry-run', 'show the plan and change nothing')
+  .option('--json', 'machine-readable output')
+  .option('--yes', 'do not ask before moving')
+  .option('--force', 'run even while sandbox Pods run or the cluster cannot be asked')
+  .action(async (opts) => {
     try {
-      const config = loadConfig(env);
-      const running = await startProvisioner(config, log);
-      log(`provisioner API listening on ${running.url} (namespace ${config.namespace}${config.apiKey ? ', API key required' : ''})`);
-      const stop = async () => {
-        await running.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.exitCode = await migrateCommand(opts);
     } catch (e) {
-      if (e instanceof ConfigError || e instanceof KubeconfigError || e instanceof StartupError) {
-        process.stderr.write(`sandbox-provisioner: ${e.message}\n`);
-        process.exit(1);
-      }
-      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        process.stderr.write(`sandbox-provisioner: the port is already in use (${(e as Error).message}); choose another with --port\n`);
-        process.exit(1);
+      if (e instanceof UsageError) {
+        process.stderr.write(`migrate: ${e.message}\n`);
+        process.exit(2);
       }
       throw e;
     }

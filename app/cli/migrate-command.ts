@@ -1,0 +1,111 @@
+// sandbox-provisioner migrate: moves legacy DeerFlow data into the per-user layout.
+// Exit codes: 0 done or nothing to do; 1 refused or problems found; 2 bad usage.
+import { createInterface } from 'node:readline/promises';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { loadConfig } from '../config/config.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { formatPlan, formatReport } from '../migration/format.js';
+import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
+import { LocalBackend } from '../migration/local-backend.js';
+import { isValidUserId } from '../migration/plan.js';
+import { runMigration, scanAndPlan } from '../migration/run.js';
+
+export interface MigrateOptions {
+  baseDir?: string;
+  pvc?: string;
+  namespace?: string;
+  userId: string;
+  dryRun?: boolean;
+  json?: boolean;
+  yes?: boolean;
+  force?: boolean;
+}
+
+export class UsageError extends Error {}
+
+async function guardFromEnvironment(namespace: string | undefined): Promise<GuardResult> {
+  try {
+    const config = loadConfig(process.env);
+    const { kc } = loadKubeConfig(config);
+    const server = kc.getCurrentCluster()?.server ?? '(unknown)';
+    return await checkNoSandboxesRunning(kc.makeApiClient(CoreV1Api), namespace ?? config.namespace, server);
+  } catch (e) {
+    return { state: 'unreachable', message: (e as Error).message };
+  }
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function migrateCommand(opts: MigrateOptions): Promise<number> {
+  if (!opts.baseDir === !opts.pvc) throw new UsageError('give exactly one of --base-dir DIR or --pvc CLAIM');
+  if (!isValidUserId(opts.userId))
+    throw new UsageError(`--user-id ${JSON.stringify(opts.userId)} is not valid: use letters, digits, "_" and "-"`);
+  if (opts.pvc) {
+    process.stderr.write('migrate --pvc: the PVC backend is not available yet in this build; mount the claim locally and use --base-dir\n');
+    return 1;
+  }
+  const baseDir = opts.baseDir as string;
+  const backend = new LocalBackend(baseDir);
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+
+  let scan: Awaited<ReturnType<typeof scanAndPlan>>;
+  try {
+    scan = await scanAndPlan(backend, opts.userId, backend.description);
+  } catch (e) {
+    err(`migrate: ${(e as Error).message}`);
+    return 1;
+  }
+  if (opts.dryRun) {
+    out(
+      opts.json
+        ? JSON.stringify({ plan: scan.plan, pendingJournal: scan.pendingJournal ?? null }, null, 2)
+        : formatPlan(scan.plan, backend.description),
+    );
+    if (scan.pendingJournal && !opts.json) out(`An unfinished run (started ${scan.pendingJournal.startedAt}) will be resumed first.`);
+    return scan.plan.leftInPlace.length ? 1 : 0;
+  }
+  if (!opts.json) {
+    err(formatPlan(scan.plan, backend.description));
+    if (scan.pendingJournal)
+      err(
+        `Resuming the unfinished run started ${scan.pendingJournal.startedAt} (${scan.pendingJournal.done}/${scan.pendingJournal.steps} steps recorded).`,
+      );
+  }
+  if (!scan.pendingJournal && scan.plan.moves.length === 0) {
+    if (opts.json) out(JSON.stringify({ outcome: 'nothing-to-do', plan: scan.plan }, null, 2));
+    return scan.plan.leftInPlace.length ? 1 : 0;
+  }
+  if (!opts.yes && !(await confirm('Move the data as planned? [y/N] '))) {
+    err(process.stdin.isTTY ? 'Nothing was changed.' : 'Nothing was changed: run with --yes to migrate without asking.');
+    return 1;
+  }
+
+  let lastLine = 0;
+  const outcome = await runMigration(backend, scan, {
+    force: Boolean(opts.force),
+    guard: () => guardFromEnvironment(opts.namespace),
+    onProgress: (p) => {
+      if (Date.now() - lastLine > 1000 || p.done === p.total) {
+        lastLine = Date.now();
+        err(`  ${p.done}/${p.total} moved`);
+      }
+    },
+  });
+  if (outcome.kind === 'refused') {
+    if (opts.json) out(JSON.stringify({ outcome: 'refused', reason: outcome.reason }, null, 2));
+    err(`Refused: ${outcome.reason}`);
+    return 1;
+  }
+  if (outcome.kind === 'nothing-to-do') return 0;
+  out(opts.json ? JSON.stringify({ outcome: 'done', report: outcome.report }, null, 2) : formatReport(outcome.report));
+  return outcome.report.ok && outcome.report.leftInPlace.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,43 @@
+// What the executor needs from a place that holds DeerFlow data. One interface, two
+// adapters: a local directory (local-backend.ts) and a PVC reached through a helper Pod.
+// Paths are relative to the base directory B, with "/" separators; no operation may reach
+// outside B or follow a symbolic link.
+import type { Entry } from './plan.js';
+
+export interface FileStat {
+  type: Entry['type'];
+  size: number;
+  /** Identity of the underlying file, to recognise two names of one file (a half-done move). */
+  id: string;
+}
+
+export interface MigrationBackend {
+  /** A human-readable name of the place (a path, or pvc/<claim>). */
+  readonly description: string;
+  /** Every entry under the legacy roots, and the per-user / conflict places (to a useful depth). */
+  scan(): Promise<Entry[]>;
+  stat(path: string): Promise<FileStat | undefined>;
+  /**
+   * Moves `from` to `to` (creating `to`'s parent folders) without ever replacing an existing
+   * `to`: fails with code EEXIST instead. Symbolic links move as links.
+   */
+  move(from: string, to: string): Promise<void>;
+  /** Removes `from` when it is another name of the same file as `to` (a move cut short). */
+  dropDuplicateName(from: string, to: string): Promise<boolean>;
+  /** Removes a folder if it is empty; true when removed. */
+  removeDirIfEmpty(path: string): Promise<boolean>;
+  /** Sizes of many files at once (verification); missing files map to undefined. */
+  sizes(paths: string[]): Promise<(number | undefined)[]>;
+  readText(path: string): Promise<string | undefined>;
+  /** Replaces a small file atomically and durably (write, fsync, rename). */
+  writeTextAtomic(path: string, text: string): Promise<void>;
+  appendText(path: string, text: string): Promise<void>;
+}
+
+export class MoveConflictError extends Error {
+  readonly code = 'EEXIST';
+  constructor(readonly to: string) {
+    super(`${to} exists already; not replacing it`);
+    this.name = 'MoveConflictError';
+  }
+}

@@ -1,0 +1,216 @@
+// Carries out a plan with a journal kept inside B, so a run killed at any moment resumes to
+// the same end state, then verifies that every file that existed before is still there with
+// the same size. Every step is judged by the state on disk, which makes it idempotent:
+//   legacy there, destination free → move it;   legacy gone, destination there → done;
+//   both there as one file (a move cut between link and unlink) → drop the old name;
+//   both there as different things (created since planning) → the legacy copy goes to
+//   migration-conflicts instead. Nothing is ever replaced or deleted, except legacy folders
+//   the moves left empty.
+import type { MigrationBackend } from './backend.js';
+import { CONFLICTS_DIR, type Entry, JOURNAL_DIR, type LeftInPlace, type Move, type Plan } from './plan.js';
+
+export const JOURNAL_FILE = `${JOURNAL_DIR}/journal.jsonl`;
+
+interface JournalHeader {
+  type: 'plan';
+  version: 1;
+  startedAt: string;
+  base: string;
+  userId: string;
+  moves: Move[];
+  leftInPlace: LeftInPlace[];
+  warnings: string[];
+  removeIfEmpty: string[];
+  /** Per move: the files under its legacy path (relative to it; '' for the item itself) and sizes. */
+  manifest: [string, number][][];
+}
+
+interface JournalStep {
+  type: 'done';
+  i: number;
+  /** Where the item went (differs from the plan when its place was taken since planning). */
+  to: string;
+}
+
+export interface Progress {
+  done: number;
+  total: number;
+  current?: string;
+}
+
+export interface MigrationReport {
+  base: string;
+  userId: string;
+  startedAt: string;
+  finishedAt: string;
+  resumed: boolean;
+  moved: Move[];
+  conflicts: Move[];
+  leftInPlace: LeftInPlace[];
+  warnings: string[];
+  removedEmpty: string[];
+  verification: { files: number; bytes: number; missing: string[]; sizeMismatch: string[] };
+  ok: boolean;
+}
+
+export function manifestOf(entries: Entry[], moves: Move[]): [string, number][][] {
+  return moves.map((m) => {
+    const prefix = `${m.from}/`;
+    const files: [string, number][] = [];
+    for (const e of entries) {
+      if (e.type === 'dir') continue;
+      if (e.path === m.from) files.push(['', e.size]);
+      else if (e.path.startsWith(prefix)) files.push([e.path.slice(prefix.length), e.size]);
+    }
+    return files;
+  });
+}
+
+export async function readJournal(
+  backend: MigrationBackend,
+): Promise<{ header: JournalHeader; steps: Map<number, JournalStep> } | undefined> {
+  const text = await backend.readText(JOURNAL_FILE);
+  if (!text) return undefined;
+  const lines = text.split('\n').filter(Boolean);
+  const header = JSON.parse(lines[0] ?? '{}') as JournalHeader;
+  if (header.type !== 'plan' || header.version !== 1) throw new Error(`${JOURNAL_FILE} is not a journal this version understands`);
+  const steps = new Map<number, JournalStep>();
+  for (const line of lines.slice(1)) {
+    try {
+      const s = JSON.parse(line) as JournalStep;
+      if (s.type === 'done') steps.set(s.i, s);
+    } catch {
+      // A line cut short by a crash: that step is judged again from the disk.
+    }
+  }
+  return { header, steps };
+}
+
+/** Starts a new run: writes the journal (durably) before the first move, then executes it. */
+export async function executePlan(
+  backend: MigrationBackend,
+  plan: Plan,
+  entries: Entry[],
+  onProgress?: (p: Progress) => void,
+): Promise<MigrationReport> {
+  const header: JournalHeader = {
+    type: 'plan',
+    version: 1,
+    startedAt: new Date().toISOString(),
+    base: backend.description,
+    userId: plan.userId,
+    moves: plan.moves,
+    leftInPlace: plan.leftInPlace,
+    warnings: plan.warnings,
+    removeIfEmpty: plan.removeIfEmpty,
+    manifest: manifestOf(entries, plan.moves),
+  };
+  await backend.writeTextAtomic(JOURNAL_FILE, `${JSON.stringify(header)}\n`);
+  return runJournal(backend, header, new Map(), false, onProgress);
+}
+
+/** Resumes the run recorded in the journal, to the same end state as an uninterrupted run. */
+export async function resumeJournal(backend: MigrationBackend, onProgress?: (p: Progress) => void): Promise<MigrationReport | undefined> {
+  const journal = await readJournal(backend);
+  if (!journal) return undefined;
+  return runJournal(backend, journal.header, journal.steps, true, onProgress);
+}
+
+async function freeConflictPlace(backend: MigrationBackend, base: string): Promise<string> {
+  if (!(await backend.stat(base))) return base;
+  for (let i = 1; ; i++) if (!(await backend.stat(`${base}.${i}`))) return `${base}.${i}`;
+}
+
+async function applyStep(backend: MigrationBackend, m: Move): Promise<{ to: string; warning?: string }> {
+  const [src, dst] = await Promise.all([backend.stat(m.from), backend.stat(m.to)]);
+  if (!src && dst) return { to: m.to }; // done before a crash
+  if (!src && !dst) return { to: m.to, warning: `${m.from} disappeared before it was moved` };
+  if (src && !dst) {
+    await backend.move(m.from, m.to);
+    return { to: m.to };
+  }
+  if (await backend.dropDuplicateName(m.from, m.to)) return { to: m.to };
+  const late = await freeConflictPlace(backend, `${CONFLICTS_DIR}/late/${m.from}`);
+  await backend.move(m.from, late);
+  return { to: late, warning: `${m.to} appeared after planning; ${m.from} went to ${late}` };
+}
+
+async function runJournal(
+  backend: MigrationBackend,
+  header: JournalHeader,
+  done: Map<number, JournalStep>,
+  resumed: boolean,
+  onProgress?: (p: Progress) => void,
+): Promise<MigrationReport> {
+  const warnings = [...header.warnings];
+  const moves = header.moves.map((m) => ({ ...m }));
+  const total = moves.length;
+  let lastReport = 0;
+  for (let i = 0; i < total; i++) {
+    const m = moves[i] as Move;
+    const recorded = done.get(i);
+    if (recorded) {
+      m.to = recorded.to;
+      continue;
+    }
+    const r = await applyStep(backend, m);
+    if (r.warning) warnings.push(r.warning);
+    if (r.to !== m.to) {
+      m.to = r.to;
+      m.conflict = true;
+    }
+    await backend.appendText(JOURNAL_FILE, `${JSON.stringify({ type: 'done', i, to: m.to } satisfies JournalStep)}\n`);
+    const now = Date.now();
+    if (onProgress && (now - lastReport > 200 || i === total - 1)) {
+      lastReport = now;
+      onProgress({ done: i + 1, total, current: m.from });
+    }
+  }
+
+  const removedEmpty: string[] = [];
+  for (const d of header.removeIfEmpty) if (await backend.removeDirIfEmpty(d)) removedEmpty.push(d);
+
+  const verification = await verify(backend, moves, header.manifest);
+  const finishedAt = new Date().toISOString();
+  const report: MigrationReport = {
+    base: header.base,
+    userId: header.userId,
+    startedAt: header.startedAt,
+    finishedAt,
+    resumed,
+    moved: moves.filter((m) => !m.conflict),
+    conflicts: moves.filter((m) => m.conflict),
+    leftInPlace: header.leftInPlace,
+    warnings,
+    removedEmpty,
+    verification,
+    ok: verification.missing.length === 0 && verification.sizeMismatch.length === 0,
+  };
+  // The report stays beside the data; the journal is archived so a new run starts afresh.
+  const stamp = header.startedAt.replace(/[:.]/g, '-');
+  await backend.writeTextAtomic(`${JOURNAL_DIR}/report-${stamp}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  await backend.move(JOURNAL_FILE, `${JOURNAL_DIR}/journal-${stamp}.jsonl`).catch(() => undefined);
+  return report;
+}
+
+async function verify(backend: MigrationBackend, moves: Move[], manifest: [string, number][][]): Promise<MigrationReport['verification']> {
+  const paths: string[] = [];
+  const expected: number[] = [];
+  moves.forEach((m, i) => {
+    for (const [rel, size] of manifest[i] ?? []) {
+      paths.push(rel ? `${m.to}/${rel}` : m.to);
+      expected.push(size);
+    }
+  });
+  const sizes = await backend.sizes(paths);
+  const missing: string[] = [];
+  const sizeMismatch: string[] = [];
+  let bytes = 0;
+  sizes.forEach((s, i) => {
+    const path = paths[i] as string;
+    if (s === undefined) missing.push(path);
+    else if (s !== expected[i]) sizeMismatch.push(`${path}: ${expected[i]} bytes before, ${s} after`);
+    else bytes += s;
+  });
+  return { files: paths.length, bytes, missing, sizeMismatch };
+}

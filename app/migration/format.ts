@@ -1,0 +1,47 @@
+// Human-readable renderings of a plan and a report (the CLI prints them; the UI has its own).
+import type { MigrationReport } from './execute.js';
+import type { Plan } from './plan.js';
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+export function formatPlan(plan: Plan, base: string): string {
+  const t = plan.totals;
+  const lines = [
+    `Migration plan for ${base} (target user: ${plan.userId})`,
+    `  ${t.threads} thread(s), ${t.agents} agent(s), ${t.skills} skill folder(s), ${t.memory} memory file(s): ${t.files} file(s), ${formatBytes(t.bytes)}; ${t.conflicts} conflict(s)`,
+  ];
+  if (plan.moves.length === 0) lines.push('  Nothing to migrate.');
+  for (const m of plan.moves) {
+    lines.push(
+      `  ${m.conflict ? 'CONFLICT' : 'move    '} ${m.from} -> ${m.to}${m.conflict ? `  (${m.target} exists)` : ''}${m.note ? `  [${m.note}]` : ''}`,
+    );
+  }
+  for (const l of plan.leftInPlace) lines.push(`  LEAVE    ${l.path}: ${l.reason}`);
+  for (const w of plan.warnings) lines.push(`  warning: ${w}`);
+  return lines.join('\n');
+}
+
+export function formatReport(r: MigrationReport): string {
+  const v = r.verification;
+  return [
+    `Migration ${r.ok ? 'finished' : 'finished WITH PROBLEMS'}${r.resumed ? ' (resumed from its journal)' : ''}: ${r.base}`,
+    `  moved ${r.moved.length}, conflicts ${r.conflicts.length} (in migration-conflicts/), left in place ${r.leftInPlace.length}`,
+    `  verified ${v.files} file(s), ${formatBytes(v.bytes)}: ${v.missing.length} missing, ${v.sizeMismatch.length} with another size`,
+    ...v.missing.map((p) => `  MISSING ${p}`),
+    ...v.sizeMismatch.map((p) => `  SIZE    ${p}`),
+    ...r.leftInPlace.map((l) => `  left in place: ${l.path}: ${l.reason}`),
+    ...r.warnings.map((w) => `  warning: ${w}`),
+    r.removedEmpty.length ? `  removed empty legacy folders: ${r.removedEmpty.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}

@@ -1,0 +1,158 @@
+// The migration backend for a local directory: a hostPath setup's data folder, or a PVC
+// mounted locally. Moves are renames inside B; files are moved with link+unlink so an
+// existing destination is never replaced, folders with rename onto a free name.
+import { constants } from 'node:fs';
+import { access, appendFile, link, lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { type FileStat, type MigrationBackend, MoveConflictError } from './backend.js';
+import { type Entry, JOURNAL_DIR } from './plan.js';
+
+/** Roots the scan walks, and how deep (undefined: all the way). */
+const SCAN_ROOTS: [string, number | undefined][] = [
+  ['threads', undefined],
+  ['agents', undefined],
+  ['skills/custom', undefined],
+  ['users', 4], // users/{u}/threads/{t}, users/{u}/skills/custom/{s}
+  ['migration-conflicts', 2],
+];
+const SCAN_FILES = ['memory.json', 'memory.legacy.json', 'deer-flow.db'];
+
+export class LocalBackend implements MigrationBackend {
+  readonly description: string;
+  private readonly base: string;
+
+  constructor(baseDir: string) {
+    this.base = resolve(baseDir);
+    this.description = this.base;
+  }
+
+  /** Absolute path of a relative one, refusing anything that would leave B. */
+  private abs(rel: string): string {
+    if (rel.startsWith('/') || rel.split('/').some((s) => s === '..' || s === ''))
+      throw new Error(`refusing a path outside the base directory: ${rel}`);
+    const p = join(this.base, ...rel.split('/'));
+    if (p !== this.base && !p.startsWith(this.base + sep)) throw new Error(`refusing a path outside the base directory: ${rel}`);
+    return p;
+  }
+
+  async checkBase(): Promise<void> {
+    const st = await lstat(this.base).catch(() => undefined);
+    if (!st) throw new Error(`base directory ${this.base} does not exist`);
+    if (!st.isDirectory())
+      throw new Error(
+        `base directory ${this.base} is not a folder${st.isSymbolicLink() ? ' (it is a symbolic link; pass the real path)' : ''}`,
+      );
+    await access(this.base, constants.W_OK).catch(() => {
+      throw new Error(`base directory ${this.base} is not writable by this user`);
+    });
+  }
+
+  async scan(): Promise<Entry[]> {
+    await this.checkBase();
+    const out: Entry[] = [];
+    const walk = async (rel: string, depth: number | undefined) => {
+      let names: string[];
+      try {
+        names = await readdir(this.abs(rel));
+      } catch {
+        return;
+      }
+      for (const name of names.sort()) {
+        const childRel = `${rel}/${name}`;
+        const st = await lstat(this.abs(childRel));
+        const type: Entry['type'] = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file';
+        out.push({ path: childRel, type, size: type === 'dir' ? 0 : st.size });
+        if (type === 'dir' && (depth === undefined || depth > 1)) await walk(childRel, depth === undefined ? undefined : depth - 1);
+      }
+    };
+    for (const f of SCAN_FILES) {
+      const st = await lstat(this.abs(f)).catch(() => undefined);
+      if (st)
+        out.push({
+          path: f,
+          type: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file',
+          size: st.isDirectory() ? 0 : st.size,
+        });
+    }
+    for (const [root, depth] of SCAN_ROOTS) {
+      const st = await lstat(this.abs(root)).catch(() => undefined);
+      if (!st) continue;
+      if (!SCAN_FILES.includes(root))
+        out.push({ path: root, type: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file', size: 0 });
+      if (st.isDirectory()) await walk(root, depth);
+    }
+    return out.filter((e) => !e.path.startsWith(`${JOURNAL_DIR}/`));
+  }
+
+  async stat(rel: string): Promise<FileStat | undefined> {
+    const st = await lstat(this.abs(rel)).catch(() => undefined);
+    if (!st) return undefined;
+    return { type: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file', size: st.size, id: `${st.dev}:${st.ino}` };
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const src = this.abs(from);
+    const dst = this.abs(to);
+    await mkdir(dirname(dst), { recursive: true });
+    const st = await lstat(src);
+    if (!st.isDirectory()) {
+      // link() fails when `to` exists, so a file is never replaced; then drop the old name.
+      try {
+        await link(src, dst);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new MoveConflictError(to);
+        throw e;
+      }
+      await unlink(src);
+      return;
+    }
+    // rename() would replace an empty folder at `to`; check first (DeerFlow is not running:
+    // the guard made sure, so nothing else creates it in between).
+    if (await this.stat(to)) throw new MoveConflictError(to);
+    await rename(src, dst);
+  }
+
+  async dropDuplicateName(from: string, to: string): Promise<boolean> {
+    const [a, b] = await Promise.all([this.stat(from), this.stat(to)]);
+    if (!a || !b || a.type === 'dir' || a.id !== b.id) return false;
+    await unlink(this.abs(from));
+    return true;
+  }
+
+  async removeDirIfEmpty(rel: string): Promise<boolean> {
+    try {
+      await rmdir(this.abs(rel)); // fails unless empty
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async sizes(paths: string[]): Promise<(number | undefined)[]> {
+    const out: (number | undefined)[] = [];
+    for (const p of paths) out.push((await lstat(this.abs(p)).catch(() => undefined))?.size);
+    return out;
+  }
+
+  async readText(rel: string): Promise<string | undefined> {
+    return readFile(this.abs(rel), 'utf8').catch(() => undefined);
+  }
+
+  async writeTextAtomic(rel: string, text: string): Promise<void> {
+    const p = this.abs(rel);
+    await mkdir(dirname(p), { recursive: true });
+    const tmp = `${p}.tmp-${process.pid}`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, p);
+  }
+
+  async appendText(rel: string, text: string): Promise<void> {
+    await appendFile(this.abs(rel), text);
+  }
+}

@@ -1,0 +1,180 @@
+// The migration planner (DESIGN §6): from a listing of the DeerFlow base directory B and the
+// thread owner map, every move, every conflict and everything left in place, with the reason.
+// Pure: no filesystem access, so both backends (local folder, PVC) share it and tests can
+// feed it generated trees.
+import { USER_ID_PATTERN } from '../sandbox/names.js';
+
+/** One entry of B, path relative to B with "/" separators. Symlinks are never followed. */
+export interface Entry {
+  path: string;
+  type: 'file' | 'dir' | 'symlink';
+  size: number;
+}
+
+export type MoveKind = 'thread' | 'memory' | 'agent' | 'skill' | 'skill-history';
+
+export interface Move {
+  kind: MoveKind;
+  /** Legacy path, relative to B. */
+  from: string;
+  /** Where it goes, relative to B (the per-user place, or a migration-conflicts/ place). */
+  to: string;
+  /** True when the per-user place was taken and the legacy copy goes to migration-conflicts. */
+  conflict: boolean;
+  /** The per-user place this item belongs to (equals `to` unless a conflict). */
+  target: string;
+  owner: string;
+  files: number;
+  bytes: number;
+  note?: string;
+}
+
+export interface LeftInPlace {
+  path: string;
+  reason: string;
+}
+
+export interface Plan {
+  userId: string;
+  moves: Move[];
+  leftInPlace: LeftInPlace[];
+  warnings: string[];
+  /** Legacy folders removed at the end if the moves left them empty. */
+  removeIfEmpty: string[];
+  totals: { threads: number; agents: number; skills: number; memory: number; conflicts: number; files: number; bytes: number };
+}
+
+export const CONFLICTS_DIR = 'migration-conflicts';
+export const JOURNAL_DIR = '.deer-flow-migration';
+
+function childrenOf(entries: Entry[], dir: string): Entry[] {
+  const prefix = `${dir}/`;
+  return entries.filter((e) => e.path.startsWith(prefix) && !e.path.slice(prefix.length).includes('/'));
+}
+
+/** Files (and symlinks, which count as files: they move as links) under `path`, or it itself. */
+function contentOf(entries: Entry[], path: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  const prefix = `${path}/`;
+  for (const e of entries) {
+    if ((e.path === path || e.path.startsWith(prefix)) && e.type !== 'dir') {
+      files++;
+      bytes += e.size;
+    }
+  }
+  return { files, bytes };
+}
+
+export function isValidUserId(id: string): boolean {
+  return USER_ID_PATTERN.test(id);
+}
+
+export function planMigration(entries: Entry[], ownerMap: ReadonlyMap<string, string>, userId: string): Plan {
+  if (!isValidUserId(userId)) throw new Error(`user id ${JSON.stringify(userId)} is not valid: use letters, digits, "_" and "-"`);
+  const exists = new Set(entries.map((e) => e.path));
+  const typeOf = new Map(entries.map((e) => [e.path, e.type]));
+  const taken = new Set<string>(); // destinations claimed by earlier moves of this plan
+  const isFree = (p: string) => !exists.has(p) && !taken.has(p);
+  const moves: Move[] = [];
+  const leftInPlace: LeftInPlace[] = [];
+  const warnings: string[] = [];
+
+  /** A free place under migration-conflicts/: `name`, else `name.1`, `name.2`, … */
+  const conflictPlace = (base: string) => {
+    if (isFree(base)) return base;
+    for (let i = 1; ; i++) if (isFree(`${base}.${i}`)) return `${base}.${i}`;
+  };
+  const add = (kind: MoveKind, from: string, target: string, conflictBase: string, owner: string, note?: string) => {
+    const conflict = !isFree(target);
+    const to = conflict ? conflictPlace(conflictBase) : target;
+    taken.add(to);
+    const m: Move = { kind, from, to, conflict, target, owner, ...contentOf(entries, from) };
+    if (note) m.note = note;
+    moves.push(m);
+  };
+
+  // threads/{tid} → users/{owner}/threads/{tid}
+  if (typeOf.get('threads') === 'dir') {
+    for (const e of childrenOf(entries, 'threads').sort((a, b) => (a.path < b.path ? -1 : 1))) {
+      const tid = e.path.slice('threads/'.length);
+      if (e.type === 'file') {
+        leftInPlace.push({ path: e.path, reason: 'a file, not a thread folder' });
+        continue;
+      }
+      const recorded = ownerMap.get(tid);
+      if (recorded !== undefined && !isValidUserId(recorded)) {
+        leftInPlace.push({
+          path: e.path,
+          reason: `its owner in deer-flow.db, ${JSON.stringify(recorded)}, is not a valid user id; fix threads_meta or move it by hand`,
+        });
+        continue;
+      }
+      const owner = recorded ?? userId;
+      const note = e.type === 'symlink' ? 'a symbolic link: moved as a link, its target untouched' : undefined;
+      add('thread', e.path, `users/${owner}/threads/${tid}`, `${CONFLICTS_DIR}/threads/${tid}`, owner, note);
+      if (recorded === undefined) warnings.push(`thread ${tid} has no owner in deer-flow.db and goes to user ${userId}`);
+    }
+  }
+
+  // memory.json → users/{U}/memory.json, or renamed memory.legacy.json when that place is taken
+  const memType = typeOf.get('memory.json');
+  if (memType === 'file' || memType === 'symlink') {
+    const target = `users/${userId}/memory.json`;
+    if (isFree(target)) add('memory', 'memory.json', target, '', userId);
+    else {
+      const to = isFree('memory.legacy.json') ? 'memory.legacy.json' : conflictPlace(`${CONFLICTS_DIR}/memory.json`);
+      taken.add(to);
+      moves.push({ kind: 'memory', from: 'memory.json', to, conflict: true, target, owner: userId, ...contentOf(entries, 'memory.json') });
+    }
+  } else if (memType === 'dir') {
+    leftInPlace.push({ path: 'memory.json', reason: 'a folder named memory.json, not the memory file' });
+  }
+
+  // agents/{name} → users/{U}/agents/{lower-case name}
+  if (typeOf.get('agents') === 'dir') {
+    for (const e of childrenOf(entries, 'agents').sort((a, b) => (a.path < b.path ? -1 : 1))) {
+      const name = e.path.slice('agents/'.length);
+      if (e.type === 'file') {
+        leftInPlace.push({ path: e.path, reason: 'a file, not an agent folder' });
+        continue;
+      }
+      const lower = name.toLowerCase();
+      const note = lower !== name ? `renamed to ${lower}: DeerFlow looks agents up in lower case` : undefined;
+      add('agent', e.path, `users/${userId}/agents/${lower}`, `${CONFLICTS_DIR}/agents/${name}`, userId, note);
+    }
+  }
+
+  // skills/custom/{name} and skills/custom/.history → users/{U}/skills/custom/…
+  if (typeOf.get('skills/custom') === 'dir') {
+    for (const e of childrenOf(entries, 'skills/custom').sort((a, b) => (a.path < b.path ? -1 : 1))) {
+      const name = e.path.slice('skills/custom/'.length);
+      if (e.type === 'file') {
+        leftInPlace.push({ path: e.path, reason: 'a file, not a skill folder' });
+        continue;
+      }
+      const kind: MoveKind = name === '.history' ? 'skill-history' : 'skill';
+      add(kind, e.path, `users/${userId}/skills/custom/${name}`, `${CONFLICTS_DIR}/skills/${name}`, userId);
+    }
+  }
+
+  for (const m of moves) if (m.conflict) warnings.push(`${m.from}: ${m.target} exists already; the legacy copy goes to ${m.to}`);
+
+  const count = (k: MoveKind[]) => moves.filter((m) => k.includes(m.kind)).length;
+  return {
+    userId,
+    moves,
+    leftInPlace,
+    warnings,
+    removeIfEmpty: ['threads', 'agents', 'skills/custom'].filter((d) => typeOf.get(d) === 'dir'),
+    totals: {
+      threads: count(['thread']),
+      agents: count(['agent']),
+      skills: count(['skill', 'skill-history']),
+      memory: count(['memory']),
+      conflicts: moves.filter((m) => m.conflict).length,
+      files: moves.reduce((n, m) => n + m.files, 0),
+      bytes: moves.reduce((n, m) => n + m.bytes, 0),
+    },
+  };
+}
