@@ -12,6 +12,15 @@ export default defineConfig({
       },
       {
         test: {
+          // Kills the migrate CLI at random moments; needs no cluster, takes a few minutes.
+          name: 'crash',
+          include: ['test/crash/**/*.test.ts'],
+          testTimeout: 1_800_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           // Starts the real control plane once per run when none is running.

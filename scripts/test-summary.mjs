@@ -6,7 +6,7 @@ const failedSteps = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const name of ['unit', 'integration', 'faults']) {
+for (const name of ['unit', 'crash', 'integration', 'faults']) {
   const file = `test-results/${name}.json`;
   if (!existsSync(file)) continue;
   const r = JSON.parse(readFileSync(file, 'utf8'));

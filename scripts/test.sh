@@ -16,6 +16,7 @@ run() { local name="$1"; shift; step "$name"; "$@" || failed_steps+=("$name"); }
 run "typecheck" npm run -s typecheck
 run "lint" npx biome check .
 run "unit tests" npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=test-results/unit.json
+run "crash-resume tests" npx vitest run --project crash --reporter=default --reporter=json --outputFile.json=test-results/crash.json
 
 step "starting the test control plane"
 started_cluster=0

@@ -7,7 +7,7 @@
 //   migration-conflicts instead. Nothing is ever replaced or deleted, except legacy folders
 //   the moves left empty.
 import type { MigrationBackend } from './backend.js';
-import { CONFLICTS_DIR, type Entry, JOURNAL_DIR, type LeftInPlace, type Move, type Plan } from './plan.js';
+import { CONFLICTS_DIR, type Entry, itemOf, JOURNAL_DIR, type LeftInPlace, type Move, type Plan } from './plan.js';
 
 export const JOURNAL_FILE = `${JOURNAL_DIR}/journal.jsonl`;
 
@@ -54,16 +54,16 @@ export interface MigrationReport {
 }
 
 export function manifestOf(entries: Entry[], moves: Move[]): [string, number][][] {
-  return moves.map((m) => {
-    const prefix = `${m.from}/`;
-    const files: [string, number][] = [];
-    for (const e of entries) {
-      if (e.type === 'dir') continue;
-      if (e.path === m.from) files.push(['', e.size]);
-      else if (e.path.startsWith(prefix)) files.push([e.path.slice(prefix.length), e.size]);
-    }
-    return files;
-  });
+  const index = new Map(moves.map((m, i) => [m.from, i]));
+  const out: [string, number][][] = moves.map(() => []);
+  for (const e of entries) {
+    if (e.type === 'dir') continue;
+    const item = itemOf(e.path);
+    const i = item === undefined ? undefined : index.get(item);
+    if (i === undefined || !item) continue;
+    out[i]?.push([e.path === item ? '' : e.path.slice(item.length + 1), e.size]);
+  }
+  return out;
 }
 
 export async function readJournal(
@@ -121,6 +121,11 @@ async function freeConflictPlace(backend: MigrationBackend, base: string): Promi
   for (let i = 1; ; i++) if (!(await backend.stat(`${base}.${i}`))) return `${base}.${i}`;
 }
 
+const MOVE_CONCURRENCY = 8;
+
+/** Serialises the rare "destination appeared since planning" case, which picks a free name. */
+let lateConflictLock: Promise<unknown> = Promise.resolve();
+
 async function applyStep(backend: MigrationBackend, m: Move): Promise<{ to: string; warning?: string }> {
   const [src, dst] = await Promise.all([backend.stat(m.from), backend.stat(m.to)]);
   if (!src && dst) return { to: m.to }; // done before a crash
@@ -130,9 +135,13 @@ async function applyStep(backend: MigrationBackend, m: Move): Promise<{ to: stri
     return { to: m.to };
   }
   if (await backend.dropDuplicateName(m.from, m.to)) return { to: m.to };
-  const late = await freeConflictPlace(backend, `${CONFLICTS_DIR}/late/${m.from}`);
-  await backend.move(m.from, late);
-  return { to: late, warning: `${m.to} appeared after planning; ${m.from} went to ${late}` };
+  const result = lateConflictLock.then(async () => {
+    const late = await freeConflictPlace(backend, `${CONFLICTS_DIR}/late/${m.from}`);
+    await backend.move(m.from, late);
+    return { to: late, warning: `${m.to} appeared after planning; ${m.from} went to ${late}` };
+  });
+  lateConflictLock = result.catch(() => undefined);
+  return result;
 }
 
 async function runJournal(
@@ -146,27 +155,49 @@ async function runJournal(
   const moves = header.moves.map((m) => ({ ...m }));
   const total = moves.length;
   let lastReport = 0;
-  for (let i = 0; i < total; i++) {
-    const m = moves[i] as Move;
-    const recorded = done.get(i);
-    if (recorded) {
-      m.to = recorded.to;
-      continue;
+  // "done" lines are written in batches: resuming judges each step from the disk, so a lost
+  // line only means that step is looked at again. A step that went somewhere other than
+  // planned is written at once, because only the journal remembers where.
+  let pending = '';
+  let pendingSince = Date.now();
+  const flush = async () => {
+    if (!pending) return;
+    await backend.appendText(JOURNAL_FILE, pending);
+    pending = '';
+    pendingSince = Date.now();
+  };
+  // Moves are independent (distinct sources and destinations), so several run at once:
+  // file-system calls wait on disk, not on the CPU.
+  let next = 0;
+  let completed = 0;
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      const m = moves[i] as Move;
+      const recorded = done.get(i);
+      if (recorded) {
+        m.to = recorded.to;
+        completed++;
+        continue;
+      }
+      const r = await applyStep(backend, m);
+      if (r.warning) warnings.push(r.warning);
+      if (r.to !== m.to) {
+        m.to = r.to;
+        m.conflict = true;
+      }
+      pending += `${JSON.stringify({ type: 'done', i, to: m.to } satisfies JournalStep)}\n`;
+      completed++;
+      const now = Date.now();
+      if (r.warning || now - pendingSince > 250 || pending.length > 64 * 1024) await flush();
+      if (onProgress && (now - lastReport > 200 || completed === total)) {
+        lastReport = now;
+        onProgress({ done: completed, total, current: m.from });
+      }
     }
-    const r = await applyStep(backend, m);
-    if (r.warning) warnings.push(r.warning);
-    if (r.to !== m.to) {
-      m.to = r.to;
-      m.conflict = true;
-    }
-    await backend.appendText(JOURNAL_FILE, `${JSON.stringify({ type: 'done', i, to: m.to } satisfies JournalStep)}\n`);
-    const now = Date.now();
-    if (onProgress && (now - lastReport > 200 || i === total - 1)) {
-      lastReport = now;
-      onProgress({ done: i + 1, total, current: m.from });
-    }
-  }
-
+  };
+  await Promise.all(Array.from({ length: Math.min(MOVE_CONCURRENCY, Math.max(1, total)) }, worker));
+  await flush();
   const removedEmpty: string[] = [];
   for (const d of header.removeIfEmpty) if (await backend.removeDirIfEmpty(d)) removedEmpty.push(d);
 

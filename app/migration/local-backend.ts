@@ -1,7 +1,7 @@
 // The migration backend for a local directory: a hostPath setup's data folder, or a PVC
 // mounted locally. Moves are renames inside B; files are moved with link+unlink so an
 // existing destination is never replaced, folders with rename onto a free name.
-import { constants } from 'node:fs';
+import { constants, type Dirent } from 'node:fs';
 import { access, appendFile, link, lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { type FileStat, type MigrationBackend, MoveConflictError } from './backend.js';
@@ -50,20 +50,30 @@ export class LocalBackend implements MigrationBackend {
   async scan(): Promise<Entry[]> {
     await this.checkBase();
     const out: Entry[] = [];
-    const walk = async (rel: string, depth: number | undefined) => {
-      let names: string[];
+    // readdir's entry types say which children are folders (no lstat needed, links are not
+    // followed); files and links are lstat'ed in parallel for their sizes.
+    const walk = async (rel: string, depth: number | undefined): Promise<void> => {
+      let dirents: Dirent[];
       try {
-        names = await readdir(this.abs(rel));
+        dirents = await readdir(this.abs(rel), { withFileTypes: true });
       } catch {
         return;
       }
-      for (const name of names.sort()) {
-        const childRel = `${rel}/${name}`;
-        const st = await lstat(this.abs(childRel));
-        const type: Entry['type'] = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file';
-        out.push({ path: childRel, type, size: type === 'dir' ? 0 : st.size });
-        if (type === 'dir' && (depth === undefined || depth > 1)) await walk(childRel, depth === undefined ? undefined : depth - 1);
-      }
+      dirents.sort((a, b) => (a.name < b.name ? -1 : 1));
+      const subdirs: string[] = [];
+      await Promise.all(
+        dirents.map(async (d) => {
+          const childRel = `${rel}/${d.name}`;
+          if (d.isDirectory()) {
+            out.push({ path: childRel, type: 'dir', size: 0 });
+            subdirs.push(childRel);
+            return;
+          }
+          const st = await lstat(this.abs(childRel));
+          out.push({ path: childRel, type: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file', size: st.size });
+        }),
+      );
+      if (depth === undefined || depth > 1) await Promise.all(subdirs.map((d) => walk(d, depth === undefined ? undefined : depth - 1)));
     };
     for (const f of SCAN_FILES) {
       const st = await lstat(this.abs(f)).catch(() => undefined);
@@ -81,7 +91,7 @@ export class LocalBackend implements MigrationBackend {
         out.push({ path: root, type: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file', size: 0 });
       if (st.isDirectory()) await walk(root, depth);
     }
-    return out.filter((e) => !e.path.startsWith(`${JOURNAL_DIR}/`));
+    return out.filter((e) => !e.path.startsWith(`${JOURNAL_DIR}/`)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   async stat(rel: string): Promise<FileStat | undefined> {
@@ -129,8 +139,15 @@ export class LocalBackend implements MigrationBackend {
   }
 
   async sizes(paths: string[]): Promise<(number | undefined)[]> {
-    const out: (number | undefined)[] = [];
-    for (const p of paths) out.push((await lstat(this.abs(p)).catch(() => undefined))?.size);
+    const out: (number | undefined)[] = new Array(paths.length);
+    const chunk = 256;
+    for (let i = 0; i < paths.length; i += chunk) {
+      await Promise.all(
+        paths.slice(i, i + chunk).map(async (p, j) => {
+          out[i + j] = (await lstat(this.abs(p)).catch(() => undefined))?.size;
+        }),
+      );
+    }
     return out;
   }
 

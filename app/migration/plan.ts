@@ -49,21 +49,34 @@ export const JOURNAL_DIR = '.deer-flow-migration';
 
 function childrenOf(entries: Entry[], dir: string): Entry[] {
   const prefix = `${dir}/`;
-  return entries.filter((e) => e.path.startsWith(prefix) && !e.path.slice(prefix.length).includes('/'));
+  return entries.filter((e) => e.path.startsWith(prefix) && e.path.indexOf('/', prefix.length) === -1);
 }
 
-/** Files (and symlinks, which count as files: they move as links) under `path`, or it itself. */
-function contentOf(entries: Entry[], path: string): { files: number; bytes: number } {
-  let files = 0;
-  let bytes = 0;
-  const prefix = `${path}/`;
+/**
+ * The legacy item an entry belongs to (threads/{t}, agents/{a}, skills/custom/{s} or
+ * memory.json), so contents are summed in one pass instead of once per move.
+ */
+export function itemOf(path: string): string | undefined {
+  const parts = path.split('/');
+  if ((parts[0] === 'threads' || parts[0] === 'agents') && parts.length >= 2) return `${parts[0]}/${parts[1]}`;
+  if (parts[0] === 'skills' && parts[1] === 'custom' && parts.length >= 3) return `skills/custom/${parts[2]}`;
+  if (path === 'memory.json') return path;
+  return undefined;
+}
+
+/** Files (symlinks count as files: they move as links) and bytes per legacy item. */
+function contentsByItem(entries: Entry[]): Map<string, { files: number; bytes: number }> {
+  const out = new Map<string, { files: number; bytes: number }>();
   for (const e of entries) {
-    if ((e.path === path || e.path.startsWith(prefix)) && e.type !== 'dir') {
-      files++;
-      bytes += e.size;
-    }
+    if (e.type === 'dir') continue;
+    const item = itemOf(e.path);
+    if (!item) continue;
+    const c = out.get(item) ?? { files: 0, bytes: 0 };
+    c.files++;
+    c.bytes += e.size;
+    out.set(item, c);
   }
-  return { files, bytes };
+  return out;
 }
 
 export function isValidUserId(id: string): boolean {
@@ -73,6 +86,8 @@ export function isValidUserId(id: string): boolean {
 export function planMigration(entries: Entry[], ownerMap: ReadonlyMap<string, string>, userId: string): Plan {
   if (!isValidUserId(userId)) throw new Error(`user id ${JSON.stringify(userId)} is not valid: use letters, digits, "_" and "-"`);
   const exists = new Set(entries.map((e) => e.path));
+  const contents = contentsByItem(entries);
+  const contentOf = (item: string) => contents.get(item) ?? { files: 0, bytes: 0 };
   const typeOf = new Map(entries.map((e) => [e.path, e.type]));
   const taken = new Set<string>(); // destinations claimed by earlier moves of this plan
   const isFree = (p: string) => !exists.has(p) && !taken.has(p);
@@ -89,7 +104,7 @@ export function planMigration(entries: Entry[], ownerMap: ReadonlyMap<string, st
     const conflict = !isFree(target);
     const to = conflict ? conflictPlace(conflictBase) : target;
     taken.add(to);
-    const m: Move = { kind, from, to, conflict, target, owner, ...contentOf(entries, from) };
+    const m: Move = { kind, from, to, conflict, target, owner, ...contentOf(from) };
     if (note) m.note = note;
     moves.push(m);
   };
@@ -125,7 +140,7 @@ export function planMigration(entries: Entry[], ownerMap: ReadonlyMap<string, st
     else {
       const to = isFree('memory.legacy.json') ? 'memory.legacy.json' : conflictPlace(`${CONFLICTS_DIR}/memory.json`);
       taken.add(to);
-      moves.push({ kind: 'memory', from: 'memory.json', to, conflict: true, target, owner: userId, ...contentOf(entries, 'memory.json') });
+      moves.push({ kind: 'memory', from: 'memory.json', to, conflict: true, target, owner: userId, ...contentOf('memory.json') });
     }
   } else if (memType === 'dir') {
     leftInPlace.push({ path: 'memory.json', reason: 'a folder named memory.json, not the memory file' });

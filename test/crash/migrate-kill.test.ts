@@ -1,0 +1,127 @@
+// Crash-resume: the migrate CLI is killed (SIGKILL) at random moments on a tree of thousands of
+// threads. At the moment of each kill no file may be missing (every file is at its old or its
+// new place), and the resumed run must end identical to an uninterrupted one.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MigrationReport } from '../../app/migration/execute.js';
+import { makeLegacyTree, snapshot, writeFile } from '../support/legacy-tree.js';
+
+const TRIALS = Number(process.env.CRASH_TRIALS ?? 50);
+const THREADS = Number(process.env.CRASH_THREADS ?? 2000);
+// Trees live in memory (/dev/shm) where there is one: creating 10,000 files and folders per
+// trial on this machine's disk costs seconds; SIGKILL does not lose page-cache writes, so the
+// medium does not change what the test proves.
+const root = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'spd-crash-'));
+const template = join(root, 'template');
+const env = { ...process.env, KUBECONFIG_PATH: '/nonexistent', KUBECONFIG: '', HOME: root };
+
+// The compiled CLI (built in beforeAll), as users run it: tsx would add a second of start-up.
+function runCli(base: string): ChildProcess {
+  return spawn(process.execPath, ['dist/app/cli/main.js', 'migrate', '--base-dir', base, '--yes', '--force', '--json'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function finish(child: ChildProcess): Promise<{ code: number | null; stdout: string }> {
+  let stdout = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout })));
+}
+
+/** Where each original file must be after the migration, from the reference run's report. */
+function destinationOf(report: MigrationReport): (path: string) => string {
+  const moves = [...report.moved, ...report.conflicts];
+  return (p) => {
+    for (const m of moves) {
+      if (p === m.from) return m.to;
+      if (p.startsWith(`${m.from}/`)) return m.to + p.slice(m.from.length);
+    }
+    return p;
+  };
+}
+
+/** Entries that differ between two snapshots (at most 20, for a readable failure). */
+function diffSnapshots(a: Map<string, string>, b: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of a) if (b.get(k) !== v) out.push(`${k}: ${v} vs ${b.get(k) ?? 'absent'}`);
+  for (const k of b.keys()) if (!a.has(k)) out.push(`${k}: absent vs ${b.get(k)}`);
+  return out.slice(0, 20);
+}
+
+let reference: Map<string, string>;
+let originals: string[];
+let finalPlace: (p: string) => string;
+let uninterruptedMs = 0;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  makeLegacyTree(template, {
+    threads: THREADS,
+    filesPerThread: 2,
+    owners: Object.fromEntries(Array.from({ length: THREADS / 2 }, (_, i) => [`thread-${i * 2}`, `user-${i % 7}`])),
+    agents: ['Writer', 'writer', 'Coder'],
+    skills: ['s1', 's2', '.history'],
+    memory: true,
+  });
+  writeFile(template, 'users/user-1/threads/thread-2/user-data/existing.txt', 'already migrated');
+  originals = [...snapshot(template)].filter(([p, v]) => !p.endsWith('/') && v !== 'dir' && p !== 'deer-flow.db').map(([p]) => p);
+
+  const refDir = join(root, 'reference');
+  execFileSync('cp', ['-a', template, refDir]);
+  const started = Date.now();
+  const { code, stdout } = await finish(runCli(refDir));
+  uninterruptedMs = Date.now() - started;
+  expect(code).toBe(0);
+  const report = (JSON.parse(stdout) as { report: MigrationReport }).report;
+  expect(report.ok).toBe(true);
+  reference = snapshot(refDir);
+  finalPlace = destinationOf(report);
+}, 300_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe(`migrate killed at random moments (${TRIALS} trials, ${THREADS} threads)`, () => {
+  it('never loses a file and always resumes to the uninterrupted end state', async () => {
+    let killedMidRun = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const dir = join(root, `trial-${trial}`);
+      execFileSync('cp', ['-a', template, dir]);
+      const child = runCli(dir);
+      const exited = finish(child);
+      // Odd trials: any moment of the whole run. Even trials: a moment after the journal
+      // appeared, i.e. while moves are under way, the window that matters most.
+      const started = Date.now();
+      if (trial % 2 === 0) {
+        const journal = join(dir, '.deer-flow-migration', 'journal.jsonl');
+        while (!existsSync(journal) && Date.now() - started < uninterruptedMs * 3) await new Promise((r) => setTimeout(r, 2));
+      }
+      const delay = Math.random() * (trial % 2 === 0 ? Math.max(50, uninterruptedMs - (Date.now() - started)) : uninterruptedMs);
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await exited;
+
+      if (existsSync(join(dir, '.deer-flow-migration', 'journal.jsonl'))) killedMidRun++;
+      const missing = originals.filter((p) => !existsSync(join(dir, p)) && !existsSync(join(dir, finalPlace(p))));
+      expect(missing, `trial ${trial}: files missing right after the kill at ${delay.toFixed(0)} ms`).toEqual([]);
+
+      const resumed = await finish(runCli(dir));
+      expect(resumed.code, `trial ${trial}: resume exit code`).toBe(0);
+      // Compared as text: deep equality of two 10,000-entry maps costs seconds per trial.
+      const differences = diffSnapshots(snapshot(dir), reference);
+      expect(differences, `trial ${trial}: end state after resume differs from the uninterrupted run`).toEqual([]);
+      const reports = readdirSync(join(dir, '.deer-flow-migration')).filter((f) => f.startsWith('report-'));
+      const last = JSON.parse(readFileSync(join(dir, '.deer-flow-migration', reports.sort().at(-1) as string), 'utf8')) as MigrationReport;
+      expect(last.ok).toBe(true);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // The kills must have hit the dangerous window often, not only before or after the moves.
+    expect(killedMidRun).toBeGreaterThanOrEqual(Math.floor(TRIALS / 4));
+    console.log(`crash-resume: ${TRIALS} trials, ${killedMidRun} killed while moving; uninterrupted run ${uninterruptedMs} ms`);
+  }, 1_800_000);
+});
