@@ -4,10 +4,12 @@ import { createInterface } from 'node:readline/promises';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { loadConfig } from '../config/config.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import type { MigrationBackend } from '../migration/backend.js';
 import { formatPlan, formatReport } from '../migration/format.js';
 import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
 import { LocalBackend } from '../migration/local-backend.js';
 import { isValidUserId } from '../migration/plan.js';
+import { PvcBackend } from '../migration/pvc-backend.js';
 import { runMigration, scanAndPlan } from '../migration/run.js';
 
 export interface MigrateOptions {
@@ -48,18 +50,55 @@ export async function migrateCommand(opts: MigrateOptions): Promise<number> {
   if (!opts.baseDir === !opts.pvc) throw new UsageError('give exactly one of --base-dir DIR or --pvc CLAIM');
   if (!isValidUserId(opts.userId))
     throw new UsageError(`--user-id ${JSON.stringify(opts.userId)} is not valid: use letters, digits, "_" and "-"`);
-  if (opts.pvc) {
-    process.stderr.write('migrate --pvc: the PVC backend is not available yet in this build; mount the claim locally and use --base-dir\n');
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  if (opts.baseDir) return migrateWith(new LocalBackend(opts.baseDir), { baseDir: opts.baseDir }, opts);
+
+  // --pvc: a helper Pod in the cluster, removed whatever happens (also on Ctrl-C).
+  let backend: PvcBackend;
+  try {
+    const config = loadConfig(process.env);
+    const { kc } = loadKubeConfig(config);
+    backend = new PvcBackend(kc, {
+      namespace: opts.namespace ?? config.namespace,
+      claim: opts.pvc as string,
+      image: process.env.MIGRATION_HELPER_IMAGE,
+      log: err,
+    });
+  } catch (e) {
+    err(`migrate: ${(e as Error).message}`);
     return 1;
   }
-  const baseDir = opts.baseDir as string;
-  const backend = new LocalBackend(baseDir);
+  const interrupt = () => {
+    void backend.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  let db: Awaited<ReturnType<PvcBackend['fetchOwnerDb']>>;
+  try {
+    await backend.start();
+    db = await backend.fetchOwnerDb();
+    return await migrateWith(backend, db ? { file: db.path } : undefined, opts);
+  } catch (e) {
+    err(`migrate: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    db?.cleanup();
+    await backend.stop().catch((e: Error) => err(`could not delete the helper Pod: ${e.message}`));
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
+async function migrateWith(
+  backend: MigrationBackend,
+  ownerDb: { baseDir: string } | { file: string } | undefined,
+  opts: MigrateOptions,
+): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const err = (s: string) => process.stderr.write(`${s}\n`);
-
   let scan: Awaited<ReturnType<typeof scanAndPlan>>;
   try {
-    scan = await scanAndPlan(backend, opts.userId, backend.description);
+    scan = await scanAndPlan(backend, opts.userId, ownerDb);
   } catch (e) {
     err(`migrate: ${(e as Error).message}`);
     return 1;

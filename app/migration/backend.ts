@@ -11,6 +11,19 @@ export interface FileStat {
   id: string;
 }
 
+/**
+ * What became of one planned step, judged from the disk:
+ * moved — done now; already — done before (legacy gone, destination there);
+ * deduplicated — a file move cut short left two names, the legacy one was dropped;
+ * vanished — neither is there; both-exist — the destination appeared since planning.
+ */
+export type StepOutcome = 'moved' | 'already' | 'deduplicated' | 'vanished' | 'both-exist';
+
+export interface Step {
+  from: string;
+  to: string;
+}
+
 export interface MigrationBackend {
   /** A human-readable name of the place (a path, or pvc/<claim>). */
   readonly description: string;
@@ -24,6 +37,11 @@ export interface MigrationBackend {
   move(from: string, to: string): Promise<void>;
   /** Removes `from` when it is another name of the same file as `to` (a move cut short). */
   dropDuplicateName(from: string, to: string): Promise<boolean>;
+  /**
+   * Carries out steps whose sources and destinations are all distinct. A backend may batch
+   * them (the PVC backend sends hundreds per exec); never replaces an existing destination.
+   */
+  applySteps(steps: Step[]): Promise<StepOutcome[]>;
   /** Removes a folder if it is empty; true when removed. */
   removeDirIfEmpty(path: string): Promise<boolean>;
   /** Sizes of many files at once (verification); missing files map to undefined. */
@@ -40,4 +58,24 @@ export class MoveConflictError extends Error {
     super(`${to} exists already; not replacing it`);
     this.name = 'MoveConflictError';
   }
+}
+
+/** The step logic over single operations, `concurrency` at a time (for backends with cheap calls). */
+export async function applyStepsOneByOne(backend: MigrationBackend, steps: Step[], concurrency = 8): Promise<StepOutcome[]> {
+  const out: StepOutcome[] = new Array(steps.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < steps.length) {
+      const i = next++;
+      const { from, to } = steps[i] as Step;
+      const [src, dst] = await Promise.all([backend.stat(from), backend.stat(to)]);
+      if (!src) out[i] = dst ? 'already' : 'vanished';
+      else if (!dst) {
+        await backend.move(from, to);
+        out[i] = 'moved';
+      } else out[i] = (await backend.dropDuplicateName(from, to)) ? 'deduplicated' : 'both-exist';
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, steps.length)) }, worker));
+  return out;
 }

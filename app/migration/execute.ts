@@ -121,20 +121,14 @@ async function freeConflictPlace(backend: MigrationBackend, base: string): Promi
   for (let i = 1; ; i++) if (!(await backend.stat(`${base}.${i}`))) return `${base}.${i}`;
 }
 
-const MOVE_CONCURRENCY = 8;
+/** Steps handed to the backend at once: one exec round trip each on the PVC backend. */
+const STEP_BATCH = 500;
 
 /** Serialises the rare "destination appeared since planning" case, which picks a free name. */
 let lateConflictLock: Promise<unknown> = Promise.resolve();
 
-async function applyStep(backend: MigrationBackend, m: Move): Promise<{ to: string; warning?: string }> {
-  const [src, dst] = await Promise.all([backend.stat(m.from), backend.stat(m.to)]);
-  if (!src && dst) return { to: m.to }; // done before a crash
-  if (!src && !dst) return { to: m.to, warning: `${m.from} disappeared before it was moved` };
-  if (src && !dst) {
-    await backend.move(m.from, m.to);
-    return { to: m.to };
-  }
-  if (await backend.dropDuplicateName(m.from, m.to)) return { to: m.to };
+/** The destination appeared since planning: the legacy copy goes to migration-conflicts/late. */
+async function moveToLateConflict(backend: MigrationBackend, m: Move): Promise<{ to: string; warning: string }> {
   const result = lateConflictLock.then(async () => {
     const late = await freeConflictPlace(backend, `${CONFLICTS_DIR}/late/${m.from}`);
     await backend.move(m.from, late);
@@ -166,37 +160,40 @@ async function runJournal(
     pending = '';
     pendingSince = Date.now();
   };
-  // Moves are independent (distinct sources and destinations), so several run at once:
-  // file-system calls wait on disk, not on the CPU.
-  let next = 0;
-  let completed = 0;
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
+  const todo: number[] = [];
+  for (let i = 0; i < total; i++) {
+    const recorded = done.get(i);
+    if (recorded) (moves[i] as Move).to = recorded.to;
+    else todo.push(i);
+  }
+  let completed = total - todo.length;
+  for (let b = 0; b < todo.length; b += STEP_BATCH) {
+    const batch = todo.slice(b, b + STEP_BATCH);
+    const outcomes = await backend.applySteps(batch.map((i) => ({ from: (moves[i] as Move).from, to: (moves[i] as Move).to })));
+    for (let k = 0; k < batch.length; k++) {
+      const i = batch[k] as number;
       const m = moves[i] as Move;
-      const recorded = done.get(i);
-      if (recorded) {
-        m.to = recorded.to;
-        completed++;
+      const outcome = outcomes[k];
+      if (outcome === 'vanished') warnings.push(`${m.from} disappeared before it was moved`);
+      if (outcome === 'both-exist') {
+        const late = await moveToLateConflict(backend, m);
+        warnings.push(late.warning);
+        m.to = late.to;
+        m.conflict = true;
+        pending += `${JSON.stringify({ type: 'done', i, to: m.to } satisfies JournalStep)}\n`;
+        await flush(); // only the journal remembers where it went
         continue;
       }
-      const r = await applyStep(backend, m);
-      if (r.warning) warnings.push(r.warning);
-      if (r.to !== m.to) {
-        m.to = r.to;
-        m.conflict = true;
-      }
       pending += `${JSON.stringify({ type: 'done', i, to: m.to } satisfies JournalStep)}\n`;
-      completed++;
-      const now = Date.now();
-      if (r.warning || now - pendingSince > 250 || pending.length > 64 * 1024) await flush();
-      if (onProgress && (now - lastReport > 200 || completed === total)) {
-        lastReport = now;
-        onProgress({ done: completed, total, current: m.from });
-      }
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(MOVE_CONCURRENCY, Math.max(1, total)) }, worker));
+    completed += batch.length;
+    if (Date.now() - pendingSince > 250 || pending.length > 64 * 1024) await flush();
+    const now = Date.now();
+    if (onProgress && (now - lastReport > 200 || completed === total)) {
+      lastReport = now;
+      onProgress({ done: completed, total, current: (moves[batch.at(-1) as number] as Move).from });
+    }
+  }
   await flush();
   const removedEmpty: string[] = [];
   for (const d of header.removeIfEmpty) if (await backend.removeDirIfEmpty(d)) removedEmpty.push(d);

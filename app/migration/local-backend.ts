@@ -4,7 +4,7 @@
 import { constants, type Dirent } from 'node:fs';
 import { access, appendFile, link, lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { type FileStat, type MigrationBackend, MoveConflictError } from './backend.js';
+import { applyStepsOneByOne, type FileStat, type MigrationBackend, MoveConflictError, type Step, type StepOutcome } from './backend.js';
 import { type Entry, JOURNAL_DIR } from './plan.js';
 
 /** Roots the scan walks, and how deep (undefined: all the way). */
@@ -120,6 +120,10 @@ export class LocalBackend implements MigrationBackend {
     // the guard made sure, so nothing else creates it in between).
     if (await this.stat(to)) throw new MoveConflictError(to);
     await rename(src, dst);
+  }
+
+  applySteps(steps: Step[]): Promise<StepOutcome[]> {
+    return applyStepsOneByOne(this, steps);
   }
 
   async dropDuplicateName(from: string, to: string): Promise<boolean> {

@@ -15,10 +15,19 @@ export interface ScanResult {
   pendingJournal: { startedAt: string; steps: number; done: number } | undefined;
 }
 
-export async function scanAndPlan(backend: MigrationBackend, userId: string, localBaseDir?: string): Promise<ScanResult> {
+/**
+ * `ownerDb`: where deer-flow.db can be read locally — the base directory for the local
+ * backend, or a fetched copy (PVC backend's fetchOwnerDb); undefined when there is none.
+ */
+export async function scanAndPlan(
+  backend: MigrationBackend,
+  userId: string,
+  ownerDb?: { baseDir: string } | { file: string },
+): Promise<ScanResult> {
   const entries = await backend.scan();
   const hasDb = entries.some((e) => e.path === 'deer-flow.db' && e.type === 'file');
-  const owners = readOwnerMap(hasDb && localBaseDir ? join(localBaseDir, 'deer-flow.db') : undefined);
+  const dbPath = !hasDb || !ownerDb ? undefined : 'file' in ownerDb ? ownerDb.file : join(ownerDb.baseDir, 'deer-flow.db');
+  const owners = readOwnerMap(dbPath);
   const plan = planMigration(entries, owners.owners, userId);
   if (owners.note && plan.totals.threads > 0) plan.warnings.unshift(owners.note);
   const journal = await readJournal(backend);

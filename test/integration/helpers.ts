@@ -1,7 +1,7 @@
 // Shared helpers for integration tests: the admin KubeConfig of the test control plane,
 // a throw-away namespace per test file, and kwok per-Pod log/exec wiring.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
@@ -38,13 +38,18 @@ export async function createTestNamespace(kc: KubeConfig, prefix = 'it'): Promis
  * Points kwok's simulated container logs and exec for one Pod at a folder of the test's own:
  * `logs` (CRI format, followed) and exec commands running in `workDir`.
  */
-export async function wirePodToFolder(kc: KubeConfig, namespace: string, pod: string, initialLogLines: string[] = []) {
+export async function wirePodToFolder(
+  kc: KubeConfig,
+  namespace: string,
+  pod: string,
+  initialLogLines: string[] = [],
+  execWorkDir?: string,
+) {
   const dir = mkdtempSync(join(tmpdir(), `spd-pod-${pod}-`));
   const logsFile = join(dir, 'container.log');
   writeFileSync(logsFile, initialLogLines.map((l) => criLine(l)).join(''));
-  const workDir = join(dir, 'work');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(workDir);
+  const workDir = execWorkDir ?? join(dir, 'work');
+  mkdirSync(workDir, { recursive: true });
   const custom = kc.makeApiClient(CustomObjectsApi);
   const group = 'kwok.x-k8s.io';
   const version = 'v1alpha1';

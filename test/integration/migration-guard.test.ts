@@ -24,9 +24,18 @@ describe('migration guard', () => {
   });
 
   it('refuses while a sandbox Pod runs, naming it, and ignores other Pods', async () => {
-    await core.createNamespacedPod({ namespace: ns.name, body: { metadata: { name: 'unrelated' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
-    await core.createNamespacedPod({ namespace: ns.name, body: buildPod(loadConfig({ K8S_NAMESPACE: ns.name }), { sandboxId: 'busy', threadId: 't', userId: 'u' }) });
-    await waitUntil('sandbox Running', async () => (await core.readNamespacedPod({ namespace: ns.name, name: 'sandbox-busy' })).status?.phase === 'Running');
+    await core.createNamespacedPod({
+      namespace: ns.name,
+      body: { metadata: { name: 'unrelated' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+    });
+    await core.createNamespacedPod({
+      namespace: ns.name,
+      body: buildPod(loadConfig({ K8S_NAMESPACE: ns.name }), { sandboxId: 'busy', threadId: 't', userId: 'u' }),
+    });
+    await waitUntil(
+      'sandbox Running',
+      async () => (await core.readNamespacedPod({ namespace: ns.name, name: 'sandbox-busy' })).status?.phase === 'Running',
+    );
     expect(await checkNoSandboxesRunning(core, ns.name, server)).toEqual({ state: 'busy', pods: ['sandbox-busy'] });
   });
 

@@ -13,7 +13,7 @@ const clear = { force: false, guard: async () => ({ state: 'clear' as const }) }
 
 async function migrate(base: string, userId = 'default') {
   const backend = new LocalBackend(base);
-  const scan = await scanAndPlan(backend, userId, base);
+  const scan = await scanAndPlan(backend, userId, { baseDir: base });
   return runMigration(backend, scan, clear);
 }
 
@@ -98,7 +98,7 @@ describe('local migration', () => {
     makeLegacyTree(base, { threads: 2, filesPerThread: 1 });
     const before = snapshot(base, []);
     const backend = new LocalBackend(base);
-    const out = await runMigration(backend, await scanAndPlan(backend, 'default', base), {
+    const out = await runMigration(backend, await scanAndPlan(backend, 'default', { baseDir: base }), {
       force: false,
       guard: async () => ({ state: 'busy', pods: ['sandbox-a'] }),
     });
@@ -111,8 +111,10 @@ describe('local migration', () => {
     makeLegacyTree(base, { threads: 1, filesPerThread: 1 });
     const backend = new LocalBackend(base);
     const guard = async () => ({ state: 'unreachable' as const, message: 'no cluster' });
-    expect((await runMigration(backend, await scanAndPlan(backend, 'default', base), { force: false, guard })).kind).toBe('refused');
-    const forced = await runMigration(backend, await scanAndPlan(backend, 'default', base), { force: true, guard });
+    expect((await runMigration(backend, await scanAndPlan(backend, 'default', { baseDir: base }), { force: false, guard })).kind).toBe(
+      'refused',
+    );
+    const forced = await runMigration(backend, await scanAndPlan(backend, 'default', { baseDir: base }), { force: true, guard });
     expect(forced.kind === 'done' && forced.report.warnings[0]).toMatch(/forced without checking/);
   });
 
@@ -120,7 +122,7 @@ describe('local migration', () => {
     const base = fresh();
     makeLegacyTree(base, { threads: 4, filesPerThread: 2, memory: true });
     const backend = new LocalBackend(base);
-    const { plan, entries } = await scanAndPlan(backend, 'default', base);
+    const { plan, entries } = await scanAndPlan(backend, 'default', { baseDir: base });
     // Simulate a crash: journal written, first thread moved, memory.json linked but not unlinked.
     const header = {
       type: 'plan',

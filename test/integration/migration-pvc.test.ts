@@ -1,0 +1,125 @@
+// The PVC backend end to end through the real API server: a helper Pod mounts a claim, and the
+// planner's moves run as batched exec scripts. kwok runs the helper's commands in a local
+// folder that stands for the claim's contents, so the result can be compared with the local
+// backend on an identical tree (one planner, two backends, the same end state).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalBackend } from '../../app/migration/local-backend.js';
+import { PvcBackend } from '../../app/migration/pvc-backend.js';
+import { runMigration, scanAndPlan } from '../../app/migration/run.js';
+import { makeLegacyTree, snapshot, symlink, writeFile } from '../support/legacy-tree.js';
+import { createTestNamespace, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
+
+const kc = testKubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+let ns: { name: string; remove: () => Promise<void> };
+const pvName = uniqueName('pv');
+const clear = { force: false, guard: async () => ({ state: 'clear' as const }) };
+
+function legacy(base: string) {
+  makeLegacyTree(base, {
+    threads: 300,
+    filesPerThread: 3,
+    owners: { 'thread-1': 'alice', 'thread-2': '../evil' },
+    agents: ['Writer', 'writer'],
+    skills: ['s1', '.history'],
+    memory: true,
+  });
+  writeFile(base, 'users/default/threads/thread-3/kept.txt', 'newer');
+  writeFile(base, 'threads/thread-4/user-data/it\'s "quoted" $HOME `x`.txt', 'shell-hostile name');
+  writeFile(base, 'threads/thread-日本/ファイル.txt', 'unicode');
+  symlink(base, 'threads/thread-5/user-data/outside', '/etc');
+}
+
+beforeAll(async () => {
+  ns = await createTestNamespace(kc, 'mig-pvc');
+  await core.createPersistentVolume({
+    body: {
+      metadata: { name: pvName },
+      spec: {
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: '',
+        hostPath: { path: '/tmp/spd-unused' },
+        claimRef: { namespace: ns.name, name: 'deer-flow-data' },
+      },
+    },
+  });
+  await core.createNamespacedPersistentVolumeClaim({
+    namespace: ns.name,
+    body: {
+      metadata: { name: 'deer-flow-data' },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', volumeName: pvName, resources: { requests: { storage: '1Gi' } } },
+    },
+  });
+  await waitUntil(
+    'claim Bound',
+    async () => (await core.readNamespacedPersistentVolumeClaim({ namespace: ns.name, name: 'deer-flow-data' })).status?.phase === 'Bound',
+    60_000,
+  );
+});
+
+afterAll(async () => {
+  await ns?.remove();
+  await core.deletePersistentVolume({ name: pvName }).catch(() => undefined);
+});
+
+describe('PVC backend', () => {
+  it('migrates a claim through a helper Pod to the same end state as the local backend, in few round trips', async () => {
+    const claimDir = mkdtempSync(join(tmpdir(), 'spd-claim-'));
+    legacy(join(claimDir, 'deer-flow'));
+    await wirePodToFolder(kc, ns.name, 'mig-helper', [], claimDir);
+    const backend = new PvcBackend(kc, { namespace: ns.name, claim: 'deer-flow-data', podName: 'mig-helper' });
+    try {
+      await backend.start();
+      const db = await backend.fetchOwnerDb();
+      const scan = await scanAndPlan(backend, 'default', db ? { file: db.path } : undefined);
+      db?.cleanup();
+      expect(scan.plan.leftInPlace.map((l) => l.path)).toEqual(['threads/thread-2']);
+      const out = await runMigration(backend, scan, clear);
+      expect(out.kind).toBe('done');
+      if (out.kind === 'done') expect(out.report.ok).toBe(true);
+    } finally {
+      await backend.stop();
+    }
+    // 306 items, ~900 files: a handful of execs, not one per file or per thread.
+    expect(backend.roundTrips).toBeLessThan(15);
+
+    const localDir = mkdtempSync(join(tmpdir(), 'spd-local-'));
+    legacy(localDir);
+    const local = new LocalBackend(localDir);
+    await runMigration(local, await scanAndPlan(local, 'default', { baseDir: localDir }), clear);
+    expect(snapshot(join(claimDir, 'deer-flow'))).toEqual(snapshot(localDir));
+
+    // The helper Pod is gone.
+    await waitUntil(
+      'helper deleted',
+      async () => (await core.listNamespacedPod({ namespace: ns.name, fieldSelector: 'metadata.name=mig-helper' })).items.length === 0,
+    );
+
+    // Running again through a new helper finds nothing to do.
+    const again = new PvcBackend(kc, { namespace: ns.name, claim: 'deer-flow-data', podName: 'mig-helper-2' });
+    await wirePodToFolder(kc, ns.name, 'mig-helper-2', [], claimDir);
+    try {
+      await again.start();
+      const db = await again.fetchOwnerDb();
+      expect((await runMigration(again, await scanAndPlan(again, 'default', db && { file: db.path }), clear)).kind).toBe('nothing-to-do');
+      db?.cleanup();
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('removes the helper Pod when it cannot start, and says why', async () => {
+    const backend = new PvcBackend(kc, { namespace: ns.name, claim: 'no-such-claim', podName: 'mig-helper-bad', readyTimeoutMs: 3_000 });
+    await expect(backend.start()).rejects.toThrow(/did not start.*no-such-claim/);
+    await backend.stop();
+    await waitUntil(
+      'helper deleted',
+      async () => (await core.listNamespacedPod({ namespace: ns.name, fieldSelector: 'metadata.name=mig-helper-bad' })).items.length === 0,
+    );
+  });
+});
