@@ -27,6 +27,8 @@ export interface Step {
 export interface MigrationBackend {
   /** A human-readable name of the place (a path, or pvc/<claim>). */
   readonly description: string;
+  /** How many steps to hand to applySteps at once. */
+  readonly stepBatch: number;
   /** Every entry under the legacy roots, and the per-user / conflict places (to a useful depth). */
   scan(): Promise<Entry[]>;
   stat(path: string): Promise<FileStat | undefined>;
@@ -58,24 +60,4 @@ export class MoveConflictError extends Error {
     super(`${to} exists already; not replacing it`);
     this.name = 'MoveConflictError';
   }
-}
-
-/** The step logic over single operations, `concurrency` at a time (for backends with cheap calls). */
-export async function applyStepsOneByOne(backend: MigrationBackend, steps: Step[], concurrency = 8): Promise<StepOutcome[]> {
-  const out: StepOutcome[] = new Array(steps.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < steps.length) {
-      const i = next++;
-      const { from, to } = steps[i] as Step;
-      const [src, dst] = await Promise.all([backend.stat(from), backend.stat(to)]);
-      if (!src) out[i] = dst ? 'already' : 'vanished';
-      else if (!dst) {
-        await backend.move(from, to);
-        out[i] = 'moved';
-      } else out[i] = (await backend.dropDuplicateName(from, to)) ? 'deduplicated' : 'both-exist';
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, steps.length)) }, worker));
-  return out;
 }

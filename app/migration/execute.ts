@@ -121,9 +121,6 @@ async function freeConflictPlace(backend: MigrationBackend, base: string): Promi
   for (let i = 1; ; i++) if (!(await backend.stat(`${base}.${i}`))) return `${base}.${i}`;
 }
 
-/** Steps handed to the backend at once: one exec round trip each on the PVC backend. */
-const STEP_BATCH = 500;
-
 /** Serialises the rare "destination appeared since planning" case, which picks a free name. */
 let lateConflictLock: Promise<unknown> = Promise.resolve();
 
@@ -167,8 +164,8 @@ async function runJournal(
     else todo.push(i);
   }
   let completed = total - todo.length;
-  for (let b = 0; b < todo.length; b += STEP_BATCH) {
-    const batch = todo.slice(b, b + STEP_BATCH);
+  for (let b = 0; b < todo.length; b += backend.stepBatch) {
+    const batch = todo.slice(b, b + backend.stepBatch);
     const outcomes = await backend.applySteps(batch.map((i) => ({ from: (moves[i] as Move).from, to: (moves[i] as Move).to })));
     for (let k = 0; k < batch.length; k++) {
       const i = batch[k] as number;

@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import { wireExec, wireLogs } from '../cluster/kwok.js';
 
 export function clusterInfo() {
   return inject('cluster');
@@ -50,33 +51,8 @@ export async function wirePodToFolder(
   writeFileSync(logsFile, initialLogLines.map((l) => criLine(l)).join(''));
   const workDir = execWorkDir ?? join(dir, 'work');
   mkdirSync(workDir, { recursive: true });
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const group = 'kwok.x-k8s.io';
-  const version = 'v1alpha1';
-  await custom.createNamespacedCustomObject({
-    group,
-    version,
-    namespace,
-    plural: 'logs',
-    body: {
-      apiVersion: `${group}/${version}`,
-      kind: 'Logs',
-      metadata: { name: pod, namespace },
-      spec: { logs: [{ containers: [], logsFile, follow: true }] },
-    },
-  });
-  await custom.createNamespacedCustomObject({
-    group,
-    version,
-    namespace,
-    plural: 'execs',
-    body: {
-      apiVersion: `${group}/${version}`,
-      kind: 'Exec',
-      metadata: { name: pod, namespace },
-      spec: { execs: [{ containers: [], local: { workDir } }] },
-    },
-  });
+  await wireLogs(kc, namespace, pod, logsFile);
+  await wireExec(kc, namespace, pod, workDir);
   return { dir, logsFile, workDir };
 }
 

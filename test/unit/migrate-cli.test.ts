@@ -1,0 +1,83 @@
+// The migrate command as a user runs it: plan output, --json, asking before moving, exit codes.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeLegacyTree, snapshot } from '../support/legacy-tree.js';
+
+const home = mkdtempSync(join(tmpdir(), 'spd-home-'));
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'app/cli/main.ts', ...args], {
+    env: { ...process.env, HOME: home, KUBECONFIG: '', KUBECONFIG_PATH: join(home, 'none') },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const tree = () => {
+  const base = mkdtempSync(join(tmpdir(), 'spd-cli-'));
+  makeLegacyTree(base, { threads: 3, filesPerThread: 1, memory: true });
+  return base;
+};
+
+describe('sandbox-provisioner migrate', () => {
+  it('--dry-run prints the plan and changes nothing (exit 0)', () => {
+    const base = tree();
+    const before = snapshot(base, []);
+    const r = cli('migrate', '--base-dir', base, '--dry-run');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('move     threads/thread-0 -> users/default/threads/thread-0');
+    expect(r.stdout).toContain('3 thread(s)');
+    expect(snapshot(base, [])).toEqual(before);
+  });
+
+  it('--dry-run --json gives the plan as JSON', () => {
+    const r = cli('migrate', '--base-dir', tree(), '--dry-run', '--json', '--user-id', 'alice');
+    const parsed = JSON.parse(r.stdout) as { plan: { userId: string; totals: { threads: number } } };
+    expect(parsed.plan).toMatchObject({ userId: 'alice', totals: { threads: 3 } });
+  });
+
+  it('without --yes and without a terminal, asks nothing, changes nothing and exits 1', () => {
+    const base = tree();
+    const before = snapshot(base, []);
+    const r = cli('migrate', '--base-dir', base, '--force');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('run with --yes');
+    expect(snapshot(base, [])).toEqual(before);
+  });
+
+  it('refuses when no cluster can be asked about running sandboxes, unless --force (exit 1)', () => {
+    const base = tree();
+    const r = cli('migrate', '--base-dir', base, '--yes');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Refused: cannot check for running sandboxes.*--force/);
+    expect(existsSync(join(base, 'threads/thread-0'))).toBe(true);
+  });
+
+  it('migrates with --yes --force (exit 0), then has nothing to do (exit 0)', () => {
+    const base = tree();
+    const r = cli('migrate', '--base-dir', base, '--yes', '--force', '--json');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { report: { ok: boolean } }).report.ok).toBe(true);
+    expect(existsSync(join(base, 'users/default/threads/thread-2'))).toBe(true);
+    expect(cli('migrate', '--base-dir', base, '--yes', '--force').code).toBe(0);
+  });
+
+  it.each([
+    [['migrate'], /exactly one of --base-dir DIR or --pvc CLAIM/],
+    [['migrate', '--base-dir', '/x', '--pvc', 'c'], /exactly one/],
+    [['migrate', '--base-dir', '/x', '--user-id', '../root'], /--user-id "..\/root" is not valid/],
+    [['migrate', '--no-such-flag'], /unknown option/],
+  ])('bad usage %j exits 2 and says why', (args, message) => {
+    const r = cli(...(args as string[]));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('a missing base directory is a clear error (exit 1)', () => {
+    const r = cli('migrate', '--base-dir', join(home, 'nope'), '--dry-run');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/base directory .*nope does not exist/);
+  });
+});
