@@ -2,7 +2,7 @@
 // mounted locally. Moves are renames inside B; files are moved with link+unlink so an
 // existing destination is never replaced, folders with rename onto a free name.
 import { constants, type Dirent, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
-import { access, appendFile, link, lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { access, appendFile, link, lstat, mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { type FileStat, type MigrationBackend, MoveConflictError, type Step, type StepOutcome } from './backend.js';
 import { type Entry, JOURNAL_DIR } from './plan.js';
