@@ -13,6 +13,7 @@ import { PvcBackend } from '../app/migration/pvc-backend.js';
 import { runMigration, scanAndPlan } from '../app/migration/run.js';
 import { up } from '../test/cluster/control-plane.js';
 import { wireExec } from '../test/cluster/kwok.js';
+import { createBoundClaim } from '../test/cluster/volumes.js';
 import { makeLegacyTree } from '../test/support/legacy-tree.js';
 import { table, timed } from './stats.js';
 
@@ -48,33 +49,11 @@ export async function benchMigration(): Promise<void> {
     await core.createNamespace({ body: { metadata: { name: ns } } });
     const pv = `${ns}-pv`;
     try {
-      await core.createPersistentVolume({
-        body: {
-          metadata: { name: pv },
-          spec: {
-            capacity: { storage: '1Gi' },
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: '',
-            hostPath: { path: '/tmp/unused' },
-            claimRef: { namespace: ns, name: 'data' },
-          },
-        },
-      });
-      await core.createNamespacedPersistentVolumeClaim({
-        namespace: ns,
-        body: {
-          metadata: { name: 'data' },
-          spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', volumeName: pv, resources: { requests: { storage: '1Gi' } } },
-        },
-      });
+      await createBoundClaim(core, ns, 'data', pv);
       const claimDir = join(root, 'claim');
       execFileSync('mkdir', ['-p', claimDir]);
       execFileSync('cp', ['-a', template, join(claimDir, 'deer-flow')]);
       await wireExec(kc, ns, 'bench-helper', claimDir);
-      for (let i = 0; i < 240; i++) {
-        if ((await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'data' })).status?.phase === 'Bound') break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
       const backend = new PvcBackend(kc, { namespace: ns, claim: 'data', podName: 'bench-helper' });
       await backend.start();
       try {

@@ -54,6 +54,8 @@ export class SandboxProvisioner {
   /** Kubernetes requests made so far (for benchmarks and tests of "constant calls"). */
   apiCalls = 0;
   private readonly inflight = new Map<string, Promise<Sandbox>>();
+  /** Orphan deletions under way, which creates of the same id wait for. */
+  private readonly sweeping = new Map<string, Promise<unknown>>();
   private readonly timeoutMs: number;
   private readonly log: (line: string) => void;
 
@@ -114,6 +116,8 @@ export class SandboxProvisioner {
   }
 
   private async createOnce(ids: { sandboxId: string; threadId: string; userId: string }): Promise<Sandbox> {
+    // A sweep of this id that is under way finishes first (its Pod is being deleted).
+    await this.sweeping.get(ids.sandboxId);
     let pod: V1Pod | undefined;
     let createdPod = false;
     try {
@@ -121,6 +125,16 @@ export class SandboxProvisioner {
       createdPod = true;
     } catch (e) {
       if (!isConflict(e)) throw this.fail('create Pod', e);
+      // The existing Pod may be on its way out (deleted a moment ago, by a client or the
+      // sweep): wait for it to go and create a new one, rather than answer with a dying Pod.
+      const existing = await this.readPod(ids.sandboxId);
+      if (existing?.metadata?.deletionTimestamp) {
+        await this.waitForPodGone(ids.sandboxId);
+        pod = await this.createPodEnsuringNamespace(buildPod(this.config, ids)).catch((e2: unknown) => {
+          throw this.fail('create Pod', e2);
+        });
+        createdPod = true;
+      } else pod = existing;
     }
 
     let service: V1Service | undefined;
@@ -139,6 +153,15 @@ export class SandboxProvisioner {
     [pod, service] = await Promise.all([pod ?? this.readPod(ids.sandboxId), service ?? this.readService(ids.sandboxId)]);
     if (createdPod) this.log(`created sandbox ${ids.sandboxId} (thread ${ids.threadId}, user ${ids.userId})`);
     return toSandbox(this.config, ids.sandboxId, pod, service);
+  }
+
+  private async waitForPodGone(sandboxId: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!(await this.readPod(sandboxId))) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new ClusterError('api', `Pod ${podName(sandboxId)} is still terminating after ${timeoutMs / 1000} s; try again later`, 409);
   }
 
   private async createPodEnsuringNamespace(body: V1Pod): Promise<V1Pod> {
@@ -257,12 +280,29 @@ export class SandboxProvisioner {
       if (services.has(id) || this.inflight.has(id) || pod.metadata?.deletionTimestamp) continue;
       const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : now;
       if (now - created < this.config.orphanGraceSeconds * 1000) continue;
+      // Checked again right before deleting: a create of this id may have started (here, or
+      // in another process that made the Service since the list).
+      if (this.inflight.has(id)) continue;
+      const deletion = (async () => {
+        if (await this.readService(id)) return false;
+        await this.call('delete orphan Pod', () =>
+          this.core.deleteNamespacedPod({ name: podName(id), namespace: this.ns, body: { preconditions: { uid: pod.metadata?.uid } } }),
+        );
+        return true;
+      })();
+      this.sweeping.set(
+        id,
+        deletion.catch(() => undefined),
+      );
       try {
-        await this.call('delete orphan Pod', () => this.core.deleteNamespacedPod({ name: podName(id), namespace: this.ns }));
-        removed.push(id);
-        this.log(`removed orphan Pod ${podName(id)} (no Service for ${Math.round((now - created) / 1000)} s)`);
+        if (await deletion) {
+          removed.push(id);
+          this.log(`removed orphan Pod ${podName(id)} (no Service for ${Math.round((now - created) / 1000)} s)`);
+        }
       } catch (e) {
-        if (!isNotFound(e)) throw e;
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      } finally {
+        this.sweeping.delete(id);
       }
     }
     return removed;

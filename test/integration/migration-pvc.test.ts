@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBackend } from '../../app/migration/local-backend.js';
 import { PvcBackend } from '../../app/migration/pvc-backend.js';
 import { runMigration, scanAndPlan } from '../../app/migration/run.js';
+import { createBoundClaim } from '../cluster/volumes.js';
 import { makeLegacyTree, snapshot, symlink, writeFile } from '../support/legacy-tree.js';
 import { createTestNamespace, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
 
@@ -36,30 +37,7 @@ function legacy(base: string) {
 
 beforeAll(async () => {
   ns = await createTestNamespace(kc, 'mig-pvc');
-  await core.createPersistentVolume({
-    body: {
-      metadata: { name: pvName },
-      spec: {
-        capacity: { storage: '1Gi' },
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: '',
-        hostPath: { path: '/tmp/spd-unused' },
-        claimRef: { namespace: ns.name, name: 'deer-flow-data' },
-      },
-    },
-  });
-  await core.createNamespacedPersistentVolumeClaim({
-    namespace: ns.name,
-    body: {
-      metadata: { name: 'deer-flow-data' },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', volumeName: pvName, resources: { requests: { storage: '1Gi' } } },
-    },
-  });
-  await waitUntil(
-    'claim Bound',
-    async () => (await core.readNamespacedPersistentVolumeClaim({ namespace: ns.name, name: 'deer-flow-data' })).status?.phase === 'Bound',
-    60_000,
-  );
+  await createBoundClaim(core, ns.name, 'deer-flow-data', pvName);
 });
 
 afterAll(async () => {

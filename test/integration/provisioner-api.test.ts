@@ -148,6 +148,22 @@ describe('provisioner API', () => {
     expect(again.status).toBe(200);
   });
 
+  it('delete then create at once gives a live sandbox, not the Pod on its way out', async () => {
+    expect((await fetch(`${base}/api/sandboxes`, json({ sandbox_id: 'again' }))).status).toBe(200);
+    await fetch(`${base}/api/sandboxes/again`, { method: 'DELETE' });
+    const r = await fetch(`${base}/api/sandboxes`, json({ sandbox_id: 'again' }));
+    expect(r.status).toBe(200);
+    const pods = await waitUntil('one live Pod', async () => {
+      const list = await core.listNamespacedPod({ namespace: ns, labelSelector: 'sandbox-id=again' });
+      return list.items.length === 1 && !list.items[0]?.metadata?.deletionTimestamp ? list.items : undefined;
+    });
+    expect(pods).toHaveLength(1);
+    await waitUntil(
+      'Service there',
+      async () => (await core.listNamespacedService({ namespace: ns, labelSelector: 'sandbox-id=again' })).items.length === 1,
+    );
+  });
+
   it('creates many distinct sandboxes concurrently', async () => {
     const ids = Array.from({ length: 25 }, (_, i) => `many-${i}`);
     const answers = await Promise.all(ids.map((id) => fetch(`${base}/api/sandboxes`, json({ sandbox_id: id }))));
