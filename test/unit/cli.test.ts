@@ -1,6 +1,7 @@
-// The migrate command as a user runs it: plan output, --json, asking before moving, exit codes.
+// The CLI as a user runs it: serve's start-up errors, and migrate's plan output, --json,
+// asking before moving, exit codes.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,8 +9,12 @@ import { makeLegacyTree, snapshot } from '../support/legacy-tree.js';
 
 const home = mkdtempSync(join(tmpdir(), 'spd-home-'));
 function cli(...args: string[]) {
+  return cliWith({}, ...args);
+}
+function cliWith(extraEnv: Record<string, string>, ...args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'app/cli/main.ts', ...args], {
-    env: { ...process.env, HOME: home, KUBECONFIG: '', KUBECONFIG_PATH: join(home, 'none') },
+    env: { ...process.env, HOME: home, KUBECONFIG: '', KUBECONFIG_PATH: join(home, 'none'), ...extraEnv },
+    timeout: 30_000,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,5 +84,32 @@ describe('sandbox-provisioner migrate', () => {
     const r = cli('migrate', '--base-dir', join(home, 'nope'), '--dry-run');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/base directory .*nope does not exist/);
+  });
+});
+
+describe('sandbox-provisioner serve', () => {
+  it('stops at start-up on a bad variable, naming it, the value and what is allowed (exit 1)', () => {
+    const r = cliWith({ SANDBOX_SERVICE_TYPE: 'LoadBalancer', PROVISIONER_PORT: 'x' }, 'serve');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('SANDBOX_SERVICE_TYPE="LoadBalancer" is not valid: expected NodePort or ClusterIP');
+    expect(r.stderr).toContain('PROVISIONER_PORT="x"');
+  });
+
+  it('stops at start-up on a malformed kubeconfig, naming the file (exit 1)', () => {
+    const bad = join(home, 'bad-kubeconfig');
+    writeFileSync(bad, 'clusters: [oops');
+    const r = cliWith({ KUBECONFIG_PATH: bad }, 'serve', '--port', '0');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/kubeconfig .*bad-kubeconfig is not valid YAML/);
+  });
+
+  it('refuses a non-loopback address without an API key (exit 1)', () => {
+    const r = cli('serve', '--host', '0.0.0.0', '--port', '0');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without an API key/);
+  });
+
+  it('rejects a bad --port as usage (exit 2)', () => {
+    expect(cli('serve', '--port', '99999').code).toBe(2);
   });
 });
