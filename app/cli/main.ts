@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // sandbox-provisioner: the command line for the same core the desktop app runs.
 import { Command, InvalidArgumentError } from 'commander';
+import { kubeconfigCommand } from './kubeconfig-command.js';
 import { migrateCommand, UsageError } from './migrate-command.js';
 import { serveCommand } from './serve-command.js';
 
@@ -43,6 +44,18 @@ program
       }
       throw e;
     }
+  });
+
+program
+  .command('kubeconfig')
+  .description('export a kubeconfig for DeerFlow containers: loopback server rewritten, TLS still verified, credentials inlined')
+  .option('--for-containers', 'rewrite for use inside containers')
+  .option('--host <host>', 'host name containers use to reach this machine', 'host.docker.internal')
+  .option('--context <name>', 'kubeconfig context (default: the current one)')
+  .option('-o, --output <file>', 'write to this file (mode 600) instead of standard output')
+  .option('--force', 'replace an existing output file')
+  .action((opts) => {
+    process.exitCode = kubeconfigCommand(opts);
   });
 
 await program.parseAsync(process.argv);

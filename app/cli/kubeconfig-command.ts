@@ -1,0 +1,40 @@
+// sandbox-provisioner kubeconfig --for-containers: the kubeconfig DeerFlow's containers use.
+import { existsSync, writeFileSync } from 'node:fs';
+import { loadConfig } from '../config/config.js';
+import { containerKubeconfig } from '../kube/container-kubeconfig.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+
+export interface KubeconfigOptions {
+  forContainers?: boolean;
+  host?: string;
+  output?: string;
+  context?: string;
+  force?: boolean;
+}
+
+export function kubeconfigCommand(opts: KubeconfigOptions): number {
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  if (!opts.forContainers) {
+    err('kubeconfig: say what to export: --for-containers');
+    return 2;
+  }
+  try {
+    const config = loadConfig(process.env);
+    const { kc } = loadKubeConfig({ kubeconfigPath: config.kubeconfigPath, context: opts.context });
+    const out = containerKubeconfig(kc, { host: opts.host });
+    for (const w of out.warnings) err(`warning: ${w}`);
+    if (opts.output) {
+      if (existsSync(opts.output) && !opts.force) {
+        err(`kubeconfig: ${opts.output} exists; not overwriting it (add --force to replace it)`);
+        return 1;
+      }
+      writeFileSync(opts.output, out.yaml, { mode: 0o600 });
+      err(`wrote ${opts.output} (mode 600: it holds credentials)`);
+    } else process.stdout.write(out.yaml);
+    err(`K8S_API_SERVER=${out.apiServer}${out.rewritten ? '' : '  (server was not loopback: unchanged)'}`);
+    return 0;
+  } catch (e) {
+    err(`kubeconfig: ${(e as Error).message}`);
+    return 1;
+  }
+}
