@@ -7,6 +7,7 @@ import { ClusterError, isConflict, isNotFound, toClusterError, withTimeout } fro
 import type { CreateSandboxInput, Sandbox } from './model.js';
 import { DEFAULT_USER_ID, podName, sandboxIdProblem, serviceName, threadIdProblem, userIdProblem } from './names.js';
 import { buildPod, buildService, namespaceLabels, SANDBOX_ID_LABEL, SANDBOX_SELECTOR, type SpecConfig, toSandbox } from './specs.js';
+import type { SandboxWatchCache } from './watch-cache.js';
 
 export class ValidationError extends Error {
   constructor(
@@ -54,6 +55,8 @@ export class SandboxProvisioner {
   /** Kubernetes requests made so far (for benchmarks and tests of "constant calls"). */
   apiCalls = 0;
   private readonly inflight = new Map<string, Promise<Sandbox>>();
+  /** When attached and synced, list() reads it instead of asking the API server. */
+  private cache: SandboxWatchCache | undefined;
   /** Orphan deletions under way, which creates of the same id wait for. */
   private readonly sweeping = new Map<string, Promise<unknown>>();
   private readonly timeoutMs: number;
@@ -66,6 +69,10 @@ export class SandboxProvisioner {
   ) {
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.log = opts.log ?? (() => {});
+  }
+
+  attachCache(cache: SandboxWatchCache): void {
+    this.cache = cache;
   }
 
   private get ns(): string {
@@ -152,6 +159,7 @@ export class SandboxProvisioner {
     // An existing object's current state is read back (both in parallel when both existed).
     [pod, service] = await Promise.all([pod ?? this.readPod(ids.sandboxId), service ?? this.readService(ids.sandboxId)]);
     if (createdPod) this.log(`created sandbox ${ids.sandboxId} (thread ${ids.threadId}, user ${ids.userId})`);
+    this.cache?.noteCreated(ids.sandboxId, pod, service);
     return toSandbox(this.config, ids.sandboxId, pod, service);
   }
 
@@ -226,7 +234,7 @@ export class SandboxProvisioner {
    * without a usable URL (the UI shows them; the upstream API does not).
    */
   async list(opts: { includeIncomplete?: boolean } = {}): Promise<Sandbox[]> {
-    const { pods, services } = await this.listObjects();
+    const { pods, services } = this.cache?.synced ? this.cache.objects() : await this.listObjects();
     const ids = new Set<string>([...services.keys(), ...(opts.includeIncomplete ? pods.keys() : [])]);
     const out: Sandbox[] = [];
     for (const id of [...ids].sort()) {
@@ -259,12 +267,13 @@ export class SandboxProvisioner {
     const ignoreMissing = (e: unknown) => {
       if (!isNotFound(e)) throw e;
     };
-    await Promise.all([
+    const [service, pod] = await Promise.all([
       this.call('delete Service', () => this.core.deleteNamespacedService({ name: serviceName(sandboxId), namespace: this.ns })).catch(
         ignoreMissing,
       ),
       this.call('delete Pod', () => this.core.deleteNamespacedPod({ name: podName(sandboxId), namespace: this.ns })).catch(ignoreMissing),
     ]);
+    this.cache?.noteDeleted(sandboxId, [service?.metadata?.uid, pod?.metadata?.uid]);
     this.log(`deleted sandbox ${sandboxId}`);
     return { ok: true, sandbox_id: sandboxId };
   }

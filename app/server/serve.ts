@@ -6,6 +6,7 @@ import { isLoopbackHost, type ProvisionerConfig } from '../config/config.js';
 import { ClusterError } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { SandboxProvisioner } from '../sandbox/provisioner.js';
+import { SandboxWatchCache } from '../sandbox/watch-cache.js';
 import { buildProvisionerApi } from './provisioner-api.js';
 
 export class StartupError extends Error {
@@ -18,6 +19,7 @@ export class StartupError extends Error {
 export interface RunningProvisioner {
   app: FastifyInstance;
   provisioner: SandboxProvisioner;
+  cache: SandboxWatchCache;
   url: string;
   close: () => Promise<void>;
 }
@@ -46,7 +48,8 @@ export async function startProvisioner(config: ProvisionerConfig, log: (line: st
   const server = kc.getCurrentCluster()?.server ?? '(unknown)';
   log(`kubeconfig ${origin}, context ${kc.getCurrentContext()}, API server ${server}`);
 
-  const provisioner = new SandboxProvisioner(kc.makeApiClient(CoreV1Api), config, { server, log });
+  const core = kc.makeApiClient(CoreV1Api);
+  const provisioner = new SandboxProvisioner(core, config, { server, log });
   try {
     await provisioner.ensureNamespace();
   } catch (e) {
@@ -57,6 +60,11 @@ export async function startProvisioner(config: ProvisionerConfig, log: (line: st
     }
     log(`warning: ${e.message}; serving anyway, requests answer 503 until it is reachable`);
   }
+
+  // Lists come from a watch once it is synced (no API request per list); until then, live.
+  const cache = new SandboxWatchCache(kc, core, config.namespace, log);
+  provisioner.attachCache(cache);
+  void cache.start();
 
   const app = await buildProvisionerApi({ provisioner, apiKey: config.apiKey, log, capabilities: capabilitiesOf(config) });
   const url = await app.listen({ host: config.host, port: config.port });
@@ -70,9 +78,11 @@ export async function startProvisioner(config: ProvisionerConfig, log: (line: st
   return {
     app,
     provisioner,
+    cache,
     url,
     close: async () => {
       clearInterval(sweep);
+      await cache.stop();
       await app.close();
     },
   };

@@ -1,0 +1,157 @@
+// A watch-backed view of the namespace's sandbox Pods and Services (two informers, label-
+// selected). Listing 1,000 sandboxes from it takes no API request, where a live list makes
+// the API server encode megabytes each time. While a watch is not synced (start-up, cluster
+// unreachable) `synced` is false and callers read live instead, so answers never go stale
+// silently. Our own creates and deletes are applied at once (an overlay that the watch
+// events replace), so a list right after a create shows it.
+import { EventEmitter } from 'node:events';
+import { type CoreV1Api, type KubeConfig, makeInformer, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import { SANDBOX_ID_LABEL, SANDBOX_SELECTOR } from './specs.js';
+
+type Informer<T> = ReturnType<typeof makeInformer<T & { metadata?: { name?: string } }>>;
+
+interface Overlay {
+  pod?: V1Pod | undefined;
+  service?: V1Service | undefined;
+  /** uids hidden because we deleted them (until the watch reports the deletion). */
+  deletedUids?: Set<string>;
+  expires: number;
+}
+
+const OVERLAY_TTL_MS = 30_000;
+const idOf = (o: { metadata?: { labels?: Record<string, string> } }) => o.metadata?.labels?.[SANDBOX_ID_LABEL];
+
+export class SandboxWatchCache {
+  /** Emits 'change' with a sandbox id whenever its Pod or Service changes. */
+  readonly events = new EventEmitter();
+  private readonly pods: Informer<V1Pod>;
+  private readonly services: Informer<V1Service>;
+  private readonly ready = { pods: false, services: false };
+  private readonly overlay = new Map<string, Overlay>();
+  private stopped = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    kc: KubeConfig,
+    core: CoreV1Api,
+    readonly namespace: string,
+    private readonly log: (line: string) => void = () => {},
+  ) {
+    this.pods = makeInformer<V1Pod>(
+      kc,
+      `/api/v1/namespaces/${namespace}/pods`,
+      () => core.listNamespacedPod({ namespace, labelSelector: SANDBOX_SELECTOR }),
+      SANDBOX_SELECTOR,
+    );
+    this.services = makeInformer<V1Service>(
+      kc,
+      `/api/v1/namespaces/${namespace}/services`,
+      () => core.listNamespacedService({ namespace, labelSelector: SANDBOX_SELECTOR }),
+      SANDBOX_SELECTOR,
+    );
+    this.wire('pods', this.pods);
+    this.wire('services', this.services);
+  }
+
+  private wire<T extends V1Pod | V1Service>(kind: 'pods' | 'services', informer: Informer<T>): void {
+    const changed = (o: T) => {
+      const id = idOf(o);
+      if (id) this.events.emit('change', id);
+    };
+    informer.on('add', changed);
+    informer.on('update', changed);
+    informer.on('delete', changed);
+    informer.on('error', (err: unknown) => {
+      if (this.ready[kind]) this.log(`watch of sandbox ${kind} lost (${(err as Error)?.message ?? err}); listing live until it is back`);
+      this.ready[kind] = false;
+      this.events.emit('sync', false);
+      this.restartLater(kind, informer as Informer<V1Pod>, 1000);
+    });
+  }
+
+  get synced(): boolean {
+    return this.ready.pods && this.ready.services;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await Promise.all([this.startOne('pods', this.pods), this.startOne('services', this.services)]);
+  }
+
+  private async startOne(kind: 'pods' | 'services', informer: Informer<V1Pod> | Informer<V1Service>): Promise<void> {
+    let failed = false;
+    const onError = () => {
+      failed = true;
+    };
+    informer.on('error', onError);
+    try {
+      await informer.start(); // errors are reported through the 'error' callback, not thrown
+    } catch {
+      failed = true;
+    } finally {
+      informer.off('error', onError);
+    }
+    if (!failed && !this.stopped) {
+      this.ready[kind] = true;
+      if (this.synced) this.events.emit('sync', true);
+    }
+  }
+
+  private restartLater(kind: 'pods' | 'services', informer: Informer<V1Pod> | Informer<V1Service>, delayMs: number): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.startOne(kind, informer);
+    }, delayMs);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all([this.pods.stop(), this.services.stop()]);
+  }
+
+  noteCreated(sandboxId: string, pod: V1Pod | undefined, service: V1Service | undefined): void {
+    this.overlay.set(sandboxId, { pod, service, expires: Date.now() + OVERLAY_TTL_MS });
+  }
+
+  noteDeleted(sandboxId: string, uids: (string | undefined)[]): void {
+    this.overlay.set(sandboxId, {
+      deletedUids: new Set(uids.filter((u): u is string => Boolean(u))),
+      expires: Date.now() + OVERLAY_TTL_MS,
+    });
+  }
+
+  /** Pods and Services by sandbox id: the watched state with our own recent writes applied. */
+  objects(): { pods: Map<string, V1Pod>; services: Map<string, V1Service> } {
+    const pods = new Map<string, V1Pod>();
+    const services = new Map<string, V1Service>();
+    for (const p of this.pods.list()) {
+      const id = idOf(p);
+      if (id) pods.set(id, p);
+    }
+    for (const s of this.services.list()) {
+      const id = idOf(s);
+      if (id) services.set(id, s);
+    }
+    const now = Date.now();
+    for (const [id, o] of this.overlay) {
+      if (o.expires < now) {
+        this.overlay.delete(id);
+        continue;
+      }
+      if (o.deletedUids) {
+        if (o.deletedUids.has(pods.get(id)?.metadata?.uid ?? '')) pods.delete(id);
+        if (o.deletedUids.has(services.get(id)?.metadata?.uid ?? '')) services.delete(id);
+        continue;
+      }
+      // Ours stand in until the watch has them (or while it still shows the one we replaced).
+      if (o.pod && (!pods.has(id) || pods.get(id)?.metadata?.deletionTimestamp)) pods.set(id, o.pod);
+      if (o.service && (!services.has(id) || services.get(id)?.metadata?.deletionTimestamp)) services.set(id, o.service);
+    }
+    return { pods, services };
+  }
+}

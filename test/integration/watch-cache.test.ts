@@ -1,0 +1,57 @@
+// Lists from the watch: no API request per list once synced, our own writes visible at once,
+// other writers' changes visible within moments, and change events for the live UI.
+import { CoreV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../app/config/config.js';
+import { buildPod, buildService } from '../../app/sandbox/specs.js';
+import { type RunningProvisioner, startProvisioner } from '../../app/server/serve.js';
+import { clusterInfo, testKubeConfig, uniqueName, waitUntil } from './helpers.js';
+
+const core = testKubeConfig().makeApiClient(CoreV1Api);
+const namespace = uniqueName('watch');
+const config = loadConfig({ KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0' });
+let api: RunningProvisioner;
+
+beforeAll(async () => {
+  api = await startProvisioner(config, () => {});
+  await waitUntil('watch synced', async () => api.cache.synced);
+});
+afterAll(async () => {
+  await api?.close();
+  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+});
+
+const ids = async () => (await api.provisioner.list()).map((s) => s.sandbox_id);
+
+describe('watch-backed list', () => {
+  it('lists without API requests, and shows our own create at once', async () => {
+    await api.provisioner.create({ sandbox_id: 'mine' });
+    const before = api.provisioner.apiCalls;
+    expect(await ids()).toContain('mine');
+    expect(api.provisioner.apiCalls).toBe(before);
+  });
+
+  it('hides our own delete at once', async () => {
+    await api.provisioner.delete('mine');
+    expect(await ids()).not.toContain('mine');
+  });
+
+  it("sees other writers' objects come and go, and emits change events", async () => {
+    const changes: string[] = [];
+    api.cache.events.on('change', (id: string) => changes.push(id));
+    await core.createNamespacedPod({ namespace, body: buildPod(config, { sandboxId: 'theirs', threadId: 'theirs', userId: 'default' }) });
+    await core.createNamespacedService({ namespace, body: buildService(config, 'theirs') });
+    await waitUntil('listed', async () => (await ids()).includes('theirs'), 10_000);
+    expect(changes).toContain('theirs');
+    await core.deleteNamespacedService({ namespace, name: 'sandbox-theirs-svc' });
+    await waitUntil('gone from the list', async () => !(await ids()).includes('theirs'), 10_000);
+  });
+
+  it('reports status changes (Pending → Running) through the watch', async () => {
+    await api.provisioner.create({ sandbox_id: 'phase' });
+    const s = await waitUntil('Running in the list', async () =>
+      (await api.provisioner.list()).find((x) => x.sandbox_id === 'phase' && x.status === 'Running'),
+    );
+    expect(s.ready).toBe(true);
+  });
+});
