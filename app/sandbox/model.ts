@@ -28,8 +28,8 @@ export interface SandboxResponse {
 
 export interface CreateSandboxInput {
   sandbox_id: string;
-  thread_id?: string | undefined;
-  user_id?: string | undefined;
+  thread_id?: string | null | undefined;
+  user_id?: string | null | undefined;
 }
 
 export const toResponse = (s: Sandbox): SandboxResponse => ({ sandbox_id: s.sandbox_id, sandbox_url: s.sandbox_url, status: s.status });

@@ -42,7 +42,7 @@ export type ProvisionerConfig = SpecConfig & { orphanGraceSeconds: number };
 export function validateCreateInput(input: CreateSandboxInput): { sandboxId: string; threadId: string; userId: string } {
   const idProblem = sandboxIdProblem(input.sandbox_id);
   if (idProblem) throw new ValidationError('sandbox_id', idProblem);
-  const threadId = input.thread_id ?? input.sandbox_id;
+  const threadId = input.thread_id ?? input.sandbox_id; // null or absent: the sandbox id
   const threadProblem = threadIdProblem(threadId);
   if (threadProblem) throw new ValidationError('thread_id', threadProblem);
   const userId = input.user_id ?? DEFAULT_USER_ID;

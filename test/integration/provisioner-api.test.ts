@@ -93,6 +93,23 @@ describe('provisioner API', () => {
     expect(vols['user-data']).toEqual({ path: '/.deer-flow/threads/thread_1/user-data', type: 'DirectoryOrCreate' });
   });
 
+  it("accepts the current upstream client's payload: null thread_id, extra fields ignored", async () => {
+    const r = await fetch(
+      `${base}/api/sandboxes`,
+      json({
+        sandbox_id: 'upstream',
+        thread_id: null,
+        user_id: 'default',
+        required_mount_contract_version: 0,
+        include_legacy_skills: true,
+        provision_lark_cli_runtime: false,
+      }),
+    );
+    expect(r.status).toBe(200);
+    const pod = await core.readNamespacedPod({ namespace: ns, name: 'sandbox-upstream' });
+    expect(pod.metadata?.annotations?.['deer-flow/thread-id']).toBe('upstream');
+  });
+
   it('reports the Pod phase and reaches Running', async () => {
     const final = await waitUntil('Running', async () => {
       const r = await fetch(`${base}/api/sandboxes/alpha`);

@@ -39,8 +39,13 @@ describe('sandbox ids', () => {
 });
 
 describe('validateCreateInput', () => {
-  it('defaults thread_id to sandbox_id and user_id to default', () => {
+  it('defaults thread_id to sandbox_id and user_id to default (absent or null)', () => {
     expect(validateCreateInput({ sandbox_id: 'abc' })).toEqual({ sandboxId: 'abc', threadId: 'abc', userId: 'default' });
+    expect(validateCreateInput({ sandbox_id: 'abc', thread_id: null, user_id: null })).toEqual({
+      sandboxId: 'abc',
+      threadId: 'abc',
+      userId: 'default',
+    });
   });
   it('names the field that is wrong', () => {
     expect(() => validateCreateInput({ sandbox_id: 'abc', user_id: '..' })).toThrow(ValidationError);
