@@ -13,9 +13,14 @@ export const SandboxIdSchema = Type.String({
 export const CreateSandboxBody = Type.Object(
   {
     sandbox_id: SandboxIdSchema,
-    thread_id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Defaults to sandbox_id' })),
+    // null counts as absent: upstream's client sends "thread_id": null when it has none.
+    thread_id: Type.Optional(
+      Type.Union([Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), Type.Null()], { description: 'Defaults to sandbox_id' }),
+    ),
     user_id: Type.Optional(
-      Type.String({ minLength: 1, maxLength: USER_ID_MAX_LENGTH, pattern: '^[A-Za-z0-9_-]+$', description: 'Defaults to "default"' }),
+      Type.Union([Type.String({ minLength: 1, maxLength: USER_ID_MAX_LENGTH, pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()], {
+        description: 'Defaults to "default"',
+      }),
     ),
   },
   { additionalProperties: true, description: 'Unknown fields are ignored' },
