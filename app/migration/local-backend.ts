@@ -197,7 +197,8 @@ export class LocalBackend implements MigrationBackend {
   async writeTextAtomic(rel: string, text: string): Promise<void> {
     const p = this.abs(rel);
     await mkdir(dirname(p), { recursive: true });
-    const tmp = `${p}.tmp-${process.pid}`;
+    // One fixed temporary name: a write cut short is replaced by the next write of that file.
+    const tmp = `${p}.tmp`;
     const fh = await open(tmp, 'w');
     try {
       await fh.writeFile(text);

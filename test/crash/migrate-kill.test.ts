@@ -115,7 +115,7 @@ describe(`migrate killed at random moments (${TRIALS} trials, ${THREADS} threads
       // Compared as text: deep equality of two 10,000-entry maps costs seconds per trial.
       const differences = diffSnapshots(snapshot(dir), reference);
       expect(differences, `trial ${trial}: end state after resume differs from the uninterrupted run`).toEqual([]);
-      const reports = readdirSync(join(dir, '.deer-flow-migration')).filter((f) => f.startsWith('report-'));
+      const reports = readdirSync(join(dir, '.deer-flow-migration')).filter((f) => f.startsWith('report-') && f.endsWith('.json'));
       const last = JSON.parse(readFileSync(join(dir, '.deer-flow-migration', reports.sort().at(-1) as string), 'utf8')) as MigrationReport;
       expect(last.ok).toBe(true);
       rmSync(dir, { recursive: true, force: true });
