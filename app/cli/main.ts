@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // sandbox-provisioner: the command line for the same core the desktop app runs.
 import { Command, InvalidArgumentError } from 'commander';
+import { clusterDetectCommand } from './cluster-command.js';
 import { kubeconfigCommand } from './kubeconfig-command.js';
 import { migrateCommand, UsageError } from './migrate-command.js';
 import { serveCommand } from './serve-command.js';
@@ -56,6 +57,15 @@ program
   .option('--force', 'replace an existing output file')
   .action((opts) => {
     process.exitCode = kubeconfigCommand(opts);
+  });
+
+const cluster = program.command('cluster').description('local clusters');
+cluster
+  .command('detect')
+  .description("list the kubeconfig's contexts: which tool made each, its API server, and whether it answers")
+  .option('--json', 'machine-readable output')
+  .action(async (opts) => {
+    process.exitCode = await clusterDetectCommand(opts);
   });
 
 await program.parseAsync(process.argv);
