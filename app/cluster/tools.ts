@@ -1,0 +1,90 @@
+// The local-cluster CLIs (kind, minikube, docker) through execa: whether each is installed,
+// its version, and what clusters it knows. A missing CLI is "not installed" with a hint,
+// never a crash; a failing one reports its stderr.
+import { execa } from 'execa';
+
+export type ToolName = 'kind' | 'minikube' | 'docker';
+
+export const INSTALL_HINTS: Record<ToolName, string> = {
+  kind: 'install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation (or `go install sigs.k8s.io/kind@latest`)',
+  minikube: 'install minikube: https://minikube.sigs.k8s.io/docs/start/',
+  docker: 'install Docker Engine or Docker Desktop: https://docs.docker.com/get-docker/',
+};
+
+export type ToolStatus =
+  | { tool: ToolName; installed: true; version: string }
+  | { tool: ToolName; installed: false; hint: string }
+  | { tool: ToolName; installed: true; error: string };
+
+const VERSION_ARGS: Record<ToolName, string[]> = {
+  kind: ['version'],
+  minikube: ['version', '--short'],
+  docker: ['version', '--format', '{{.Client.Version}}'],
+};
+
+export interface RunOptions {
+  timeoutMs?: number;
+  /** Environment for the CLI (tests put stand-in executables first on PATH). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function runTool(
+  tool: ToolName,
+  args: string[],
+  opts: RunOptions = {},
+): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const r = await execa(tool, args, {
+    reject: false,
+    timeout: opts.timeoutMs ?? 15_000,
+    stdin: 'ignore',
+    env: opts.env,
+    extendEnv: opts.env === undefined,
+  });
+  if ((r as { code?: string }).code === 'ENOENT')
+    throw Object.assign(new Error(`${tool} is not installed; ${INSTALL_HINTS[tool]}`), { code: 'ENOENT' });
+  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
+}
+
+export async function detectTool(tool: ToolName, opts: RunOptions = {}): Promise<ToolStatus> {
+  try {
+    const r = await runTool(tool, VERSION_ARGS[tool], { timeoutMs: 10_000, ...opts });
+    if (r.exitCode !== 0)
+      return {
+        tool,
+        installed: true,
+        error: `${tool} ${VERSION_ARGS[tool].join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`,
+      };
+    return { tool, installed: true, version: r.stdout.trim().split('\n')[0] ?? '' };
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return { tool, installed: false, hint: INSTALL_HINTS[tool] };
+    throw e;
+  }
+}
+
+/** `kind get clusters` prints one name per line (and "No kind clusters found." on stderr when none). */
+export function parseKindClusters(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('No kind clusters'));
+}
+
+export interface MinikubeProfile {
+  name: string;
+  status: string;
+  driver: string | undefined;
+  nodeIp: string | undefined;
+}
+
+/** `minikube profile list -o json`: {"invalid": [...], "valid": [{"Name", "Status", "Config": {...}}]}. */
+export function parseMinikubeProfiles(stdout: string): MinikubeProfile[] {
+  const doc = JSON.parse(stdout) as {
+    valid?: { Name?: string; Status?: string; Config?: { Driver?: string; Nodes?: { IP?: string }[] } }[];
+  };
+  return (doc.valid ?? []).map((p) => ({
+    name: p.Name ?? '',
+    status: p.Status ?? 'Unknown',
+    driver: p.Config?.Driver,
+    nodeIp: p.Config?.Nodes?.[0]?.IP,
+  }));
+}
