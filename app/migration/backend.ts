@@ -33,15 +33,10 @@ export interface MigrationBackend {
   scan(): Promise<Entry[]>;
   stat(path: string): Promise<FileStat | undefined>;
   /**
-   * Moves `from` to `to` (creating `to`'s parent folders) without ever replacing an existing
-   * `to`: fails with code EEXIST instead. Symbolic links move as links.
-   */
-  move(from: string, to: string): Promise<void>;
-  /** Removes `from` when it is another name of the same file as `to` (a move cut short). */
-  dropDuplicateName(from: string, to: string): Promise<boolean>;
-  /**
    * Carries out steps whose sources and destinations are all distinct. A backend may batch
-   * them (the PVC backend sends hundreds per exec); never replaces an existing destination.
+   * them (the PVC backend sends hundreds per exec); never replaces an existing destination
+   * (folders are renamed onto a free name, files linked then unlinked); symbolic links move
+   * as links.
    */
   applySteps(steps: Step[]): Promise<StepOutcome[]>;
   /** Removes a folder if it is empty; true when removed. */
@@ -60,4 +55,11 @@ export class MoveConflictError extends Error {
     super(`${to} exists already; not replacing it`);
     this.name = 'MoveConflictError';
   }
+}
+
+/** One move by the same rules as a plan step; an existing destination is an error, never replaced. */
+export async function moveOne(backend: MigrationBackend, from: string, to: string): Promise<void> {
+  const [outcome] = await backend.applySteps([{ from, to }]);
+  if (outcome === 'both-exist') throw new MoveConflictError(to);
+  if (outcome === 'vanished') throw new Error(`${from} does not exist`);
 }

@@ -6,7 +6,7 @@
 //   both there as different things (created since planning) → the legacy copy goes to
 //   migration-conflicts instead. Nothing is ever replaced or deleted, except legacy folders
 //   the moves left empty.
-import type { MigrationBackend } from './backend.js';
+import { type MigrationBackend, moveOne } from './backend.js';
 import { CONFLICTS_DIR, type Entry, itemOf, JOURNAL_DIR, type LeftInPlace, type Move, type Plan } from './plan.js';
 
 export const JOURNAL_FILE = `${JOURNAL_DIR}/journal.jsonl`;
@@ -121,18 +121,11 @@ async function freeConflictPlace(backend: MigrationBackend, base: string): Promi
   for (let i = 1; ; i++) if (!(await backend.stat(`${base}.${i}`))) return `${base}.${i}`;
 }
 
-/** Serialises the rare "destination appeared since planning" case, which picks a free name. */
-let lateConflictLock: Promise<unknown> = Promise.resolve();
-
 /** The destination appeared since planning: the legacy copy goes to migration-conflicts/late. */
 async function moveToLateConflict(backend: MigrationBackend, m: Move): Promise<{ to: string; warning: string }> {
-  const result = lateConflictLock.then(async () => {
-    const late = await freeConflictPlace(backend, `${CONFLICTS_DIR}/late/${m.from}`);
-    await backend.move(m.from, late);
-    return { to: late, warning: `${m.to} appeared after planning; ${m.from} went to ${late}` };
-  });
-  lateConflictLock = result.catch(() => undefined);
-  return result;
+  const late = await freeConflictPlace(backend, `${CONFLICTS_DIR}/late/${m.from}`);
+  await moveOne(backend, m.from, late);
+  return { to: late, warning: `${m.to} appeared after planning; ${m.from} went to ${late}` };
 }
 
 async function runJournal(
@@ -214,7 +207,7 @@ async function runJournal(
   // The report stays beside the data; the journal is archived so a new run starts afresh.
   const stamp = header.startedAt.replace(/[:.]/g, '-');
   await backend.writeTextAtomic(`${JOURNAL_DIR}/report-${stamp}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  await backend.move(JOURNAL_FILE, `${JOURNAL_DIR}/journal-${stamp}.jsonl`).catch(() => undefined);
+  await moveOne(backend, JOURNAL_FILE, `${JOURNAL_DIR}/journal-${stamp}.jsonl`).catch(() => undefined);
   return report;
 }
 

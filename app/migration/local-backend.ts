@@ -2,10 +2,10 @@
 // mounted locally. Moves are renames inside B; files are moved with link+unlink so an
 // existing destination is never replaced, folders with rename onto a free name.
 import { constants, type Dirent, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
-import { access, appendFile, link, lstat, mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { access, appendFile, lstat, mkdir, open, readFile, rename, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { type FileStat, type MigrationBackend, MoveConflictError, type Step, type StepOutcome } from './backend.js';
-import { type Entry, JOURNAL_DIR } from './plan.js';
+import type { FileStat, MigrationBackend, Step, StepOutcome } from './backend.js';
+import type { Entry } from './plan.js';
 
 /** Roots the scan walks, and how deep (undefined: all the way). */
 const SCAN_ROOTS: [string, number | undefined][] = [
@@ -97,7 +97,8 @@ export class LocalBackend implements MigrationBackend {
         out.push({ path: root, type: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file', size: 0 });
       if (st.isDirectory()) await walk(root, depth);
     }
-    return out.filter((e) => !e.path.startsWith(`${JOURNAL_DIR}/`)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // The scan roots never include the journal folder.
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   async stat(rel: string): Promise<FileStat | undefined> {
@@ -106,32 +107,9 @@ export class LocalBackend implements MigrationBackend {
     return { type: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file', size: st.size, id: `${st.dev}:${st.ino}` };
   }
 
-  async move(from: string, to: string): Promise<void> {
-    const src = this.abs(from);
-    const dst = this.abs(to);
-    await mkdir(dirname(dst), { recursive: true });
-    const st = await lstat(src);
-    if (!st.isDirectory()) {
-      // link() fails when `to` exists, so a file is never replaced; then drop the old name.
-      try {
-        await link(src, dst);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new MoveConflictError(to);
-        throw e;
-      }
-      await unlink(src);
-      return;
-    }
-    // rename() would replace an empty folder at `to`; check first (DeerFlow is not running:
-    // the guard made sure, so nothing else creates it in between).
-    if (await this.stat(to)) throw new MoveConflictError(to);
-    await rename(src, dst);
-  }
-
   /**
    * The step logic with synchronous calls (a few microseconds each, against tens for the
-   * async thread-pool path), yielding every few hundred steps. Same rules as the async
-   * single operations: folders are renamed onto a free name, files linked then unlinked.
+   * async thread-pool path), yielding every few hundred steps.
    */
   async applySteps(steps: Step[]): Promise<StepOutcome[]> {
     const out: StepOutcome[] = [];
@@ -163,13 +141,6 @@ export class LocalBackend implements MigrationBackend {
       if (i % 500 === 499) await new Promise((r) => setImmediate(r));
     }
     return out;
-  }
-
-  async dropDuplicateName(from: string, to: string): Promise<boolean> {
-    const [a, b] = await Promise.all([this.stat(from), this.stat(to)]);
-    if (!a || !b || a.type === 'dir' || a.id !== b.id) return false;
-    await unlink(this.abs(from));
-    return true;
   }
 
   async removeDirIfEmpty(rel: string): Promise<boolean> {

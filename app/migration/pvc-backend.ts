@@ -12,8 +12,8 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { isNotFound } from '../kube/errors.js';
 import { execInPod } from '../kube/exec.js';
 import { reasonOf } from '../sandbox/specs.js';
-import { type FileStat, type MigrationBackend, MoveConflictError, type Step, type StepOutcome } from './backend.js';
-import { type Entry, JOURNAL_DIR } from './plan.js';
+import type { FileStat, MigrationBackend, Step, StepOutcome } from './backend.js';
+import type { Entry } from './plan.js';
 
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
 /** The DeerFlow base directory inside the claim (DESIGN §6). */
@@ -216,7 +216,6 @@ export class PvcBackend implements MigrationBackend {
       if (a < 0 || b < 0) continue;
       const type = entryType(line.slice(0, a));
       const path = line.slice(b + 1);
-      if (path.startsWith(`${JOURNAL_DIR}/`)) continue;
       out.push({ path, type, size: type === 'dir' ? 0 : Number(line.slice(a + 1, b)) });
     }
     return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
@@ -244,19 +243,6 @@ export class PvcBackend implements MigrationBackend {
         throw new Error(`moving data in the claim failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     }
     return letters.map((l) => (l === 'M' ? 'moved' : l === 'D' ? 'deduplicated' : (OUTCOMES[l] as StepOutcome)));
-  }
-
-  async move(from: string, to: string): Promise<void> {
-    const [outcome] = await this.applySteps([{ from, to }]);
-    if (outcome === 'both-exist') throw new MoveConflictError(to);
-    if (outcome === 'vanished') throw new Error(`${from} does not exist`);
-  }
-
-  async dropDuplicateName(from: string, to: string): Promise<boolean> {
-    const [a, b] = await Promise.all([this.stat(from), this.stat(to)]);
-    if (!a || !b || a.type === 'dir' || a.id !== b.id) return false;
-    await this.sh(`rm -f ${shq(from)}`);
-    return true;
   }
 
   async removeDirIfEmpty(path: string): Promise<boolean> {

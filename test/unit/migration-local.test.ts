@@ -3,6 +3,7 @@ import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, readlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { moveOne } from '../../app/migration/backend.js';
 import { JOURNAL_FILE, manifestOf, readJournal, resumeJournal } from '../../app/migration/execute.js';
 import { LocalBackend } from '../../app/migration/local-backend.js';
 import { runMigration, scanAndPlan } from '../../app/migration/run.js';
@@ -136,7 +137,7 @@ describe('local migration', () => {
       removeIfEmpty: plan.removeIfEmpty,
     };
     await backend.writeTextAtomic(JOURNAL_FILE, `${JSON.stringify({ ...header, manifest: manifestOf(entries, plan.moves) })}\n{"type":"do`);
-    await backend.move('threads/thread-0', 'users/default/threads/thread-0');
+    await moveOne(backend, 'threads/thread-0', 'users/default/threads/thread-0');
     writeFile(base, 'users/default/.keep', '');
     linkSync(join(base, 'memory.json'), join(base, 'users/default/memory.json'));
     expect((await readJournal(backend))?.steps.size).toBe(0);
@@ -162,9 +163,25 @@ describe('local migration', () => {
     await expect(new LocalBackend(join(base, 'file')).scan()).rejects.toThrow(/is not a folder/);
   });
 
+  it('a single move never replaces what is there: files or folders', async () => {
+    const base = fresh();
+    writeFile(base, 'a.txt', 'A');
+    writeFile(base, 'b.txt', 'B');
+    writeFile(base, 'dir1/x', '1');
+    writeFile(base, 'dir2/keep', 'kept');
+    const backend = new LocalBackend(base);
+    await expect(moveOne(backend, 'a.txt', 'b.txt')).rejects.toThrow(/exists already/);
+    await expect(moveOne(backend, 'dir1', 'dir2')).rejects.toThrow(/exists already/);
+    expect(readFileSync(join(base, 'b.txt'), 'utf8')).toBe('B');
+    expect(readFileSync(join(base, 'a.txt'), 'utf8')).toBe('A');
+    expect(readdirSync(join(base, 'dir2'))).toEqual(['keep']);
+    await moveOne(backend, 'a.txt', 'new/place/a.txt');
+    expect(readFileSync(join(base, 'new/place/a.txt'), 'utf8')).toBe('A');
+  });
+
   it('refuses paths that try to leave the base', async () => {
     const backend = new LocalBackend(fresh());
-    await expect(backend.move('../x', 'y')).rejects.toThrow(/outside the base/);
+    await expect(moveOne(backend, '../x', 'y')).rejects.toThrow(/outside the base/);
     await expect(backend.readText('/etc/passwd')).rejects.toThrow(/outside the base/);
   });
 });
