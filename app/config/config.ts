@@ -29,6 +29,11 @@ export interface ProvisionerConfig {
 
 export const DEFAULT_SANDBOX_IMAGE = 'enterprise-public-cn-beijing.cr.volces.com/vefaas-public/all-in-one-sandbox:latest';
 
+/** A host name or IP address (IPv6 in brackets), without scheme or port. */
+export function isHostName(host: string): boolean {
+  return /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(host);
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -92,8 +97,7 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
   if (!serviceType) bad('SANDBOX_SERVICE_TYPE', serviceTypeRaw, 'expected NodePort or ClusterIP');
 
   const nodeHost = read(env, 'NODE_HOST') ?? 'host.docker.internal';
-  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(nodeHost))
-    bad('NODE_HOST', nodeHost, 'expected a host name or IP address, without scheme or port');
+  if (!isHostName(nodeHost)) bad('NODE_HOST', nodeHost, 'expected a host name or IP address, without scheme or port');
 
   const skillsPvcSubpathTemplate = read(env, 'SKILLS_PVC_SUBPATH_TEMPLATE');
   if (skillsPvcSubpathTemplate !== undefined) {
@@ -124,7 +128,9 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     problems.push('PROVISIONER_API_KEY is too short: use at least 16 characters (e.g. `openssl rand -hex 24`)');
 
   const host = read(env, 'PROVISIONER_HOST') ?? '127.0.0.1';
-  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9.-]+)$/.test(host))
+  if (!isHostName(host) && !/^[0-9a-fA-F:.]+$/.test(host))
+    // bare IPv6 such as :: is fine to listen on
+
     bad('PROVISIONER_HOST', host, 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0');
 
   const config: ProvisionerConfig = {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
+import { isHostName } from '../config/config.js';
 import { KubeconfigError } from './kubeconfig.js';
 import { isLoopbackServerHost, rewriteApiServer } from './rewrite.js';
 
@@ -31,8 +32,7 @@ export function containerKubeconfig(kc: KubeConfig, opts: { host?: string } = {}
   const user = kc.getCurrentUser();
   if (!context || !cluster || !user) throw new KubeconfigError('the kubeconfig has no usable current context to export');
   const host = opts.host ?? 'host.docker.internal';
-  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(host))
-    throw new KubeconfigError(`--host ${JSON.stringify(host)} is not a host name or address`);
+  if (!isHostName(host)) throw new KubeconfigError(`--host ${JSON.stringify(host)} is not a host name or address`);
 
   const original = new URL(cluster.server);
   const rewritten = isLoopbackServerHost(original.hostname);

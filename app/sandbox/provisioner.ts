@@ -200,22 +200,22 @@ export class SandboxProvisioner {
     return err.kind === 'api' ? new ClusterError('api', `${what} failed: ${err.message}`, err.apiStatus) : err;
   }
 
-  private async readPod(sandboxId: string): Promise<V1Pod | undefined> {
+  /** A read where "not found" is an answer, not an error. */
+  private async readOptional<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await this.call('read Pod', () => this.core.readNamespacedPod({ name: podName(sandboxId), namespace: this.ns }));
+      return await this.call(what, fn);
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
     }
   }
 
-  private async readService(sandboxId: string): Promise<V1Service | undefined> {
-    try {
-      return await this.call('read Service', () => this.core.readNamespacedService({ name: serviceName(sandboxId), namespace: this.ns }));
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+  private readPod(sandboxId: string): Promise<V1Pod | undefined> {
+    return this.readOptional('read Pod', () => this.core.readNamespacedPod({ name: podName(sandboxId), namespace: this.ns }));
+  }
+
+  private readService(sandboxId: string): Promise<V1Service | undefined> {
+    return this.readOptional('read Service', () => this.core.readNamespacedService({ name: serviceName(sandboxId), namespace: this.ns }));
   }
 
   /** The sandbox with a usable URL, or SandboxNotFoundError (upstream: no URL means 404). */

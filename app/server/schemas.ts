@@ -1,12 +1,12 @@
 // JSON schemas of the upstream provisioner contract (DESIGN §3), built with TypeBox so the
 // same declaration gives Fastify's validation, the OpenAPI document and the TypeScript types.
 import { type Static, Type } from '@sinclair/typebox';
-import { SANDBOX_ID_MAX_LENGTH, USER_ID_MAX_LENGTH } from '../sandbox/names.js';
+import { SANDBOX_ID_MAX_LENGTH, SANDBOX_ID_PATTERN, THREAD_ID_PATTERN, USER_ID_MAX_LENGTH, USER_ID_PATTERN } from '../sandbox/names.js';
 
 export const SandboxIdSchema = Type.String({
   minLength: 1,
   maxLength: SANDBOX_ID_MAX_LENGTH,
-  pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+  pattern: SANDBOX_ID_PATTERN.source,
   description: `Lower-case letters, digits and "-"; at most ${SANDBOX_ID_MAX_LENGTH} characters so that sandbox-{id}-svc is a DNS label`,
 });
 
@@ -15,10 +15,10 @@ export const CreateSandboxBody = Type.Object(
     sandbox_id: SandboxIdSchema,
     // null counts as absent: upstream's client sends "thread_id": null when it has none.
     thread_id: Type.Optional(
-      Type.Union([Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), Type.Null()], { description: 'Defaults to sandbox_id' }),
+      Type.Union([Type.String({ pattern: THREAD_ID_PATTERN.source }), Type.Null()], { description: 'Defaults to sandbox_id' }),
     ),
     user_id: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: USER_ID_MAX_LENGTH, pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()], {
+      Type.Union([Type.String({ minLength: 1, maxLength: USER_ID_MAX_LENGTH, pattern: USER_ID_PATTERN.source }), Type.Null()], {
         description: 'Defaults to "default"',
       }),
     ),

@@ -144,6 +144,17 @@ async function stopPid(pid: number, timeoutMs = 5_000, signal: NodeJS.Signals = 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Admin TLS material, read once per cluster start (readiness polls call apiGet many times). */
+const tlsCache = new Map<string, { ca: Buffer; cert: Buffer; key: Buffer }>();
+function adminTls(pki: Pki) {
+  let t = tlsCache.get(pki.dir);
+  if (!t) {
+    t = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
+    tlsCache.set(pki.dir, t);
+  }
+  return t;
+}
+
 /** GET a path on the API server as the admin user; resolves with status and body. */
 export function apiGet(
   state: Pick<ClusterState, 'server' | 'pki'>,
@@ -152,23 +163,14 @@ export function apiGet(
 ): Promise<{ status: number; body: string }> {
   const url = new URL(path, state.server);
   return new Promise((resolve, reject) => {
-    const req = https.get(
-      url,
-      {
-        ca: readFileSync(state.pki.caCert),
-        cert: readFileSync(state.pki.adminCert),
-        key: readFileSync(state.pki.adminKey),
-        timeout: timeoutMs,
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          body += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
+    const req = https.get(url, { ...adminTls(state.pki), timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
     req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
     req.on('error', reject);
   });
@@ -275,6 +277,7 @@ export async function up(log: Log = (l) => process.stderr.write(`${l}\n`)): Prom
   const started = Date.now();
   const dir = runDir();
   rmSync(dir, { recursive: true, force: true });
+  tlsCache.clear(); // new certificates in the same folder
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const execDir = join(dir, 'kwok', 'exec');
   mkdirSync(execDir, { recursive: true });

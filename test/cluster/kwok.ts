@@ -5,32 +5,21 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 const group = 'kwok.x-k8s.io';
 const version = 'v1alpha1';
 
-export async function wireExec(kc: KubeConfig, namespace: string, pod: string, workDir: string): Promise<void> {
+/** kwok matches these objects to the Pod of the same name and namespace. */
+async function createForPod(kc: KubeConfig, namespace: string, pod: string, kind: 'Exec' | 'Logs', spec: object): Promise<void> {
   await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
     group,
     version,
     namespace,
-    plural: 'execs',
-    body: {
-      apiVersion: `${group}/${version}`,
-      kind: 'Exec',
-      metadata: { name: pod, namespace },
-      spec: { execs: [{ containers: [], local: { workDir } }] },
-    },
+    plural: kind === 'Exec' ? 'execs' : 'logs',
+    body: { apiVersion: `${group}/${version}`, kind, metadata: { name: pod, namespace }, spec },
   });
 }
 
-export async function wireLogs(kc: KubeConfig, namespace: string, pod: string, logsFile: string): Promise<void> {
-  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group,
-    version,
-    namespace,
-    plural: 'logs',
-    body: {
-      apiVersion: `${group}/${version}`,
-      kind: 'Logs',
-      metadata: { name: pod, namespace },
-      spec: { logs: [{ containers: [], logsFile, follow: true }] },
-    },
-  });
+export function wireExec(kc: KubeConfig, namespace: string, pod: string, workDir: string): Promise<void> {
+  return createForPod(kc, namespace, pod, 'Exec', { execs: [{ containers: [], local: { workDir } }] });
+}
+
+export function wireLogs(kc: KubeConfig, namespace: string, pod: string, logsFile: string): Promise<void> {
+  return createForPod(kc, namespace, pod, 'Logs', { logs: [{ containers: [], logsFile, follow: true }] });
 }

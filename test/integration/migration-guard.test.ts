@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
 import { checkNoSandboxesRunning } from '../../app/migration/guard.js';
 import { buildPod } from '../../app/sandbox/specs.js';
+import { unreachableKubeConfig } from '../support/kubeconfigs.js';
 import { createTestNamespace, testKubeConfig, waitUntil } from './helpers.js';
 
 const kc = testKubeConfig();
@@ -40,14 +41,7 @@ describe('migration guard', () => {
   });
 
   it('says the cluster is unreachable instead of guessing', async () => {
-    const { KubeConfig } = await import('@kubernetes/client-node');
-    const dead = new KubeConfig();
-    dead.loadFromOptions({
-      clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'u', token: 'x' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const dead = unreachableKubeConfig();
     const r = await checkNoSandboxesRunning(dead.makeApiClient(CoreV1Api), 'deer-flow', 'https://127.0.0.1:1');
     expect(r).toMatchObject({ state: 'unreachable', message: expect.stringContaining('unreachable') });
   });

@@ -14,8 +14,8 @@ const running: RunningProvisioner[] = [];
 const namespaces: string[] = [];
 
 async function start(env: Record<string, string> = {}): Promise<{ url: string; config: ProvisionerConfig; api: RunningProvisioner }> {
-  const namespace = uniqueName('prov');
-  namespaces.push(namespace);
+  const namespace = env.K8S_NAMESPACE ?? uniqueName('prov');
+  if (!namespaces.includes(namespace)) namespaces.push(namespace);
   const config = loadConfig({ KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0', ...env });
   const api = await startProvisioner(config, () => {});
   running.push(api);
@@ -201,11 +201,7 @@ describe('provisioner API', () => {
   });
 
   it('concurrent creates of one id from two servers (two processes) also end in one sandbox', async () => {
-    const second = await startProvisioner(
-      loadConfig({ KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: ns, PROVISIONER_PORT: '0' }),
-      () => {},
-    );
-    running.push(second);
+    const second = await start({ K8S_NAMESPACE: ns });
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) => fetch(`${i % 2 ? base : second.url}/api/sandboxes`, json({ sandbox_id: 'twoservers' }))),
     );

@@ -1,6 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { classifyContext, probeContext, summarizeContexts } from '../../app/cluster/contexts.js';
+import { unreachableKubeConfig } from '../support/kubeconfigs.js';
 
 describe('classifyContext', () => {
   it.each([
@@ -43,13 +44,7 @@ describe('summarizeContexts', () => {
 
 describe('probeContext', () => {
   it('says unreachable, naming the server, for one that is not there', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'u', token: 'x' }],
-      contexts: [{ name: 'gone', cluster: 'c', user: 'u' }],
-      currentContext: 'gone',
-    });
+    const kc = unreachableKubeConfig('gone');
     expect(await probeContext(kc, 'gone', 2000)).toMatchObject({ state: 'unreachable', message: expect.stringContaining('127.0.0.1:1') });
   });
 });
