@@ -110,8 +110,15 @@ export async function executePlan(
 }
 
 /** Resumes the run recorded in the journal, to the same end state as an uninterrupted run. */
-export async function resumeJournal(backend: MigrationBackend, onProgress?: (p: Progress) => void): Promise<MigrationReport | undefined> {
-  const journal = await readJournal(backend);
+export type Journal = NonNullable<Awaited<ReturnType<typeof readJournal>>>;
+
+/** `journal`: one already read (the scan reads it), so a big journal is not fetched twice. */
+export async function resumeJournal(
+  backend: MigrationBackend,
+  onProgress?: (p: Progress) => void,
+  read?: Journal,
+): Promise<MigrationReport | undefined> {
+  const journal = read ?? (await readJournal(backend));
   if (!journal) return undefined;
   return runJournal(backend, journal.header, journal.steps, true, onProgress);
 }

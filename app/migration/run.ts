@@ -3,7 +3,7 @@
 // resumed first.
 import { join } from 'node:path';
 import type { MigrationBackend } from './backend.js';
-import { executePlan, type MigrationReport, type Progress, readJournal, resumeJournal } from './execute.js';
+import { executePlan, type Journal, type MigrationReport, type Progress, readJournal, resumeJournal } from './execute.js';
 import type { GuardResult } from './guard.js';
 import { readOwnerMap } from './owners.js';
 import { type Entry, type Plan, planMigration } from './plan.js';
@@ -13,6 +13,8 @@ export interface ScanResult {
   plan: Plan;
   /** An unfinished run's journal was found: running resumes it. */
   pendingJournal: { startedAt: string; steps: number; done: number } | undefined;
+  /** That journal as read, handed to the resume. */
+  journal: Journal | undefined;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function scanAndPlan(
   return {
     entries,
     plan,
+    journal: journal ?? undefined,
     pendingJournal: journal
       ? { startedAt: journal.header.startedAt, steps: journal.header.moves.length, done: journal.steps.size }
       : undefined,
@@ -72,7 +75,7 @@ export async function runMigration(backend: MigrationBackend, scan: ScanResult, 
   const guard = await checkGuard(opts);
   if (!guard.ok) return { kind: 'refused', reason: guard.reason, guard: guard.guard };
   const report = scan.pendingJournal
-    ? ((await resumeJournal(backend, opts.onProgress)) as MigrationReport)
+    ? ((await resumeJournal(backend, opts.onProgress, scan.journal)) as MigrationReport)
     : await executePlan(backend, scan.plan, scan.entries, opts.onProgress);
   if (guard.note) report.warnings.unshift(guard.note);
   return { kind: 'done', report };
