@@ -3,6 +3,7 @@
 // the variable, the value and what is allowed, so one start-up attempt shows everything to fix.
 import { isAbsoluteHostPath } from '../sandbox/host-path.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../sandbox/names.js';
+import { type NodePortRange, parseNodePortRange } from '../sandbox/node-ports.js';
 
 export type ServiceType = 'NodePort' | 'ClusterIP';
 
@@ -12,6 +13,8 @@ export interface ProvisionerConfig {
   containerPort: number;
   serviceType: ServiceType;
   nodeHost: string;
+  /** SANDBOX_NODE_PORT_RANGE: sandbox NodePorts come from here (the ports a kind cluster publishes). */
+  nodePortRange: NodePortRange | undefined;
   skillsHostPath: string;
   threadsHostPath: string;
   skillsPvcName: string | undefined;
@@ -99,6 +102,16 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
   const nodeHost = read(env, 'NODE_HOST') ?? 'host.docker.internal';
   if (!isHostName(nodeHost)) bad('NODE_HOST', nodeHost, 'expected a host name or IP address, without scheme or port');
 
+  const nodePortRangeRaw = read(env, 'SANDBOX_NODE_PORT_RANGE');
+  let nodePortRange: NodePortRange | undefined;
+  if (nodePortRangeRaw !== undefined) {
+    const parsed = parseNodePortRange(nodePortRangeRaw);
+    if (typeof parsed === 'string') bad('SANDBOX_NODE_PORT_RANGE', nodePortRangeRaw, parsed);
+    else if (serviceType === 'ClusterIP')
+      problems.push('SANDBOX_NODE_PORT_RANGE is set but SANDBOX_SERVICE_TYPE is ClusterIP: the range only applies to NodePort Services');
+    else nodePortRange = parsed;
+  }
+
   const skillsPvcSubpathTemplate = read(env, 'SKILLS_PVC_SUBPATH_TEMPLATE');
   if (skillsPvcSubpathTemplate !== undefined) {
     const unknown = [...skillsPvcSubpathTemplate.matchAll(/\{([^}]*)\}/g)]
@@ -139,6 +152,7 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     containerPort: int('SANDBOX_CONTAINER_PORT', 8080, 1, 65535),
     serviceType: serviceType ?? 'NodePort',
     nodeHost,
+    nodePortRange,
     skillsHostPath: hostPath('SKILLS_HOST_PATH', '/skills'),
     threadsHostPath: hostPath('THREADS_HOST_PATH', '/.deer-flow/threads'),
     skillsPvcName: objectName('SKILLS_PVC_NAME'),

@@ -3,9 +3,11 @@
 // `call()`, which bounds its time, maps failures to ClusterError and counts requests
 // (the benchmark reports them).
 import type { CoreV1Api, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { ProvisionerConfig as FullConfig } from '../config/config.js';
 import { ClusterError, isConflict, isNotFound, toClusterError, withTimeout } from '../kube/errors.js';
 import type { CreateSandboxInput, Sandbox } from './model.js';
 import { DEFAULT_USER_ID, podName, sandboxIdProblem, serviceName, threadIdProblem, userIdProblem } from './names.js';
+import { isPortAllocated, NodePortsExhaustedError, nodePortRangeSize, nodePortsOf, pickNodePort } from './node-ports.js';
 import { buildPod, buildService, namespaceLabels, SANDBOX_ID_LABEL, SANDBOX_SELECTOR, type SpecConfig, toSandbox } from './specs.js';
 import type { SandboxWatchCache } from './watch-cache.js';
 
@@ -36,7 +38,7 @@ export interface ProvisionerOptions {
   log?: (line: string) => void;
 }
 
-export type ProvisionerConfig = SpecConfig & { orphanGraceSeconds: number };
+export type ProvisionerConfig = SpecConfig & Pick<FullConfig, 'orphanGraceSeconds' | 'nodePortRange'>;
 
 /** Validates create input with the same rules as the API schema; returns normalised ids. */
 export function validateCreateInput(input: CreateSandboxInput): { sandboxId: string; threadId: string; userId: string } {
@@ -59,6 +61,8 @@ export class SandboxProvisioner {
   private cache: SandboxWatchCache | undefined;
   /** Orphan deletions under way, which creates of the same id wait for. */
   private readonly sweeping = new Map<string, Promise<unknown>>();
+  /** NodePorts this process is asking for right now (so concurrent creates pick different ones). */
+  private readonly claimedNodePorts = new Set<number>();
   private readonly timeoutMs: number;
   private readonly log: (line: string) => void;
 
@@ -85,7 +89,7 @@ export class SandboxProvisioner {
     try {
       return await withTimeout(fn(), this.timeoutMs, what, this.opts.server);
     } catch (e) {
-      if (isNotFound(e) || isConflict(e)) throw e;
+      if (isNotFound(e) || isConflict(e) || isPortAllocated(e)) throw e;
       const err = toClusterError(e, this.opts.server);
       this.log(`cluster error during ${what}: ${err.message}`);
       throw err;
@@ -146,9 +150,7 @@ export class SandboxProvisioner {
 
     let service: V1Service | undefined;
     try {
-      service = await this.call('create Service', () =>
-        this.core.createNamespacedService({ namespace: this.ns, body: buildService(this.config, ids.sandboxId) }),
-      );
+      service = await this.createService(ids.sandboxId);
     } catch (e) {
       if (!isConflict(e)) {
         if (createdPod) await this.rollbackPod(ids.sandboxId);
@@ -161,6 +163,43 @@ export class SandboxProvisioner {
     if (createdPod) this.log(`created sandbox ${ids.sandboxId} (thread ${ids.threadId}, user ${ids.userId})`);
     this.cache?.noteCreated(ids.sandboxId, pod, service);
     return toSandbox(this.config, ids.sandboxId, pod, service);
+  }
+
+  /**
+   * Creates the Service. With SANDBOX_NODE_PORT_RANGE, its NodePort is the lowest free one of
+   * the range; a port another Service took meanwhile (another process, or a Service outside
+   * our namespace) is answered "already allocated" by the API server, and the next is tried.
+   */
+  private async createService(sandboxId: string): Promise<V1Service> {
+    const range = this.config.serviceType === 'NodePort' ? this.config.nodePortRange : undefined;
+    const post = (nodePort?: number) =>
+      this.call('create Service', () =>
+        this.core.createNamespacedService({ namespace: this.ns, body: buildService(this.config, sandboxId, nodePort) }),
+      );
+    if (!range) return post();
+    const taken = new Set([...(await this.nodePortsInUse()), ...this.claimedNodePorts]);
+    for (let attempt = 0; attempt < nodePortRangeSize(range); attempt++) {
+      const port = pickNodePort(range, taken);
+      if (port === undefined) break;
+      taken.add(port);
+      this.claimedNodePorts.add(port);
+      try {
+        return await post(port);
+      } catch (e) {
+        if (!isPortAllocated(e)) throw e;
+      } finally {
+        this.claimedNodePorts.delete(port);
+      }
+    }
+    throw new NodePortsExhaustedError(range);
+  }
+
+  private async nodePortsInUse(): Promise<Set<number>> {
+    if (this.cache?.synced) return nodePortsOf(this.cache.objects().services.values());
+    const list = await this.call('list Services', () =>
+      this.core.listNamespacedService({ namespace: this.ns, labelSelector: SANDBOX_SELECTOR }),
+    );
+    return nodePortsOf(list.items);
   }
 
   private async waitForPodGone(sandboxId: string, timeoutMs = 60_000): Promise<void> {
@@ -195,7 +234,8 @@ export class SandboxProvisioner {
     }
   }
 
-  private fail(what: string, e: unknown): ClusterError {
+  private fail(what: string, e: unknown): Error {
+    if (e instanceof NodePortsExhaustedError) return e;
     const err = e instanceof ClusterError ? e : toClusterError(e, this.opts.server);
     return err.kind === 'api' ? new ClusterError('api', `${what} failed: ${err.message}`, err.apiStatus) : err;
   }

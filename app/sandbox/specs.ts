@@ -110,7 +110,8 @@ export function buildPod(config: SpecConfig, ids: SandboxIds): V1Pod {
   };
 }
 
-export function buildService(config: SpecConfig, sandboxId: string): V1Service {
+/** `nodePort`: a fixed port (from SANDBOX_NODE_PORT_RANGE); without it Kubernetes picks one. */
+export function buildService(config: SpecConfig, sandboxId: string, nodePort?: number): V1Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -118,7 +119,15 @@ export function buildService(config: SpecConfig, sandboxId: string): V1Service {
     spec: {
       type: config.serviceType,
       selector: { [SANDBOX_ID_LABEL]: sandboxId },
-      ports: [{ name: 'http', port: config.containerPort, targetPort: 'http', protocol: 'TCP' }],
+      ports: [
+        {
+          name: 'http',
+          port: config.containerPort,
+          targetPort: 'http',
+          protocol: 'TCP',
+          ...(nodePort !== undefined && config.serviceType === 'NodePort' ? { nodePort } : {}),
+        },
+      ],
     },
   };
 }

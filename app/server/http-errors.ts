@@ -1,5 +1,6 @@
 // One place that decides which HTTP status and detail an error of the core becomes.
 import { ClusterError } from '../kube/errors.js';
+import { NodePortsExhaustedError } from '../sandbox/node-ports.js';
 import { SandboxNotFoundError, ValidationError } from '../sandbox/provisioner.js';
 
 export interface HttpError {
@@ -14,6 +15,7 @@ export function fieldError(field: string, msg: string, where = 'body'): HttpErro
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof ValidationError) return fieldError(e.field, e.message, e.where);
   if (e instanceof SandboxNotFoundError) return { status: 404, detail: e.message };
+  if (e instanceof NodePortsExhaustedError) return { status: 503, detail: `Cannot create the sandbox: ${e.message}` };
   if (e instanceof ClusterError) {
     switch (e.kind) {
       case 'unreachable':

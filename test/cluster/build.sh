@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the test control plane from Go modules (no Docker, no binary downloads):
-# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok.
+# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok; and the kind
+# CLI, whose config loader and validation the cluster tests run for real.
 # Binaries land in $SPD_CLUSTER_CACHE/bin/<piece>-<version>/ and are reused when present.
 set -euo pipefail
 
@@ -20,6 +21,7 @@ log() { printf '[cluster:build] %s\n' "$*" >&2; }
 k8s_dir="$cache/bin/kubernetes-$K8S_VERSION"
 etcd_dir="$cache/bin/etcd-$ETCD_VERSION"
 kwok_dir="$cache/bin/kwok-$KWOK_VERSION"
+kind_dir="$cache/bin/kind-$KIND_VERSION"
 
 build_kubernetes() {
   local names=(kube-apiserver kube-controller-manager kube-scheduler kubectl) missing=0 n
@@ -107,13 +109,22 @@ build_kwok() {
   rm -rf "$kwok_dir" && mv "$kwok_dir.tmp" "$kwok_dir"
 }
 
+build_kind() {
+  [[ -x "$kind_dir/kind" ]] && { log "kind $KIND_VERSION cached"; return; }
+  log "building kind $KIND_VERSION"
+  mkdir -p "$kind_dir.tmp"
+  GOBIN="$kind_dir.tmp" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kind@$KIND_VERSION"
+  rm -rf "$kind_dir" && mv "$kind_dir.tmp" "$kind_dir"
+}
+
 what="${1:-all}"
 case "$what" in
   etcd) build_etcd ;;
   kwok) build_kwok ;;
   kubernetes) build_kubernetes ;;
-  all) build_etcd; build_kwok; build_kubernetes ;;
-  *) echo "usage: build.sh [all|etcd|kwok|kubernetes]" >&2; exit 2 ;;
+  kind) build_kind ;;
+  all) build_etcd; build_kwok; build_kubernetes; build_kind ;;
+  *) echo "usage: build.sh [all|etcd|kwok|kubernetes|kind]" >&2; exit 2 ;;
 esac
 # The last line is machine-readable: where the binaries are.
 echo "$cache/bin"

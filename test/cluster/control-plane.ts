@@ -63,7 +63,7 @@ export function readVersions(): Record<string, string> {
 }
 
 /** Builds missing binaries (cached by version) and returns the bin directory. */
-export async function ensureBinaries(log: Log): Promise<Record<ComponentName | 'kubectl' | 'kwokStages' | 'kwokCrds', string>> {
+export async function ensureBinaries(log: Log): Promise<Record<ComponentName | 'kubectl' | 'kwokStages' | 'kwokCrds' | 'kind', string>> {
   const proc = execa('bash', [join(here, 'build.sh'), 'all'], { stdin: 'ignore', stderr: 'pipe', stdout: 'pipe' });
   proc.stderr?.on('data', (d: Buffer) => {
     for (const l of d.toString().split('\n')) if (l.trim()) log(l);
@@ -82,6 +82,7 @@ export async function ensureBinaries(log: Log): Promise<Record<ComponentName | '
     kwok: join(kwok, 'kwok'),
     kwokStages: join(kwok, 'stage'),
     kwokCrds: join(kwok, 'crd'),
+    kind: join(binRoot, `kind-${v.KIND_VERSION}`, 'kind'),
   };
 }
 
