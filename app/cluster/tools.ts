@@ -1,6 +1,7 @@
 // The local-cluster CLIs (kind, minikube, docker) through execa: whether each is installed,
 // its version, and what clusters it knows. A missing CLI is "not installed" with a hint,
 // never a crash; a failing one reports its stderr.
+import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 
 export type ToolName = 'kind' | 'minikube' | 'docker';
@@ -28,6 +29,11 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The error for a CLI that is not on PATH (code ENOENT, like the spawn error it replaces). */
+export function notInstalled(tool: ToolName): Error {
+  return Object.assign(new Error(`${tool} is not installed; ${INSTALL_HINTS[tool]}`), { code: 'ENOENT' });
+}
+
 export async function runTool(
   tool: ToolName,
   args: string[],
@@ -40,9 +46,68 @@ export async function runTool(
     env: opts.env,
     extendEnv: opts.env === undefined,
   });
-  if ((r as { code?: string }).code === 'ENOENT')
-    throw Object.assign(new Error(`${tool} is not installed; ${INSTALL_HINTS[tool]}`), { code: 'ENOENT' });
+  if ((r as { code?: string }).code === 'ENOENT') throw notInstalled(tool);
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
+}
+
+/** A CLI that ran and failed: the command line and the end of what it printed. */
+export class ToolFailedError extends Error {
+  constructor(
+    readonly tool: ToolName,
+    readonly args: string[],
+    readonly exitCode: number,
+    readonly output: string,
+  ) {
+    super(`\`${tool} ${args.join(' ')}\` failed (exit ${exitCode})${output ? `:\n${output}` : ''}`);
+    this.name = 'ToolFailedError';
+  }
+}
+
+export class ToolCanceledError extends Error {
+  constructor(tool: ToolName, args: string[]) {
+    super(`\`${tool} ${args.join(' ')}\` was cancelled`);
+    this.name = 'ToolCanceledError';
+  }
+}
+
+export interface StreamOptions extends RunOptions {
+  /** Each line the CLI prints (stdout and stderr interleaved, as a terminal would show them). */
+  onLine?: (line: string) => void;
+  /** Aborting stops the CLI (SIGTERM, then SIGKILL after 5 s). */
+  signal?: AbortSignal;
+}
+
+const TAIL_LINES = 30;
+
+/**
+ * Runs a long CLI (cluster create, image pull/load) with its output streamed line by line;
+ * resolves on exit 0, else throws ToolFailedError with the last lines, or ToolCanceledError.
+ */
+export async function runToolStreaming(tool: ToolName, args: string[], opts: StreamOptions = {}): Promise<void> {
+  const proc = execa(tool, args, {
+    reject: false,
+    all: true,
+    buffer: false,
+    stdin: 'ignore',
+    timeout: opts.timeoutMs ?? 0,
+    cancelSignal: opts.signal,
+    forceKillAfterDelay: 5000,
+    env: opts.env,
+    extendEnv: opts.env === undefined,
+  });
+  const tail: string[] = [];
+  if (proc.all) {
+    const lines = createInterface({ input: proc.all, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on('line', (line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      opts.onLine?.(line);
+    });
+  }
+  const r = await proc;
+  if ((r as { code?: string }).code === 'ENOENT') throw notInstalled(tool);
+  if (r.isCanceled) throw new ToolCanceledError(tool, args);
+  if (r.exitCode !== 0) throw new ToolFailedError(tool, args, r.exitCode ?? -1, tail.join('\n'));
 }
 
 export async function detectTool(tool: ToolName, opts: RunOptions = {}): Promise<ToolStatus> {

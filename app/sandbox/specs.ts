@@ -155,10 +155,20 @@ export function statusOf(pod: V1Pod | undefined): SandboxStatus {
   return phase && PHASES.has(phase) ? phase : 'Unknown';
 }
 
+const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName']);
+
+/** What to do when the node cannot get the sandbox image (local clusters often cannot pull it). */
+export const IMAGE_PULL_HINT =
+  'the node cannot get the sandbox image: load it into a local cluster with `sandbox-provisioner cluster load-image` ' +
+  '(Cluster screen: "Load sandbox image"), or check SANDBOX_IMAGE';
+
 /** Why a Pod is not running, in Kubernetes' words (waiting reason of the container, or a condition). */
 export function reasonOf(pod: V1Pod | undefined): string | null {
   const waiting = pod?.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
-  if (waiting?.reason) return waiting.message ? `${waiting.reason}: ${waiting.message}` : waiting.reason;
+  if (waiting?.reason) {
+    const said = waiting.message ? `${waiting.reason}: ${waiting.message}` : waiting.reason;
+    return IMAGE_PULL_REASONS.has(waiting.reason) ? `${said} (${IMAGE_PULL_HINT})` : said;
+  }
   const unschedulable = pod?.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
   if (unschedulable?.reason) return unschedulable.message ? `${unschedulable.reason}: ${unschedulable.message}` : unschedulable.reason;
   return null;

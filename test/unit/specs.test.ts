@@ -107,7 +107,9 @@ describe('status', () => {
           ],
         },
       }),
-    ).toBe('ImagePullBackOff: Back-off pulling image "x"');
+    ).toBe(
+      'ImagePullBackOff: Back-off pulling image "x" (the node cannot get the sandbox image: load it into a local cluster with `sandbox-provisioner cluster load-image` (Cluster screen: "Load sandbox image"), or check SANDBOX_IMAGE)',
+    );
     expect(
       reasonOf({
         status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] },

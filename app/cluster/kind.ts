@@ -1,0 +1,65 @@
+// kind clusters for DeerFlow: create from a generated config (output streamed, cancellable,
+// a half-made cluster removed), delete, and load the sandbox image into the node.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type KindClusterPlan, kindConfigYaml, kindPlanProblems } from './kind-config.js';
+import { parseKindClusters, type RunOptions, runTool, runToolStreaming, type StreamOptions, ToolCanceledError } from './tools.js';
+
+export class ClusterExistsError extends Error {
+  constructor(readonly clusterName: string) {
+    super(
+      `a kind cluster named "${clusterName}" exists already: use it (kubeconfig context kind-${clusterName}), ` +
+        `choose another --name, or delete it first (sandbox-provisioner cluster delete --kind --name ${clusterName})`,
+    );
+    this.name = 'ClusterExistsError';
+  }
+}
+
+export class InvalidPlanError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`cannot create the cluster:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidPlanError';
+  }
+}
+
+export async function listKindClusters(opts: RunOptions = {}): Promise<string[]> {
+  const r = await runTool('kind', ['get', 'clusters'], opts);
+  if (r.exitCode !== 0) throw new Error(`kind get clusters failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+  return parseKindClusters(r.stdout);
+}
+
+/**
+ * `kind create cluster` with the DeerFlow config. Refuses a plan with problems and an existing
+ * cluster before running anything; a cancelled create is cleaned up with `kind delete cluster`.
+ */
+export async function createKindCluster(plan: KindClusterPlan, opts: StreamOptions = {}): Promise<{ context: string }> {
+  const problems = kindPlanProblems(plan);
+  if (problems.length) throw new InvalidPlanError(problems);
+  if ((await listKindClusters(opts)).includes(plan.name)) throw new ClusterExistsError(plan.name);
+  const dir = mkdtempSync(join(tmpdir(), 'spd-kind-'));
+  const configFile = join(dir, 'kind-config.yaml');
+  writeFileSync(configFile, kindConfigYaml(plan), { mode: 0o600 });
+  try {
+    await runToolStreaming('kind', ['create', 'cluster', '--name', plan.name, '--config', configFile], opts);
+    return { context: `kind-${plan.name}` };
+  } catch (e) {
+    // kind removes a cluster whose creation failed, but not one whose process was stopped.
+    if (e instanceof ToolCanceledError) {
+      opts.onLine?.(`cancelled: removing the partly created cluster "${plan.name}"`);
+      await deleteKindCluster(plan.name, { ...opts, signal: undefined }).catch(() => undefined);
+    }
+    throw e;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function deleteKindCluster(name: string, opts: StreamOptions = {}): Promise<void> {
+  await runToolStreaming('kind', ['delete', 'cluster', '--name', name], opts);
+}
+
+/** `kind load docker-image`: copies an image from the local docker into the cluster's node. */
+export async function loadImageIntoKind(image: string, clusterName: string, opts: StreamOptions = {}): Promise<void> {
+  await runToolStreaming('kind', ['load', 'docker-image', image, '--name', clusterName], opts);
+}

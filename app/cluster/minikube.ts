@@ -1,0 +1,65 @@
+// minikube for DeerFlow: start a profile with the data folder mounted at the same path in the
+// node (--mount-string), and report the node IP, which is the NODE_HOST sandbox URLs use.
+import { posix } from 'node:path';
+import { InvalidPlanError } from './kind.js';
+import { type RunOptions, runTool, runToolStreaming, type StreamOptions } from './tools.js';
+
+export interface MinikubePlan {
+  profile: string;
+  dataDir: string;
+  skillsDir?: string;
+}
+
+export const DEFAULT_MINIKUBE_PROFILE = 'deer-flow';
+
+export function minikubePlanProblems(plan: MinikubePlan): string[] {
+  const problems: string[] = [];
+  // minikube's profile names become docker container and kubeconfig context names.
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/.test(plan.profile))
+    problems.push(`--name: "${plan.profile}" is not a valid minikube profile name: letters, digits, ".", "_" and "-"`);
+  if (!posix.isAbsolute(plan.dataDir)) problems.push(`--data-dir: "${plan.dataDir}" is not an absolute path`);
+  const data = posix.normalize(plan.dataDir).replace(/\/$/, '');
+  const skills = plan.skillsDir && posix.normalize(plan.skillsDir).replace(/\/$/, '');
+  if (skills && skills !== data && !skills.startsWith(`${data}/`))
+    problems.push(
+      `--skills-dir: minikube mounts one folder at start; "${plan.skillsDir}" is outside --data-dir. ` +
+        `Put the skills under ${plan.dataDir}, or run \`minikube mount ${plan.skillsDir}:${plan.skillsDir}\` beside it`,
+    );
+  return problems;
+}
+
+export function minikubeStartArgs(plan: MinikubePlan): string[] {
+  const data = posix.normalize(plan.dataDir).replace(/\/$/, '');
+  return ['start', '-p', plan.profile, '--mount', `--mount-string=${data}:${data}`];
+}
+
+export async function minikubeIp(profile: string, opts: RunOptions = {}): Promise<string> {
+  const r = await runTool('minikube', ['ip', '-p', profile], opts);
+  const ip = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.exitCode !== 0 || !/^[0-9a-fA-F.:]+$/.test(ip))
+    throw new Error(`minikube ip -p ${profile} failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
+  return ip;
+}
+
+/** Starts (or restarts) the profile with the mount, then reads its node IP. */
+export async function startMinikube(plan: MinikubePlan, opts: StreamOptions = {}): Promise<{ context: string; nodeIp: string }> {
+  const problems = minikubePlanProblems(plan);
+  if (problems.length) throw new InvalidPlanError(problems);
+  await runToolStreaming('minikube', minikubeStartArgs(plan), opts);
+  return { context: plan.profile, nodeIp: await minikubeIp(plan.profile, opts) };
+}
+
+export async function deleteMinikube(profile: string, opts: StreamOptions = {}): Promise<void> {
+  await runToolStreaming('minikube', ['delete', '-p', profile], opts);
+}
+
+/** The provisioner settings for sandboxes on this minikube node. */
+export function provisionerEnvForMinikube(plan: MinikubePlan, nodeIp: string): Record<string, string> {
+  const data = posix.normalize(plan.dataDir).replace(/\/$/, '');
+  return {
+    THREADS_HOST_PATH: posix.join(data, 'threads'),
+    SKILLS_HOST_PATH: plan.skillsDir ? posix.normalize(plan.skillsDir).replace(/\/$/, '') : posix.join(data, 'skills'),
+    SANDBOX_SERVICE_TYPE: 'NodePort',
+    NODE_HOST: nodeIp,
+  };
+}

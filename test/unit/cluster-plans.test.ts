@@ -1,0 +1,129 @@
+// Pure parts of the local-cluster helpers: the kind config and provisioner settings for a plan,
+// plan problems naming the option to fix, minikube's start arguments, image name matching.
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { canonicalImage } from '../../app/cluster/images.js';
+import {
+  buildKindConfig,
+  type KindClusterPlan,
+  kindConfigYaml,
+  kindPlanProblems,
+  provisionerEnvForKind,
+} from '../../app/cluster/kind-config.js';
+import { minikubePlanProblems, minikubeStartArgs, provisionerEnvForMinikube, startMinikube } from '../../app/cluster/minikube.js';
+import { loadConfig } from '../../app/config/config.js';
+
+const plan: KindClusterPlan = { name: 'deer-flow', dataDir: '/srv/df/', nodePorts: { from: 30000, to: 30002 }, listenAddress: '127.0.0.1' };
+
+describe('kind config', () => {
+  it('mounts the data folder at the same path and publishes each NodePort of the range', () => {
+    expect(buildKindConfig(plan)).toEqual({
+      kind: 'Cluster',
+      apiVersion: 'kind.x-k8s.io/v1alpha4',
+      name: 'deer-flow',
+      nodes: [
+        {
+          role: 'control-plane',
+          extraMounts: [{ hostPath: '/srv/df', containerPath: '/srv/df' }],
+          extraPortMappings: [30000, 30001, 30002].map((p) => ({
+            containerPort: p,
+            hostPort: p,
+            listenAddress: '127.0.0.1',
+            protocol: 'TCP',
+          })),
+        },
+      ],
+    });
+  });
+
+  it('adds a skills folder outside the data folder as a second mount, not one inside it', () => {
+    const mounts = (p: KindClusterPlan) => (buildKindConfig(p).nodes as { extraMounts: unknown[] }[])[0]?.extraMounts;
+    expect(mounts({ ...plan, skillsDir: '/srv/df/skills' })).toHaveLength(1);
+    expect(mounts({ ...plan, skillsDir: '/opt/skills' })).toEqual([
+      { hostPath: '/srv/df', containerPath: '/srv/df' },
+      { hostPath: '/opt/skills', containerPath: '/opt/skills' },
+    ]);
+  });
+
+  it('YAML round-trips to the same object, under a header saying what it is', () => {
+    const yaml = kindConfigYaml(plan);
+    expect(yaml.startsWith('# kind cluster for DeerFlow sandboxes')).toBe(true);
+    expect(parse(yaml)).toEqual(buildKindConfig(plan));
+  });
+
+  it('names each problem with the option to change', () => {
+    expect(kindPlanProblems(plan)).toEqual([]);
+    expect(
+      kindPlanProblems({
+        name: 'Bad_Name',
+        dataDir: 'relative/dir',
+        skillsDir: '/',
+        nodePorts: { from: 30000, to: 30500 },
+        listenAddress: 'localhost',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^--name: "Bad_Name" is not a valid kind cluster name/),
+      expect.stringMatching(/^--data-dir: "relative\/dir" is not an absolute POSIX path/),
+      expect.stringMatching(/^--skills-dir: mounting "\/" into the node is refused/),
+      expect.stringMatching(/^--node-ports: 30000-30500 publishes more than 200 ports/),
+      expect.stringMatching(/^--listen-address: "localhost" is not an IP address/),
+    ]);
+  });
+
+  it('gives provisioner settings that the provisioner accepts', () => {
+    const env = provisionerEnvForKind({ ...plan, skillsDir: '/opt/skills' });
+    expect(env).toEqual({
+      THREADS_HOST_PATH: '/srv/df/threads',
+      SKILLS_HOST_PATH: '/opt/skills',
+      SANDBOX_SERVICE_TYPE: 'NodePort',
+      SANDBOX_NODE_PORT_RANGE: '30000-30002',
+      NODE_HOST: 'host.docker.internal',
+    });
+    expect(loadConfig(env).nodePortRange).toEqual({ from: 30000, to: 30002 });
+  });
+});
+
+describe('minikube', () => {
+  const mplan = { profile: 'deer-flow', dataDir: '/srv/df' };
+  it('starts the profile with the data folder mounted at the same path', () => {
+    expect(minikubeStartArgs(mplan)).toEqual(['start', '-p', 'deer-flow', '--mount', '--mount-string=/srv/df:/srv/df']);
+  });
+
+  it('refuses a second folder it cannot mount, saying how to do it instead', () => {
+    expect(minikubePlanProblems({ ...mplan, skillsDir: '/srv/df/skills' })).toEqual([]);
+    expect(minikubePlanProblems({ ...mplan, skillsDir: '/opt/skills' })).toEqual([
+      expect.stringContaining('minikube mount /opt/skills:/opt/skills'),
+    ]);
+    expect(minikubePlanProblems({ profile: '-x', dataDir: 'rel' })).toHaveLength(2);
+  });
+
+  it('runs start then ip, and reports the node IP as NODE_HOST', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spd-minikube-'));
+    // Stand-in: records its arguments; prints what `minikube ip` prints (one address).
+    writeFileSync(join(dir, 'minikube'), `#!/bin/sh\necho "$*" >> "${dir}/calls"\n[ "$1" = ip ] && echo 192.168.49.2\nexit 0\n`);
+    chmodSync(join(dir, 'minikube'), 0o755);
+    const r = await startMinikube(mplan, { env: { PATH: `${dir}:/usr/bin:/bin` } });
+    expect(r).toEqual({ context: 'deer-flow', nodeIp: '192.168.49.2' });
+    expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toEqual([
+      'start -p deer-flow --mount --mount-string=/srv/df:/srv/df',
+      'ip -p deer-flow',
+    ]);
+    expect(provisionerEnvForMinikube(mplan, r.nodeIp).NODE_HOST).toBe('192.168.49.2');
+  });
+});
+
+describe('canonicalImage', () => {
+  it('matches the names container runtimes report', () => {
+    expect(canonicalImage('busybox')).toBe('docker.io/library/busybox:latest');
+    expect(canonicalImage('busybox:1.36')).toBe('docker.io/library/busybox:1.36');
+    expect(canonicalImage('me/app:1')).toBe('docker.io/me/app:1');
+    expect(canonicalImage('localhost:5000/app')).toBe('localhost:5000/app:latest');
+    expect(canonicalImage('enterprise-public-cn-beijing.cr.volces.com/vefaas-public/all-in-one-sandbox:latest')).toBe(
+      'enterprise-public-cn-beijing.cr.volces.com/vefaas-public/all-in-one-sandbox:latest',
+    );
+    expect(canonicalImage('busybox@sha256:abc')).toBe('docker.io/library/busybox@sha256:abc');
+  });
+});
