@@ -1,28 +1,237 @@
-// sandbox-provisioner cluster detect: the kubeconfig's contexts, what made each, and whether
-// its API server answers. (kind/minikube CLI detection and cluster creation come next.)
-
+// sandbox-provisioner cluster …: find local clusters, create one for DeerFlow (kind or
+// minikube), delete one, and put the sandbox image into it. The work is done by app/cluster;
+// this file turns options into plans and prints.
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
+import { type ImageTarget, imagePresence, loadSandboxImage } from '../cluster/images.js';
+import { createKindCluster, defaultListenAddress, deleteKindCluster, listKindClusters } from '../cluster/kind.js';
+import {
+  DEFAULT_KIND_CLUSTER_NAME,
+  DEFAULT_KIND_NODE_PORTS,
+  type KindClusterPlan,
+  kindConfigYaml,
+  kindPlanProblems,
+  provisionerEnvForKind,
+} from '../cluster/kind-config.js';
+import { DEFAULT_MINIKUBE_PROFILE, deleteMinikube, provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
+import { detectTool, parseMinikubeProfiles, runTool, type ToolName } from '../cluster/tools.js';
 import { loadConfig } from '../config/config.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { formatNodePortRange, parseNodePortRange } from '../sandbox/node-ports.js';
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const err = (s: string) => process.stderr.write(`${s}\n`);
+
+export class ClusterUsageError extends Error {}
 
 export async function clusterDetectCommand(opts: { json?: boolean }): Promise<number> {
   try {
     const { kc, origin } = loadKubeConfig({ kubeconfigPath: loadConfig(process.env).kubeconfigPath });
     const contexts = summarizeContexts(kc);
-    const probes = await Promise.all(contexts.map((c) => probeContext(kc, c.name)));
+    const [probes, tools] = await Promise.all([
+      Promise.all(contexts.map((c) => probeContext(kc, c.name))),
+      Promise.all((['kind', 'minikube', 'docker'] as ToolName[]).map((t) => detectTool(t))),
+    ]);
+    const kindClusters = tools[0] && 'version' in tools[0] ? await listKindClusters().catch((e: Error) => e.message) : undefined;
+    const minikubeProfiles =
+      tools[1] && 'version' in tools[1]
+        ? await runTool('minikube', ['profile', 'list', '-o', 'json'])
+            .then((r) => parseMinikubeProfiles(r.stdout))
+            .catch((e: Error) => e.message)
+        : undefined;
     const result = contexts.map((c, i) => ({ ...c, reachability: probes[i] }));
-    if (opts.json) process.stdout.write(`${JSON.stringify({ kubeconfig: origin, contexts: result }, null, 2)}\n`);
-    else {
-      process.stdout.write(`kubeconfig: ${origin}\n`);
-      for (const c of result) {
-        const r = c.reachability;
-        const state = r?.state === 'ready' ? `ready (${r.version})` : `${r?.state}: ${r && 'message' in r ? r.message : ''}`;
-        process.stdout.write(`${c.current ? '*' : ' '} ${c.name}  [${c.kind}]  ${c.server}  ${state}\n`);
-      }
+    if (opts.json) {
+      out(JSON.stringify({ kubeconfig: origin, contexts: result, tools, kindClusters, minikubeProfiles }, null, 2));
+      return 0;
     }
+    out(`kubeconfig: ${origin}`);
+    for (const c of result) {
+      const r = c.reachability;
+      const state = r?.state === 'ready' ? `ready (${r.version})` : `${r?.state}: ${r && 'message' in r ? r.message : ''}`;
+      out(`${c.current ? '*' : ' '} ${c.name}  [${c.kind}]  ${c.server}  ${state}`);
+    }
+    for (const t of tools) {
+      const state = 'version' in t ? t.version : 'hint' in t ? `not installed (${t.hint})` : `error: ${t.error}`;
+      out(`${t.tool}: ${state}`);
+    }
+    if (kindClusters !== undefined)
+      out(`kind clusters: ${Array.isArray(kindClusters) ? kindClusters.join(', ') || '(none)' : kindClusters}`);
+    if (minikubeProfiles !== undefined)
+      out(
+        `minikube profiles: ${Array.isArray(minikubeProfiles) ? minikubeProfiles.map((p) => `${p.name} (${p.status})`).join(', ') || '(none)' : minikubeProfiles}`,
+      );
     return 0;
   } catch (e) {
-    process.stderr.write(`cluster detect: ${(e as Error).message}\n`);
+    err(`cluster detect: ${(e as Error).message}`);
     return 1;
   }
+}
+
+export interface PlanOptions {
+  dataDir?: string;
+  skillsDir?: string;
+  name?: string;
+  nodePorts?: string;
+  listenAddress?: string;
+}
+
+function existingDir(option: string, dir: string): string {
+  const abs = resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory())
+    throw new ClusterUsageError(`${option}: ${abs} is not a folder; create it, or point to DeerFlow's data folder (backend/.deer-flow)`);
+  return abs;
+}
+
+/** A kind plan from CLI options; usage problems are thrown as one ClusterUsageError. */
+export async function kindPlanFromOptions(opts: PlanOptions): Promise<KindClusterPlan> {
+  if (!opts.dataDir) throw new ClusterUsageError('--data-dir is required: the DeerFlow data folder to mount into the node');
+  let nodePorts = DEFAULT_KIND_NODE_PORTS;
+  if (opts.nodePorts !== undefined) {
+    const parsed = parseNodePortRange(opts.nodePorts);
+    if (typeof parsed === 'string') throw new ClusterUsageError(`--node-ports "${opts.nodePorts}": ${parsed}`);
+    nodePorts = parsed;
+  }
+  const plan: KindClusterPlan = {
+    name: opts.name ?? DEFAULT_KIND_CLUSTER_NAME,
+    dataDir: existingDir('--data-dir', opts.dataDir),
+    ...(opts.skillsDir ? { skillsDir: existingDir('--skills-dir', opts.skillsDir) } : {}),
+    nodePorts,
+    listenAddress: opts.listenAddress ?? (await defaultListenAddress()),
+  };
+  const problems = kindPlanProblems(plan);
+  if (problems.length) throw new ClusterUsageError(problems.join('\n'));
+  return plan;
+}
+
+function printEnv(env: Record<string, string>): void {
+  err('Run the provisioner with these settings:');
+  for (const [k, v] of Object.entries(env)) err(`  ${k}=${v}`);
+}
+
+export async function kindConfigCommand(opts: PlanOptions): Promise<number> {
+  const plan = await kindPlanFromOptions(opts);
+  out(kindConfigYaml(plan).trimEnd());
+  printEnv(provisionerEnvForKind(plan));
+  err(`Create it with: kind create cluster --config <this file>   (or: sandbox-provisioner cluster create --kind …)`);
+  return 0;
+}
+
+/** Ctrl-C cancels the running CLI (and a half-made kind cluster is removed). */
+function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const abort = new AbortController();
+  const onInt = () => {
+    err('interrupted: stopping…');
+    abort.abort();
+  };
+  process.once('SIGINT', onInt);
+  return { signal: abort.signal, dispose: () => process.off('SIGINT', onInt) };
+}
+
+export async function clusterCreateCommand(opts: PlanOptions & { kind?: boolean; minikube?: boolean }): Promise<number> {
+  if (!!opts.kind === !!opts.minikube) throw new ClusterUsageError('say which tool: --kind or --minikube');
+  const { signal, dispose } = interruptSignal();
+  try {
+    if (opts.kind) {
+      const plan = await kindPlanFromOptions(opts);
+      err(
+        `creating kind cluster "${plan.name}": ${plan.dataDir} mounted, NodePorts ${formatNodePortRange(plan.nodePorts)} on ${plan.listenAddress}`,
+      );
+      const { context } = await createKindCluster(plan, { onLine: err, signal });
+      out(`created: kubeconfig context ${context}`);
+      printEnv(provisionerEnvForKind(plan));
+    } else {
+      if (!opts.dataDir) throw new ClusterUsageError('--data-dir is required: the DeerFlow data folder to mount into the node');
+      const plan = {
+        profile: opts.name ?? DEFAULT_MINIKUBE_PROFILE,
+        dataDir: existingDir('--data-dir', opts.dataDir),
+        ...(opts.skillsDir ? { skillsDir: existingDir('--skills-dir', opts.skillsDir) } : {}),
+      };
+      const { context, nodeIp } = await startMinikube(plan, { onLine: err, signal });
+      out(`started: kubeconfig context ${context}, node IP ${nodeIp}`);
+      printEnv(provisionerEnvForMinikube(plan, nodeIp));
+    }
+    return 0;
+  } finally {
+    dispose();
+  }
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function clusterDeleteCommand(opts: { kind?: boolean; minikube?: boolean; name?: string; yes?: boolean }): Promise<number> {
+  if (!!opts.kind === !!opts.minikube) throw new ClusterUsageError('say which tool: --kind or --minikube');
+  if (!opts.name) throw new ClusterUsageError('--name is required: the cluster (kind) or profile (minikube) to delete');
+  const what = `${opts.kind ? 'kind cluster' : 'minikube profile'} "${opts.name}"`;
+  if (!opts.yes) {
+    if (!process.stdin.isTTY) throw new ClusterUsageError(`deleting ${what} needs confirmation: add --yes`);
+    if (!(await confirm(`Delete ${what} and everything in it?`))) {
+      err('nothing deleted');
+      return 1;
+    }
+  }
+  if (opts.kind) await deleteKindCluster(opts.name, { onLine: err });
+  else await deleteMinikube(opts.name, { onLine: err });
+  out(`deleted ${what}`);
+  return 0;
+}
+
+/** kind/minikube target from the options, else from the current kubeconfig context. */
+export function imageTargetFor(
+  opts: { kind?: string; minikube?: string },
+  currentContext: string | undefined,
+  currentKind: string | undefined,
+): ImageTarget {
+  if (opts.kind && opts.minikube) throw new ClusterUsageError('give --kind NAME or --minikube PROFILE, not both');
+  if (opts.kind) return { tool: 'kind', cluster: opts.kind };
+  if (opts.minikube) return { tool: 'minikube', profile: opts.minikube };
+  if (currentContext?.startsWith('kind-')) return { tool: 'kind', cluster: currentContext.slice('kind-'.length) };
+  if (currentKind === 'minikube' && currentContext) return { tool: 'minikube', profile: currentContext };
+  throw new ClusterUsageError(
+    `the current context (${currentContext ?? 'none'}) is not a kind or minikube cluster: say where to load the image with --kind NAME or --minikube PROFILE`,
+  );
+}
+
+export async function loadImageCommand(
+  image: string | undefined,
+  opts: { kind?: string; minikube?: string; force?: boolean },
+): Promise<number> {
+  const config = loadConfig(process.env);
+  const ref = image ?? config.sandboxImage;
+  const { kc } = loadKubeConfig({ kubeconfigPath: config.kubeconfigPath });
+  const current = summarizeContexts(kc).find((c) => c.current);
+  const target = imageTargetFor(opts, current?.name, current?.kind);
+  if (!opts.force && !opts.kind && !opts.minikube) {
+    const presence = await imagePresence(kc, ref).catch(() => undefined);
+    if (presence && presence.nodeCount > 0 && presence.nodesWithImage.length === presence.nodeCount) {
+      out(`${ref} is on every node already (${presence.nodesWithImage.join(', ')}); add --force to load it again`);
+      return 0;
+    }
+  }
+  err(`loading ${ref} into ${target.tool === 'kind' ? `kind cluster "${target.cluster}"` : `minikube profile "${target.profile}"`}`);
+  await loadSandboxImage(ref, target, { onLine: err });
+  out(`loaded ${ref}`);
+  return 0;
+}
+
+export async function imageStatusCommand(image: string | undefined, opts: { json?: boolean }): Promise<number> {
+  const config = loadConfig(process.env);
+  const { kc } = loadKubeConfig({ kubeconfigPath: config.kubeconfigPath });
+  const presence = await imagePresence(kc, image ?? config.sandboxImage);
+  if (opts.json) out(JSON.stringify(presence, null, 2));
+  else
+    out(
+      presence.nodesWithImage.length
+        ? `${presence.image}: on ${presence.nodesWithImage.length} of ${presence.nodeCount} node(s): ${presence.nodesWithImage.join(', ')}`
+        : `${presence.image}: on none of ${presence.nodeCount} node(s); load it with \`sandbox-provisioner cluster load-image\``,
+    );
+  return presence.nodesWithImage.length ? 0 : 1;
 }

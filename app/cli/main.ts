@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 // sandbox-provisioner: the command line for the same core the desktop app runs.
 import { Command, InvalidArgumentError } from 'commander';
-import { clusterDetectCommand } from './cluster-command.js';
+import {
+  ClusterUsageError,
+  clusterCreateCommand,
+  clusterDeleteCommand,
+  clusterDetectCommand,
+  imageStatusCommand,
+  kindConfigCommand,
+  loadImageCommand,
+} from './cluster-command.js';
 import { kubeconfigCommand } from './kubeconfig-command.js';
 import { migrateCommand, UsageError } from './migrate-command.js';
 import { serveCommand } from './serve-command.js';
@@ -67,5 +75,64 @@ cluster
   .action(async (opts) => {
     process.exitCode = await clusterDetectCommand(opts);
   });
+
+/** Usage problems exit 2; a failing tool or cluster exits 1 with its message. */
+function clusterAction<A extends unknown[]>(name: string, fn: (...args: A) => Promise<number>) {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await fn(...args);
+    } catch (e) {
+      process.stderr.write(`cluster ${name}: ${(e as Error).message}\n`);
+      process.exitCode = e instanceof ClusterUsageError ? 2 : 1;
+    }
+  };
+}
+
+const planOptions = (c: Command) =>
+  c
+    .option('--data-dir <dir>', "DeerFlow's data folder (backend/.deer-flow), mounted at the same path in the node")
+    .option('--skills-dir <dir>', "DeerFlow's skills folder when it is not inside --data-dir")
+    .option('--name <name>', 'cluster name (kind) or profile (minikube)', 'deer-flow');
+
+planOptions(
+  cluster
+    .command('kind-config')
+    .description('print a kind cluster config for DeerFlow (mounts + published NodePorts); the provisioner settings go to stderr'),
+)
+  .option('--node-ports <from-to>', 'NodePorts to publish on the host', '30000-30049')
+  .option('--listen-address <ip>', 'host address for published ports (default: 127.0.0.1; on Linux the docker bridge gateway)')
+  .action(clusterAction('kind-config', kindConfigCommand));
+
+planOptions(
+  cluster.command('create').description('create a cluster for DeerFlow: kind (generated config) or minikube (with the data mount)'),
+)
+  .option('--kind', 'create a kind cluster')
+  .option('--minikube', 'start a minikube profile')
+  .option('--node-ports <from-to>', 'kind: NodePorts to publish on the host', '30000-30049')
+  .option('--listen-address <ip>', 'kind: host address for published ports')
+  .action(clusterAction('create', clusterCreateCommand));
+
+cluster
+  .command('delete')
+  .description('delete a kind cluster or minikube profile (asks first)')
+  .option('--kind', 'a kind cluster')
+  .option('--minikube', 'a minikube profile')
+  .option('--name <name>', 'which one')
+  .option('--yes', 'do not ask')
+  .action(clusterAction('delete', clusterDeleteCommand));
+
+cluster
+  .command('load-image [image]')
+  .description('put the sandbox image (default: SANDBOX_IMAGE) into the cluster node: docker pull when missing, then kind/minikube load')
+  .option('--kind <cluster>', 'into this kind cluster (default: from the current context)')
+  .option('--minikube <profile>', 'into this minikube profile')
+  .option('--force', 'load even when every node has it')
+  .action(clusterAction('load-image', loadImageCommand));
+
+cluster
+  .command('image [image]')
+  .description('whether the nodes of the current cluster have the sandbox image (exit 1 when none has)')
+  .option('--json', 'machine-readable output')
+  .action(clusterAction('image', imageStatusCommand));
 
 await program.parseAsync(process.argv);

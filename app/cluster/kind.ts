@@ -63,3 +63,22 @@ export async function deleteKindCluster(name: string, opts: StreamOptions = {}):
 export async function loadImageIntoKind(image: string, clusterName: string, opts: StreamOptions = {}): Promise<void> {
   await runToolStreaming('kind', ['load', 'docker-image', image, '--name', clusterName], opts);
 }
+
+/**
+ * Where a kind cluster should publish sandbox NodePorts so that both this machine and DeerFlow's
+ * containers (through host.docker.internal) reach them. Docker Desktop (macOS, Windows) routes
+ * host.docker.internal to the host's loopback, so 127.0.0.1 works and stays private. On Linux,
+ * host.docker.internal is the docker bridge gateway (host-gateway), which a loopback-bound port
+ * does not answer on: publish on the gateway address instead (still not on the LAN).
+ */
+export async function defaultListenAddress(platform: NodeJS.Platform = process.platform, opts: RunOptions = {}): Promise<string> {
+  if (platform !== 'linux') return '127.0.0.1';
+  try {
+    const r = await runTool('docker', ['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}'], opts);
+    const ip = r.stdout.trim();
+    if (r.exitCode === 0 && /^\d+\.\d+\.\d+\.\d+$/.test(ip)) return ip;
+  } catch {
+    // docker missing: creation will say so; the config still gets a safe address
+  }
+  return '127.0.0.1';
+}

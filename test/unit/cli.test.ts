@@ -1,10 +1,12 @@
-// The CLI as a user runs it: serve's start-up errors, and migrate's plan output, --json,
-// asking before moving, exit codes.
+// The CLI as a user runs it: serve's start-up errors, migrate's plan output, --json, asking
+// before moving, exit codes; the cluster helpers' output and refusals.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { buildKindConfig } from '../../app/cluster/kind-config.js';
 import { makeLegacyTree, snapshot } from '../support/legacy-tree.js';
 
 const home = mkdtempSync(join(tmpdir(), 'spd-home-'));
@@ -111,5 +113,50 @@ describe('sandbox-provisioner serve', () => {
 
   it('rejects a bad --port as usage (exit 2)', () => {
     expect(cli('serve', '--port', '99999').code).toBe(2);
+  });
+});
+
+describe('sandbox-provisioner cluster', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'spd-data-'));
+  // No kind/minikube/docker on this PATH: the machine's own are never run by these tests.
+  const noTools = { PATH: dirname(process.execPath) };
+
+  it('kind-config prints YAML only on stdout (pipeable), the settings on stderr', () => {
+    const r = cliWith(
+      noTools,
+      'cluster',
+      'kind-config',
+      '--data-dir',
+      dataDir,
+      '--node-ports',
+      '30000-30001',
+      '--listen-address',
+      '127.0.0.1',
+    );
+    expect(r.code).toBe(0);
+    expect(parse(r.stdout)).toEqual(
+      buildKindConfig({ name: 'deer-flow', dataDir, nodePorts: { from: 30000, to: 30001 }, listenAddress: '127.0.0.1' }),
+    );
+    expect(r.stderr).toContain('SANDBOX_NODE_PORT_RANGE=30000-30001');
+  });
+
+  it('bad options exit 2 naming the option, and nothing runs', () => {
+    const r = cliWith(noTools, 'cluster', 'kind-config', '--data-dir', dataDir, '--node-ports', '80-90');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--node-ports "80-90": NodePorts must lie within 30000-32767');
+    expect(cliWith(noTools, 'cluster', 'create', '--data-dir', dataDir).stderr).toContain('say which tool: --kind or --minikube');
+    expect(cliWith(noTools, 'cluster', 'create', '--kind', '--data-dir', dataDir, '--name', 'Bad_Name').code).toBe(2);
+  });
+
+  it('create with kind missing exits 1 with the install hint', () => {
+    const r = cliWith(noTools, 'cluster', 'create', '--kind', '--data-dir', dataDir, '--listen-address', '127.0.0.1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('kind is not installed; install kind: https://kind.sigs.k8s.io');
+  });
+
+  it('delete without a terminal needs --yes', () => {
+    const r = cliWith(noTools, 'cluster', 'delete', '--kind', '--name', 'deer-flow');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('needs confirmation: add --yes');
   });
 });
