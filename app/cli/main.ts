@@ -27,9 +27,10 @@ const program = new Command('sandbox-provisioner')
 
 program
   .command('serve')
-  .description('serve the upstream-compatible provisioner API (/api/sandboxes)')
+  .description('serve the upstream-compatible provisioner API (/api/sandboxes) and the UI for a browser')
   .option('--host <host>', 'address to listen on (PROVISIONER_HOST, default 127.0.0.1)')
   .option('--port <port>', 'port to listen on (PROVISIONER_PORT, default 8002)', portArg)
+  .option('--no-ui', 'do not serve the UI (by default it is served on 127.0.0.1 at a random port, printed as "UI: …")')
   .action(serveCommand);
 
 program

@@ -1,18 +1,52 @@
-// sandbox-provisioner serve: the headless provisioner API.
-import { ConfigError, loadConfig } from '../config/config.js';
+// sandbox-provisioner serve: the headless provisioner API (port 8002) for DeerFlow, plus the
+// same UI the desktop app shows, for a browser: served on 127.0.0.1 at a random port and
+// printed once, with its per-launch token, as `UI: http://127.0.0.1:<port>/?token=…`.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../config/config.js';
+import { DeskCore } from '../desk/desk-core.js';
 import { KubeconfigError } from '../kube/kubeconfig.js';
-import { StartupError, startProvisioner } from '../server/serve.js';
+import { startDeskServer } from '../server/desk-api.js';
+import { checkListenSafety, StartupError } from '../server/serve.js';
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
-export async function serveCommand(opts: { host?: string; port?: string }): Promise<void> {
+/** Where the UI's saved settings live (the desktop app uses its own user-data folder). */
+export function defaultSettingsFile(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SPD_SETTINGS_FILE) return env.SPD_SETTINGS_FILE;
+  const configHome = env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return join(configHome, 'sandbox-provisioner-desktop', 'settings.json');
+}
+
+/** The built renderer, from the sources (dist/renderer) or from dist/app/cli (../../renderer). */
+export function rendererDir(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return [join(here, '..', '..', 'dist', 'renderer'), join(here, '..', '..', 'renderer')].find((d) => existsSync(join(d, 'index.html')));
+}
+
+export async function serveCommand(opts: { host?: string; port?: string; ui?: boolean }): Promise<void> {
   const env = { ...process.env };
   if (opts.host) env.PROVISIONER_HOST = opts.host;
   if (opts.port) env.PROVISIONER_PORT = opts.port;
+  let core: DeskCore | undefined;
   try {
-    const config = loadConfig(env);
-    const running = await startProvisioner(config, log);
-    log(`provisioner API listening on ${running.url} (namespace ${config.namespace}${config.apiKey ? ', API key required' : ''})`);
+    core = new DeskCore({ settingsFile: defaultSettingsFile(env), env, log, provisionerApi: true });
+    for (const name of core.overriddenEnv())
+      log(`warning: ${name} from the environment is replaced by the saved UI setting in ${core.settings.file}`);
+    checkListenSafety(core.settings.config()); // before touching the cluster
+    await core.start({ requireCluster: true });
+    const api = core.provisionerApiState();
+    if (!api.running) throw new StartupError(api.error ?? 'the provisioner API did not start');
+    if (opts.ui !== false) {
+      const dir = rendererDir();
+      const desk = await startDeskServer({ core, rendererDir: dir, log });
+      if (!dir) log('warning: the UI is not built (run `npm run build`); only the desk API answers');
+      // The one place the token is shown: the address to open.
+      process.stdout.write(`UI: ${desk.uiUrl}\n`);
+    }
+    const running = core;
     const stop = async () => {
       await running.close();
       process.exit(0);
@@ -20,12 +54,9 @@ export async function serveCommand(opts: { host?: string; port?: string }): Prom
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   } catch (e) {
+    await core?.close().catch(() => undefined);
     if (e instanceof ConfigError || e instanceof KubeconfigError || e instanceof StartupError) {
       process.stderr.write(`sandbox-provisioner: ${e.message}\n`);
-      process.exit(1);
-    }
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(`sandbox-provisioner: the port is already in use (${(e as Error).message}); choose another with --port\n`);
       process.exit(1);
     }
     throw e;

@@ -53,6 +53,11 @@ export interface MigrationReport {
   ok: boolean;
 }
 
+/** Where a run's report is saved, relative to the base directory. */
+export function reportPathOf(startedAt: string): string {
+  return `${JOURNAL_DIR}/report-${startedAt.replace(/[:.]/g, '-')}.json`;
+}
+
 export function manifestOf(entries: Entry[], moves: Move[]): [string, number][][] {
   const index = new Map(moves.map((m, i) => [m.from, i]));
   const out: [string, number][][] = moves.map(() => []);
@@ -213,7 +218,7 @@ async function runJournal(
   };
   // The report stays beside the data; the journal is archived so a new run starts afresh.
   const stamp = header.startedAt.replace(/[:.]/g, '-');
-  await backend.writeTextAtomic(`${JOURNAL_DIR}/report-${stamp}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  await backend.writeTextAtomic(reportPathOf(header.startedAt), `${JSON.stringify(report, null, 2)}\n`);
   await moveOne(backend, JOURNAL_FILE, `${JOURNAL_DIR}/journal-${stamp}.jsonl`).catch(() => undefined);
   return report;
 }

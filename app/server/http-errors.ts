@@ -1,5 +1,8 @@
 // One place that decides which HTTP status and detail an error of the core becomes.
+import type { FastifyError } from 'fastify';
+import { SettingsError } from '../desk/settings-store.js';
 import { ClusterError } from '../kube/errors.js';
+import { sandboxIdProblem, threadIdProblem, userIdProblem } from '../sandbox/names.js';
 import { NodePortsExhaustedError } from '../sandbox/node-ports.js';
 import { SandboxNotFoundError, ValidationError } from '../sandbox/provisioner.js';
 
@@ -15,6 +18,8 @@ export function fieldError(field: string, msg: string, where = 'body'): HttpErro
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof ValidationError) return fieldError(e.field, e.message, e.where);
   if (e instanceof SandboxNotFoundError) return { status: 404, detail: e.message };
+  if (e instanceof SettingsError)
+    return { status: 422, detail: e.fields.map((f) => ({ loc: ['body', f.field], msg: f.message, type: 'value_error' })) };
   if (e instanceof NodePortsExhaustedError) return { status: 503, detail: `Cannot create the sandbox: ${e.message}` };
   if (e instanceof ClusterError) {
     switch (e.kind) {
@@ -29,4 +34,34 @@ export function toHttpError(e: unknown): HttpError {
     }
   }
   return { status: 500, detail: 'Internal error; see the server log' };
+}
+
+const FRIENDLY_FIELD_PROBLEMS: Record<string, (v: unknown) => string | undefined> = {
+  sandbox_id: sandboxIdProblem,
+  thread_id: threadIdProblem,
+  user_id: userIdProblem,
+};
+
+/** Turns Fastify/Ajv validation failures into FastAPI-style 422 details that name the field. */
+export function validationDetail(error: FastifyError, body: unknown): HttpError {
+  const first = error.validation?.[0];
+  if (!first) return fieldError('body', error.message);
+  const missing = first.keyword === 'required' ? String((first.params as { missingProperty?: string }).missingProperty ?? '') : '';
+  const field = missing || first.instancePath.replace(/^\//, '').split('/')[0] || 'body';
+  const where = error.validationContext ?? 'body';
+  if (missing) return fieldError(field, `${field} is required`, where);
+  if (first.instancePath === '' && first.keyword === 'type') return fieldError('', 'the body must be a JSON object', where);
+  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+  const friendly = FRIENDLY_FIELD_PROBLEMS[field]?.(value);
+  return fieldError(field, friendly ? `${field} ${friendly}` : `${field} ${first.message ?? 'is invalid'}`, where);
+}
+
+/** Any error a route threw, or Fastify's own (validation, body parsing), as status + detail. */
+export function fastifyErrorToHttp(error: FastifyError, body: unknown, bodyLimit: number): HttpError {
+  if (error.validation) return validationDetail(error, body);
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, detail: `Request body is larger than ${bodyLimit} bytes` };
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, detail: 'Send the body as application/json' };
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.statusCode === 400)
+    return fieldError('', `the body is not valid JSON: ${error.message}`);
+  return toHttpError(error);
 }

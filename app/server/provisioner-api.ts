@@ -5,10 +5,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { toResponse } from '../sandbox/model.js';
-import { sandboxIdProblem, threadIdProblem, userIdProblem } from '../sandbox/names.js';
 import type { SandboxProvisioner } from '../sandbox/provisioner.js';
 import { keyMatches } from './auth.js';
-import { fieldError, type HttpError, toHttpError } from './http-errors.js';
+import { fastifyErrorToHttp } from './http-errors.js';
 import {
   CreateSandboxBody,
   DeleteResponseSchema,
@@ -27,26 +26,6 @@ export interface ProvisionerApiOptions {
   /** What this server supports, for GET /api/capabilities. */
   capabilities?: Record<string, boolean>;
   version?: string;
-}
-
-const FRIENDLY_FIELD_PROBLEMS: Record<string, (v: unknown) => string | undefined> = {
-  sandbox_id: sandboxIdProblem,
-  thread_id: threadIdProblem,
-  user_id: userIdProblem,
-};
-
-/** Turns Fastify/Ajv validation failures into FastAPI-style 422 details that name the field. */
-function validationDetail(error: FastifyError, body: unknown): HttpError {
-  const first = error.validation?.[0];
-  if (!first) return fieldError('body', error.message);
-  const missing = first.keyword === 'required' ? String((first.params as { missingProperty?: string }).missingProperty ?? '') : '';
-  const field = missing || first.instancePath.replace(/^\//, '').split('/')[0] || 'body';
-  const where = error.validationContext ?? 'body';
-  if (missing) return fieldError(field, `${field} is required`, where);
-  if (first.instancePath === '' && first.keyword === 'type') return fieldError('', 'the body must be a JSON object', where);
-  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
-  const friendly = FRIENDLY_FIELD_PROBLEMS[field]?.(value);
-  return fieldError(field, friendly ? `${field} ${friendly}` : `${field} ${first.message ?? 'is invalid'}`, where);
 }
 
 export async function buildProvisionerApi(opts: ProvisionerApiOptions): Promise<FastifyInstance> {
@@ -86,17 +65,8 @@ export async function buildProvisionerApi(opts: ProvisionerApiOptions): Promise<
   });
 
   app.setErrorHandler((error: FastifyError, req, reply) => {
-    let http: HttpError;
-    if (error.validation) http = validationDetail(error, req.body);
-    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      http = { status: 413, detail: `Request body is larger than ${PROVISIONER_BODY_LIMIT} bytes` };
-    else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') http = { status: 415, detail: 'Send the body as application/json' };
-    else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.statusCode === 400)
-      http = fieldError('', `the body is not valid JSON: ${error.message}`);
-    else {
-      http = toHttpError(error);
-      if (http.status === 500) log(`error on ${req.method} ${req.url.split('?')[0]}: ${error.stack ?? error.message}`);
-    }
+    const http = fastifyErrorToHttp(error, req.body, PROVISIONER_BODY_LIMIT);
+    if (http.status === 500) log(`error on ${req.method} ${req.url.split('?')[0]}: ${error.stack ?? error.message}`);
     return reply.code(http.status).send({ detail: http.detail });
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ detail: 'Not Found' }));

@@ -1,6 +1,6 @@
 // Wires the headless provisioner: configuration → kubeconfig → core → HTTP API, plus the
-// periodic orphan sweep. Used by `sandbox-provisioner serve` and by tests.
-import { CoreV1Api } from '@kubernetes/client-node';
+// periodic orphan sweep. Used by `sandbox-provisioner serve`, the desktop core and tests.
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type ProvisionerConfig } from '../config/config.js';
 import { ClusterError } from '../kube/errors.js';
@@ -14,6 +14,18 @@ export class StartupError extends Error {
     super(message);
     this.name = 'StartupError';
   }
+}
+
+/** The core bound to one cluster: provisioner, watch cache and orphan sweep. */
+export interface ClusterConnection {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  server: string;
+  context: string;
+  origin: string;
+  provisioner: SandboxProvisioner;
+  cache: SandboxWatchCache;
+  close: () => Promise<void>;
 }
 
 export interface RunningProvisioner {
@@ -37,13 +49,17 @@ export function capabilitiesOf(config: ProvisionerConfig): Record<string, boolea
   };
 }
 
-export async function startProvisioner(config: ProvisionerConfig, log: (line: string) => void): Promise<RunningProvisioner> {
-  if (!config.apiKey && !isLoopbackHost(config.host)) {
-    throw new StartupError(
-      `refusing to listen on ${config.host} without an API key: anyone who can reach this address could create and delete Pods. Set PROVISIONER_API_KEY (for example: openssl rand -hex 24) or listen on 127.0.0.1.`,
-    );
-  }
-  const { kc, origin, warnings } = loadKubeConfig(config);
+/**
+ * Loads the kubeconfig (optionally another context), makes sure the namespace exists and starts
+ * the watch and the orphan sweep. An unreachable cluster is not fatal (it may be starting);
+ * rejected credentials or certificates are.
+ */
+export async function connectCluster(
+  config: ProvisionerConfig,
+  log: (line: string) => void,
+  opts: { context?: string | undefined } = {},
+): Promise<ClusterConnection> {
+  const { kc, origin, warnings } = loadKubeConfig({ ...config, context: opts.context });
   for (const w of warnings) log(`warning: ${w}`);
   const server = kc.getCurrentCluster()?.server ?? '(unknown)';
   log(`kubeconfig ${origin}, context ${kc.getCurrentContext()}, API server ${server}`);
@@ -53,8 +69,6 @@ export async function startProvisioner(config: ProvisionerConfig, log: (line: st
   try {
     await provisioner.ensureNamespace();
   } catch (e) {
-    // A cluster that is still starting is fine (requests answer 503 until it is up);
-    // one that rejects our credentials or certificate will not get better by waiting.
     if (!(e instanceof ClusterError) || e.kind !== 'unreachable') {
       throw new StartupError(`cannot use the cluster: ${(e as Error).message}`);
     }
@@ -66,9 +80,6 @@ export async function startProvisioner(config: ProvisionerConfig, log: (line: st
   provisioner.attachCache(cache);
   void cache.start();
 
-  const app = await buildProvisionerApi({ provisioner, apiKey: config.apiKey, log, capabilities: capabilitiesOf(config) });
-  const url = await app.listen({ host: config.host, port: config.port });
-
   const sweepEveryMs = Math.max(1000, (config.orphanGraceSeconds * 1000) / 2);
   const sweep = setInterval(() => {
     provisioner.sweepOrphans().catch((e: Error) => log(`orphan sweep skipped: ${e.message}`));
@@ -76,14 +87,57 @@ export async function startProvisioner(config: ProvisionerConfig, log: (line: st
   sweep.unref();
 
   return {
-    app,
+    kc,
+    core,
+    server,
+    context: kc.getCurrentContext(),
+    origin,
     provisioner,
     cache,
-    url,
     close: async () => {
       clearInterval(sweep);
       await cache.stop();
-      await app.close();
     },
   };
+}
+
+export function checkListenSafety(config: Pick<ProvisionerConfig, 'apiKey' | 'host'>): void {
+  if (!config.apiKey && !isLoopbackHost(config.host)) {
+    throw new StartupError(
+      `refusing to listen on ${config.host} without an API key: anyone who can reach this address could create and delete Pods. Set PROVISIONER_API_KEY (for example: openssl rand -hex 24) or listen on 127.0.0.1.`,
+    );
+  }
+}
+
+/** The upstream-compatible API for an existing connection, listening on config.host:port. */
+export async function listenProvisionerApi(
+  config: ProvisionerConfig,
+  provisioner: SandboxProvisioner,
+  log: (line: string) => void,
+): Promise<{ app: FastifyInstance; url: string }> {
+  checkListenSafety(config);
+  const app = await buildProvisionerApi({ provisioner, apiKey: config.apiKey, log, capabilities: capabilitiesOf(config) });
+  const url = await app.listen({ host: config.host, port: config.port });
+  return { app, url };
+}
+
+export async function startProvisioner(config: ProvisionerConfig, log: (line: string) => void): Promise<RunningProvisioner> {
+  checkListenSafety(config);
+  const conn = await connectCluster(config, log);
+  try {
+    const { app, url } = await listenProvisionerApi(config, conn.provisioner, log);
+    return {
+      app,
+      provisioner: conn.provisioner,
+      cache: conn.cache,
+      url,
+      close: async () => {
+        await conn.close();
+        await app.close();
+      },
+    };
+  } catch (e) {
+    await conn.close();
+    throw e;
+  }
 }

@@ -1,0 +1,203 @@
+// The desk API contract: every operation the UI can ask of the core, declared once (method,
+// path, input schemas, output type). The server's routes (app/server/desk-api.ts) and the
+// renderer's typed client (renderer/src/api/client.ts) are both derived from this table, so
+// no path or field name is typed twice. Pure: TypeBox only, safe to bundle into the renderer.
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import type { ContextSummary, Reachability } from '../cluster/contexts.js';
+import type { ImagePresence } from '../cluster/images.js';
+import type { ToolStatus } from '../cluster/tools.js';
+import type { MigrationReport } from '../migration/execute.js';
+import type { Plan } from '../migration/plan.js';
+import type { Sandbox } from '../sandbox/model.js';
+import { CreateSandboxBody, SandboxIdSchema } from '../server/schemas.js';
+import type { DeskSettingsView, SandboxDetail } from './views.js';
+
+export interface Operation<P extends TSchema, Q extends TSchema, B extends TSchema, R> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Fastify-style path; `:name` segments are filled from `params`. */
+  path: string;
+  params: P;
+  query: Q;
+  body: B;
+  /** Output type only (the core's own types); validated by the compiler, not at run time. */
+  response: R;
+}
+
+const None = Type.Object({}, { additionalProperties: false });
+type None = typeof None;
+
+function op<R, P extends TSchema = None, Q extends TSchema = None, B extends TSchema = None>(
+  method: Operation<P, Q, B, R>['method'],
+  path: string,
+  schemas: { params?: P; query?: Q; body?: B } = {},
+): Operation<P, Q, B, R> {
+  return {
+    method,
+    path,
+    params: (schemas.params ?? None) as P,
+    query: (schemas.query ?? None) as Q,
+    body: (schemas.body ?? None) as B,
+    response: undefined as R,
+  };
+}
+
+const SandboxParams = Type.Object({ id: SandboxIdSchema });
+const JobParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }) });
+const AbsolutePath = Type.String({ minLength: 1, maxLength: 4096 });
+
+export const MigrationSourceSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('local'), baseDir: AbsolutePath }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('pvc'), claim: Type.String({ minLength: 1, maxLength: 253 }) }, { additionalProperties: false }),
+]);
+export type MigrationSource = Static<typeof MigrationSourceSchema>;
+
+const MigrationBody = Type.Object(
+  {
+    source: MigrationSourceSchema,
+    userId: Type.String({ minLength: 1, maxLength: 128 }),
+    force: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** Settings the UI edits: the provisioner's variables (DESIGN's names), plus the context. */
+export const SettingsSchema = Type.Object(
+  {
+    K8S_NAMESPACE: Type.Optional(Type.String({ maxLength: 253 })),
+    SANDBOX_IMAGE: Type.Optional(Type.String({ maxLength: 1024 })),
+    SANDBOX_SERVICE_TYPE: Type.Optional(Type.String({ maxLength: 32 })),
+    NODE_HOST: Type.Optional(Type.String({ maxLength: 253 })),
+    SANDBOX_NODE_PORT_RANGE: Type.Optional(Type.String({ maxLength: 32 })),
+    SKILLS_HOST_PATH: Type.Optional(Type.String({ maxLength: 4096 })),
+    THREADS_HOST_PATH: Type.Optional(Type.String({ maxLength: 4096 })),
+    SKILLS_PVC_NAME: Type.Optional(Type.String({ maxLength: 253 })),
+    USERDATA_PVC_NAME: Type.Optional(Type.String({ maxLength: 253 })),
+    PROVISIONER_PORT: Type.Optional(Type.String({ maxLength: 8 })),
+    /** Write-only: the UI can set or clear it, never read it back (DeskSettingsView.apiKeySet). */
+    PROVISIONER_API_KEY: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+export type DeskSettings = Static<typeof SettingsSchema>;
+export const SETTING_NAMES = Object.keys(SettingsSchema.properties) as (keyof DeskSettings)[];
+
+export const LogsQuery = Type.Object(
+  {
+    follow: Type.Optional(Type.Boolean()),
+    previous: Type.Optional(Type.Boolean()),
+    timestamps: Type.Optional(Type.Boolean()),
+    tailLines: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+export type LogsOptions = Static<typeof LogsQuery>;
+
+export interface ClusterStatus {
+  kubeconfig: string;
+  contexts: ContextSummary[];
+  current: string | undefined;
+  reachability: Reachability | undefined;
+  nodeCount: number | undefined;
+  /** K8S_API_SERVER for DeerFlow's containers (loopback rewritten), when it can be given. */
+  containerApiServer: string | undefined;
+  namespace: string;
+  /** The sandbox list is live from a watch (false: not synced, e.g. cluster unreachable). */
+  watching: boolean;
+  /** Why no cluster is in use, when none is (no kubeconfig, malformed, …). */
+  problem: string | undefined;
+}
+
+export interface ToolsStatus {
+  tools: ToolStatus[];
+  kindClusters: string[] | undefined;
+}
+
+export interface MigrationScanView {
+  plan: Plan;
+  pendingJournal: { startedAt: string; steps: number; done: number } | undefined;
+  guard: { ok: true; note?: string } | { ok: false; reason: string };
+}
+
+export interface JobView {
+  id: string;
+  kind: 'migration' | 'kind-create' | 'load-image';
+  title: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  /** Last output lines (bounded). */
+  lines: string[];
+  progress: { done: number; total: number } | undefined;
+  error: string | undefined;
+  result: { report?: MigrationReport; reportFile?: string; context?: string; env?: Record<string, string> } | undefined;
+}
+
+export interface ProvisionerApiState {
+  running: boolean;
+  url: string | undefined;
+  error: string | undefined;
+}
+
+const KindCreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    dataDir: AbsolutePath,
+    skillsDir: Type.Optional(AbsolutePath),
+    nodePorts: Type.Optional(Type.String({ maxLength: 32 })),
+  },
+  { additionalProperties: false },
+);
+const ContextBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 253 }) }, { additionalProperties: false });
+const RunningBody = Type.Object({ running: Type.Boolean() }, { additionalProperties: false });
+
+export const deskOperations = {
+  listSandboxes: op<{ sandboxes: Sandbox[]; watching: boolean }>('GET', '/desk/sandboxes'),
+  createSandbox: op<Sandbox, None, None, typeof CreateSandboxBody>('POST', '/desk/sandboxes', { body: CreateSandboxBody }),
+  deleteSandbox: op<{ ok: true; sandbox_id: string }, typeof SandboxParams>('DELETE', '/desk/sandboxes/:id', { params: SandboxParams }),
+  sandboxDetail: op<SandboxDetail, typeof SandboxParams>('GET', '/desk/sandboxes/:id', { params: SandboxParams }),
+  clusterStatus: op<ClusterStatus>('GET', '/desk/cluster'),
+  useContext: op<ClusterStatus, None, None, typeof ContextBody>('POST', '/desk/cluster/context', { body: ContextBody }),
+  tools: op<ToolsStatus>('GET', '/desk/cluster/tools'),
+  imageStatus: op<ImagePresence>('GET', '/desk/cluster/image'),
+  createKindCluster: op<JobView, None, None, typeof KindCreateBody>('POST', '/desk/cluster/kind', { body: KindCreateBody }),
+  loadImage: op<JobView>('POST', '/desk/cluster/load-image'),
+  getSettings: op<DeskSettingsView>('GET', '/desk/settings'),
+  saveSettings: op<DeskSettingsView, None, None, typeof SettingsSchema>('PUT', '/desk/settings', { body: SettingsSchema }),
+  provisionerApi: op<ProvisionerApiState>('GET', '/desk/provisioner-api'),
+  setProvisionerApi: op<ProvisionerApiState, None, None, typeof RunningBody>('POST', '/desk/provisioner-api', { body: RunningBody }),
+  scanMigration: op<MigrationScanView, None, None, typeof MigrationBody>('POST', '/desk/migration/scan', { body: MigrationBody }),
+  runMigration: op<JobView, None, None, typeof MigrationBody>('POST', '/desk/migration/run', { body: MigrationBody }),
+  jobs: op<JobView[]>('GET', '/desk/jobs'),
+  cancelJob: op<JobView, typeof JobParams>('POST', '/desk/jobs/:id/cancel', { params: JobParams }),
+};
+
+export type DeskOperations = typeof deskOperations;
+export type OperationName = keyof DeskOperations;
+export type InputOf<K extends OperationName> = {
+  params: Static<DeskOperations[K]['params']>;
+  query: Static<DeskOperations[K]['query']>;
+  body: Static<DeskOperations[K]['body']>;
+};
+export type OutputOf<K extends OperationName> = DeskOperations[K]['response'];
+
+/** Streams (server-sent events), outside the request/response table. */
+export const deskStreams = {
+  /** `sandbox` {id, sandbox|null}, `watch` {watching, message?}, `job` JobView, `cluster` {}. */
+  events: '/desk/events',
+  logs: '/desk/sandboxes/:id/logs',
+} as const;
+
+export type DeskEvent =
+  | { type: 'sandbox'; id: string; sandbox: Sandbox | null }
+  | { type: 'watch'; watching: boolean; message?: string }
+  | { type: 'job'; job: JobView }
+  | { type: 'cluster' };
+
+/** Log stream events: batches of lines, then `end` (the container stopped, or not following). */
+export type LogEvent = { type: 'lines'; lines: string[] } | { type: 'end'; reason: string } | { type: 'error'; message: string };
+
+/** The header that carries the per-launch token. */
+export const TOKEN_HEADER = 'x-desk-token';
+
+/** Fills `:name` segments of a path from params (URI-encoded). */
+export function fillPath(path: string, params: Record<string, unknown> = {}): string {
+  return path.replace(/:([A-Za-z_]+)/g, (_, name: string) => encodeURIComponent(String(params[name] ?? '')));
+}

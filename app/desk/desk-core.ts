@@ -1,0 +1,573 @@
+// The desktop core: what the UI can do, over one cluster connection that can be switched to
+// another context. It owns the settings, the connection (provisioner + watch), the optional
+// provisioner API for DeerFlow's containers (port 8002), and long jobs; it turns watch
+// changes into `sandbox` events (coalesced, so a burst of 1,000 changes is one pass).
+// Transport-free: the desk API (app/server/desk-api.ts) translates HTTP to these methods.
+import { EventEmitter } from 'node:events';
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { type CoreV1Event, type KubeConfig, Log } from '@kubernetes/client-node';
+import type { FastifyInstance } from 'fastify';
+import { probeContext, summarizeContexts } from '../cluster/contexts.js';
+import { type ImagePresence, type ImageTarget, imagePresence, loadSandboxImage } from '../cluster/images.js';
+import { createKindCluster, defaultListenAddress, listKindClusters } from '../cluster/kind.js';
+import { DEFAULT_KIND_NODE_PORTS, type KindClusterPlan, provisionerEnvForKind } from '../cluster/kind-config.js';
+import { detectTool, type ToolName } from '../cluster/tools.js';
+import type { ProvisionerConfig } from '../config/config.js';
+import { containerKubeconfig } from '../kube/container-kubeconfig.js';
+import { ClusterError, withTimeout } from '../kube/errors.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+import type { MigrationBackend } from '../migration/backend.js';
+import { reportPathOf } from '../migration/execute.js';
+import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
+import { LocalBackend } from '../migration/local-backend.js';
+import { isValidUserId } from '../migration/plan.js';
+import { PvcBackend } from '../migration/pvc-backend.js';
+import { checkGuard, runMigration, scanAndPlan } from '../migration/run.js';
+import type { CreateSandboxInput, Sandbox } from '../sandbox/model.js';
+import { podName, serviceName } from '../sandbox/names.js';
+import { parseNodePortRange } from '../sandbox/node-ports.js';
+import { ValidationError } from '../sandbox/provisioner.js';
+import { toSandbox } from '../sandbox/specs.js';
+import { type ClusterConnection, connectCluster, listenProvisionerApi } from '../server/serve.js';
+import type {
+  ClusterStatus,
+  DeskEvent,
+  DeskSettings,
+  JobView,
+  LogEvent,
+  LogsOptions,
+  MigrationScanView,
+  MigrationSource,
+  ProvisionerApiState,
+  ToolsStatus,
+} from './contract.js';
+import { JobRegistry } from './jobs.js';
+import { SettingsStore } from './settings-store.js';
+import type { DeskSettingsView, EventView, MountView, SandboxDetail } from './views.js';
+
+/** No cluster is in use (kubeconfig missing or broken, context unusable). */
+export class NoClusterError extends ClusterError {
+  constructor(reason: string) {
+    super('unreachable', `no cluster in use: ${reason}`);
+  }
+}
+
+export interface DeskCoreOptions {
+  settingsFile: string;
+  env?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+  /** Serve the provisioner API for DeerFlow's containers from the start. */
+  provisionerApi?: boolean;
+}
+
+const COALESCE_MS = 30;
+const LOG_BATCH_MS = 50;
+
+export class DeskCore {
+  /** Emits 'event' with a DeskEvent. */
+  readonly events = new EventEmitter();
+  readonly jobs = new JobRegistry();
+  readonly settings: SettingsStore;
+  private conn: ClusterConnection | undefined;
+  private problem: string | undefined;
+  private config: ProvisionerConfig;
+  private api: { app: FastifyInstance; url: string } | undefined;
+  private apiError: string | undefined;
+  private readonly log: (line: string) => void;
+  private pending = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly env: Record<string, string | undefined>;
+
+  constructor(private readonly opts: DeskCoreOptions) {
+    this.env = opts.env ?? process.env;
+    this.log = opts.log ?? (() => {});
+    this.settings = new SettingsStore(opts.settingsFile, this.env);
+    this.config = this.settings.config();
+    this.jobs.events.on('job', (job: JobView) => this.emit({ type: 'job', job }));
+    this.events.setMaxListeners(100);
+  }
+
+  /**
+   * Connects to the cluster of the saved (or current) context. `requireCluster`: a connection
+   * failure is thrown (headless serve) instead of shown in the UI (desktop).
+   */
+  async start(opts: { requireCluster?: boolean } = {}): Promise<void> {
+    const error = await this.connect(this.settings.context);
+    if (error && opts.requireCluster) throw error;
+    if (this.opts.provisionerApi) await this.setProvisionerApi(true);
+  }
+
+  /** Saved settings that replace a variable set in the environment (worth a warning at start). */
+  overriddenEnv(): string[] {
+    const merged = this.settings.env();
+    return this.settings.savedNames().filter((k) => this.env[k] !== undefined && this.env[k] !== merged[k]);
+  }
+
+  async close(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.setProvisionerApi(false);
+    await this.conn?.close();
+    this.conn = undefined;
+  }
+
+  private emit(e: DeskEvent): void {
+    this.events.emit('event', e);
+  }
+
+  // ---- connection ------------------------------------------------------------------------
+
+  private async connect(context: string | undefined): Promise<Error | undefined> {
+    const old = this.conn;
+    this.conn = undefined;
+    await old?.close();
+    try {
+      this.config = this.settings.config();
+      const conn = await connectCluster(this.config, this.log, { context });
+      this.conn = conn;
+      this.problem = undefined;
+      conn.cache.events.on('change', (id: string) => this.sandboxChanged(id));
+      conn.cache.events.on('sync', (watching: boolean) => {
+        if (this.conn !== conn) return;
+        this.emit(
+          watching
+            ? { type: 'watch', watching: true }
+            : { type: 'watch', watching: false, message: `lost the watch on ${conn.server}; retrying` },
+        );
+      });
+    } catch (e) {
+      this.problem = (e as Error).message;
+      this.log(`no cluster: ${this.problem}`);
+      this.emit({ type: 'cluster' });
+      return e as Error;
+    }
+    this.emit({ type: 'cluster' });
+    return undefined;
+  }
+
+  private connection(): ClusterConnection {
+    if (!this.conn) throw new NoClusterError(this.problem ?? 'not connected');
+    return this.conn;
+  }
+
+  private sandboxChanged(id: string): void {
+    this.pending.add(id);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      const ids = [...this.pending];
+      this.pending.clear();
+      const conn = this.conn;
+      if (!conn) return;
+      const { pods, services } = conn.cache.objects();
+      for (const sid of ids) {
+        const pod = pods.get(sid);
+        const svc = services.get(sid);
+        this.emit({ type: 'sandbox', id: sid, sandbox: pod || svc ? toSandbox(this.config, sid, pod, svc) : null });
+      }
+    }, COALESCE_MS);
+  }
+
+  // ---- sandboxes -------------------------------------------------------------------------
+
+  async listSandboxes(): Promise<{ sandboxes: Sandbox[]; watching: boolean }> {
+    const conn = this.connection();
+    return { sandboxes: await conn.provisioner.list({ includeIncomplete: true }), watching: conn.cache.synced };
+  }
+
+  createSandbox(input: CreateSandboxInput): Promise<Sandbox> {
+    return this.connection().provisioner.create(input);
+  }
+
+  async deleteSandbox(id: string): Promise<{ ok: true; sandbox_id: string }> {
+    await this.connection().provisioner.delete(id);
+    return { ok: true, sandbox_id: id };
+  }
+
+  async sandboxDetail(id: string): Promise<SandboxDetail> {
+    const { core, server } = this.connection();
+    const ns = this.config.namespace;
+    const optional = <T>(p: Promise<T>) =>
+      withTimeout(p, 10_000, 'read', server).catch((e: { code?: number }) => (e?.code === 404 ? undefined : Promise.reject(e)));
+    const [pod, svc, podEvents, svcEvents] = await Promise.all([
+      optional(core.readNamespacedPod({ name: podName(id), namespace: ns })),
+      optional(core.readNamespacedService({ name: serviceName(id), namespace: ns })),
+      optional(core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${podName(id)}` })),
+      optional(core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${serviceName(id)}` })),
+    ]);
+    if (!pod && !svc) throw new ValidationError('id', `sandbox ${id} does not exist`, 'path');
+    const container = pod?.spec?.containers.find((c) => c.name === 'sandbox') ?? pod?.spec?.containers[0];
+    const volumes = new Map((pod?.spec?.volumes ?? []).map((v) => [v.name, v]));
+    const mounts: MountView[] = (container?.volumeMounts ?? []).map((m) => {
+      const v = volumes.get(m.name);
+      const source: MountView['source'] = v?.hostPath
+        ? { hostPath: v.hostPath.path, type: v.hostPath.type }
+        : v?.persistentVolumeClaim
+          ? { claim: v.persistentVolumeClaim.claimName, subPath: m.subPath }
+          : { other: v ? (Object.keys(v).filter((k) => k !== 'name')[0] ?? 'unknown') : 'unknown' };
+      return { name: m.name, mountPath: m.mountPath, readOnly: Boolean(m.readOnly), source };
+    });
+    const status = pod?.status?.containerStatuses?.[0];
+    const stateName = status?.state?.running
+      ? 'running'
+      : status?.state?.waiting
+        ? 'waiting'
+        : status?.state?.terminated
+          ? 'terminated'
+          : 'unknown';
+    const eventView =
+      (object: EventView['object']) =>
+      (e: CoreV1Event): EventView => ({
+        object,
+        type: e.type ?? '',
+        reason: e.reason ?? '',
+        message: e.message ?? '',
+        count: e.count ?? 1,
+        last: toIso(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp),
+      });
+    const events = [...(podEvents?.items ?? []).map(eventView('Pod')), ...(svcEvents?.items ?? []).map(eventView('Service'))].sort((a, b) =>
+      (a.last ?? '').localeCompare(b.last ?? ''),
+    );
+    return {
+      sandbox: toSandbox(this.config, id, pod, svc),
+      image: container?.image,
+      node: pod?.spec?.nodeName,
+      podIp: pod?.status?.podIP,
+      mounts,
+      resources: {
+        requests: stringMap(container?.resources?.requests),
+        limits: stringMap(container?.resources?.limits),
+      },
+      conditions: (pod?.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
+      containerState: status
+        ? {
+            ready: status.ready,
+            restartCount: status.restartCount,
+            state: stateName,
+            reason: status.state?.waiting?.reason ?? status.state?.terminated?.reason,
+          }
+        : undefined,
+      events,
+    };
+  }
+
+  /**
+   * Streams the sandbox container's log as batches of lines (every 50 ms at most), until the
+   * container's stream ends (not following, or it stopped) or `signal` aborts.
+   */
+  async streamLogs(id: string, opts: LogsOptions, onEvent: (e: LogEvent) => void, signal: AbortSignal): Promise<void> {
+    const { kc } = this.connection();
+    const stream = new PassThrough();
+    let partial = '';
+    let batch: string[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      if (batch.length) onEvent({ type: 'lines', lines: batch });
+      batch = [];
+    };
+    stream.on('data', (chunk: Buffer) => {
+      const parts = (partial + chunk.toString('utf8')).split('\n');
+      partial = parts.pop() ?? '';
+      batch.push(...parts);
+      timer ??= setTimeout(flush, LOG_BATCH_MS);
+    });
+    const done = new Promise<string>((resolve) => {
+      stream.on('end', () => resolve(opts.follow ? 'the container stopped or the stream closed' : 'end of log'));
+      stream.on('error', (e) => resolve(e.message));
+      signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+    });
+    let req: AbortController | undefined;
+    try {
+      req = await new Log(kc).log(this.config.namespace, podName(id), 'sandbox', stream, {
+        follow: opts.follow ?? false,
+        previous: opts.previous ?? false,
+        timestamps: opts.timestamps ?? false,
+        ...(opts.tailLines ? { tailLines: opts.tailLines } : {}),
+      });
+    } catch (e) {
+      onEvent({ type: 'error', message: logError(e, id) });
+      return;
+    }
+    signal.addEventListener('abort', () => req?.abort(), { once: true });
+    const reason = await done;
+    if (timer) clearTimeout(timer);
+    if (partial) batch.push(partial);
+    flush();
+    onEvent({ type: 'end', reason });
+  }
+
+  // ---- cluster ---------------------------------------------------------------------------
+
+  async clusterStatus(): Promise<ClusterStatus> {
+    let kc: KubeConfig;
+    let origin: string;
+    try {
+      ({ kc, origin } = loadKubeConfig({ kubeconfigPath: this.config.kubeconfigPath }, this.env));
+    } catch (e) {
+      return emptyStatus(this.config.namespace, (e as Error).message);
+    }
+    const current = this.conn?.context;
+    const contexts = summarizeContexts(kc).map((c) => ({ ...c, current: c.name === (current ?? kc.getCurrentContext()) }));
+    if (!this.conn)
+      return {
+        ...emptyStatus(this.config.namespace, this.problem),
+        kubeconfig: origin,
+        contexts,
+        current: current ?? kc.getCurrentContext(),
+      };
+    const { core, server } = this.conn;
+    const [reachability, nodeCount] = await Promise.all([
+      probeContext(this.conn.kc, this.conn.context),
+      withTimeout(core.listNode(), 3000, 'list Nodes', server).then(
+        (n) => n.items.length,
+        () => undefined,
+      ),
+    ]);
+    let containerApiServer: string | undefined;
+    try {
+      containerApiServer = containerKubeconfig(this.conn.kc).apiServer;
+    } catch {
+      containerApiServer = undefined;
+    }
+    return {
+      kubeconfig: origin,
+      contexts,
+      current: this.conn.context,
+      reachability,
+      nodeCount,
+      containerApiServer,
+      namespace: this.config.namespace,
+      watching: this.conn.cache.synced,
+      problem: undefined,
+    };
+  }
+
+  async useContext(name: string): Promise<ClusterStatus> {
+    const { kc } = loadKubeConfig({ kubeconfigPath: this.config.kubeconfigPath }, this.env);
+    if (!kc.getContextObject(name)) throw new ValidationError('name', `context "${name}" is not in the kubeconfig`);
+    this.settings.setContext(name);
+    await this.connect(name);
+    await this.restartProvisionerApi();
+    return this.clusterStatus();
+  }
+
+  async tools(): Promise<ToolsStatus> {
+    const tools = await Promise.all((['kind', 'minikube', 'docker'] as ToolName[]).map((t) => detectTool(t)));
+    const kindClusters = tools[0] && 'version' in tools[0] ? await listKindClusters().catch(() => undefined) : undefined;
+    return { tools, kindClusters };
+  }
+
+  imageStatus(): Promise<ImagePresence> {
+    const { kc } = this.connection();
+    return imagePresence(kc, this.config.sandboxImage);
+  }
+
+  async createKindCluster(body: { name: string; dataDir: string; skillsDir?: string; nodePorts?: string }): Promise<JobView> {
+    const nodePorts = body.nodePorts ? parseNodePortRange(body.nodePorts) : DEFAULT_KIND_NODE_PORTS;
+    if (typeof nodePorts === 'string') throw new ValidationError('nodePorts', nodePorts);
+    for (const [field, dir] of [
+      ['dataDir', body.dataDir],
+      ['skillsDir', body.skillsDir],
+    ] as const)
+      if (dir !== undefined && !isExistingDir(dir)) throw new ValidationError(field, `${dir} is not an existing folder (an absolute path)`);
+    const plan: KindClusterPlan = {
+      name: body.name,
+      dataDir: body.dataDir,
+      ...(body.skillsDir ? { skillsDir: body.skillsDir } : {}),
+      nodePorts,
+      listenAddress: await defaultListenAddress(),
+    };
+    return this.jobs.start('kind-create', `Create kind cluster "${plan.name}"`, async (ctx) => {
+      const { context } = await createKindCluster(plan, { onLine: ctx.line, signal: ctx.signal });
+      const env = provisionerEnvForKind(plan);
+      ctx.line(`created; switching to context ${context} and applying the provisioner settings`);
+      this.settings.save({ ...this.currentSettings(), ...env });
+      await this.useContext(context);
+      return { context, env };
+    });
+  }
+
+  loadImage(): JobView {
+    const conn = this.connection();
+    const current = summarizeContexts(conn.kc).find((c) => c.name === conn.context);
+    let target: ImageTarget;
+    if (current?.kind === 'kind') target = { tool: 'kind', cluster: current.clusterName };
+    else if (current?.kind === 'minikube') target = { tool: 'minikube', profile: current.clusterName };
+    else
+      throw new ValidationError(
+        'context',
+        `the current context (${conn.context}) is not a kind or minikube cluster; load the image with your cluster's own tooling`,
+      );
+    const image = this.config.sandboxImage;
+    return this.jobs.start('load-image', `Load ${image}`, async (ctx) => {
+      await loadSandboxImage(image, target, { onLine: ctx.line, signal: ctx.signal });
+      return {};
+    });
+  }
+
+  // ---- settings and the provisioner API --------------------------------------------------
+
+  getSettings(): DeskSettingsView {
+    return this.settings.view();
+  }
+
+  private currentSettings(): DeskSettings {
+    return this.settings.view().settings;
+  }
+
+  async saveSettings(update: DeskSettings): Promise<DeskSettingsView> {
+    const view = this.settings.save(update);
+    await this.connect(this.settings.context);
+    await this.restartProvisionerApi();
+    return view;
+  }
+
+  provisionerApiState(): ProvisionerApiState {
+    return { running: Boolean(this.api), url: this.api?.url, error: this.apiError };
+  }
+
+  async setProvisionerApi(running: boolean): Promise<ProvisionerApiState> {
+    if (!running) {
+      const api = this.api;
+      this.api = undefined;
+      await api?.app.close();
+      return this.provisionerApiState();
+    }
+    if (this.api) return this.provisionerApiState();
+    try {
+      this.api = await listenProvisionerApi(this.config, this.connection().provisioner, this.log);
+      this.apiError = undefined;
+      this.log(
+        `provisioner API listening on ${this.api.url} (namespace ${this.config.namespace}${this.config.apiKey ? ', API key required' : ''})`,
+      );
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      this.apiError =
+        code === 'EADDRINUSE'
+          ? `port ${this.config.port} is already in use (another provisioner?); stop it, or choose another port (PROVISIONER_PORT, serve --port, or Settings)`
+          : (e as Error).message;
+    }
+    return this.provisionerApiState();
+  }
+
+  private async restartProvisionerApi(): Promise<void> {
+    if (!this.api) return;
+    await this.setProvisionerApi(false);
+    await this.setProvisionerApi(true);
+  }
+
+  // ---- migration -------------------------------------------------------------------------
+
+  private guard = async (): Promise<GuardResult> => {
+    if (!this.conn) return { state: 'unreachable', message: this.problem ?? 'no cluster in use' };
+    return checkNoSandboxesRunning(this.conn.core, this.config.namespace, this.conn.server);
+  };
+
+  /** Runs `fn` with the source's backend (a PVC's helper Pod is removed afterwards). */
+  private async withBackend<T>(
+    source: MigrationSource,
+    fn: (b: MigrationBackend, ownerDb: { baseDir: string } | { file: string } | undefined, where: string) => Promise<T>,
+    log: (line: string) => void = this.log,
+  ): Promise<T> {
+    if (source.kind === 'local') {
+      if (!isExistingDir(source.baseDir))
+        throw new ValidationError('source', `${source.baseDir} is not an existing folder (an absolute path)`);
+      return fn(new LocalBackend(source.baseDir), { baseDir: source.baseDir }, source.baseDir);
+    }
+    const { kc } = this.connection();
+    const backend = new PvcBackend(kc, { namespace: this.config.namespace, claim: source.claim, log });
+    await backend.start();
+    const db = await backend.fetchOwnerDb().catch(() => undefined);
+    try {
+      return await fn(backend, db ? { file: db.path } : undefined, `PVC ${source.claim}`);
+    } finally {
+      db?.cleanup();
+      await backend.stop().catch((e: Error) => log(`could not delete the helper Pod: ${e.message}`));
+    }
+  }
+
+  async scanMigration(body: { source: MigrationSource; userId: string; force?: boolean }): Promise<MigrationScanView> {
+    if (!isValidUserId(body.userId)) throw new ValidationError('userId', 'must be letters, digits, "_" and "-"');
+    return this.withBackend(body.source, async (backend, ownerDb) => {
+      const scan = await scanAndPlan(backend, body.userId, ownerDb);
+      const guard = await checkGuard({ guard: this.guard, force: Boolean(body.force) });
+      return {
+        plan: scan.plan,
+        pendingJournal: scan.pendingJournal,
+        guard: guard.ok ? { ok: true, ...(guard.note ? { note: guard.note } : {}) } : { ok: false, reason: guard.reason },
+      };
+    });
+  }
+
+  runMigration(body: { source: MigrationSource; userId: string; force?: boolean }): JobView {
+    if (!isValidUserId(body.userId)) throw new ValidationError('userId', 'must be letters, digits, "_" and "-"');
+    if (body.source.kind === 'local' && !isExistingDir(body.source.baseDir))
+      throw new ValidationError('source', `${body.source.baseDir} is not an existing folder (an absolute path)`);
+    const where = body.source.kind === 'local' ? body.source.baseDir : `PVC ${body.source.claim}`;
+    return this.jobs.start('migration', `Migrate ${where} → user ${body.userId}`, (ctx) =>
+      this.withBackend(
+        body.source,
+        async (backend, ownerDb) => {
+          ctx.line(`scanning ${where}`);
+          const scan = await scanAndPlan(backend, body.userId, ownerDb);
+          const outcome = await runMigration(backend, scan, {
+            force: Boolean(body.force),
+            guard: this.guard,
+            onProgress: (p) => ctx.progress(p.done, p.total),
+          });
+          if (outcome.kind === 'refused') throw new Error(outcome.reason);
+          if (outcome.kind === 'nothing-to-do') {
+            ctx.line('nothing to migrate: the data is in the per-user layout already');
+            return {};
+          }
+          const rel = reportPathOf(outcome.report.startedAt);
+          const reportFile = body.source.kind === 'local' ? join(body.source.baseDir, rel) : `${rel} in the claim`;
+          ctx.line(`done: ${outcome.report.moved.length} moved, ${outcome.report.conflicts.length} conflict(s); report ${reportFile}`);
+          return { report: outcome.report, reportFile };
+        },
+        ctx.line,
+      ),
+    );
+  }
+}
+
+function isExistingDir(dir: string): boolean {
+  return isAbsolute(dir) && existsSync(dir) && statSync(dir).isDirectory();
+}
+
+function stringMap(o: Record<string, unknown> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+function toIso(t: Date | string | undefined): string | null {
+  if (!t) return null;
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+function emptyStatus(namespace: string, problem: string | undefined): ClusterStatus {
+  return {
+    kubeconfig: '',
+    contexts: [],
+    current: undefined,
+    reachability: undefined,
+    nodeCount: undefined,
+    containerApiServer: undefined,
+    namespace,
+    watching: false,
+    problem,
+  };
+}
+
+function logError(e: unknown, id: string): string {
+  const body = (e as { body?: unknown })?.body;
+  const text = typeof body === 'string' ? body : ((e as Error)?.message ?? String(e));
+  try {
+    const parsed = JSON.parse(text) as { message?: string };
+    if (parsed.message) return `logs of sandbox ${id}: ${parsed.message}`;
+  } catch {
+    // not JSON: use as is
+  }
+  return `logs of sandbox ${id}: ${text}`;
+}

@@ -1,0 +1,103 @@
+// Long work the UI starts and watches: a migration, a kind cluster being created, an image
+// being loaded. Each job keeps its last output lines and progress, can be cancelled, and
+// reports every change to listeners (the desk API pushes them as `job` events, at most
+// every 100 ms per job so a chatty tool doesn't flood the window).
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { JobView } from './contract.js';
+
+const MAX_LINES = 200;
+const EMIT_EVERY_MS = 100;
+
+export interface JobContext {
+  signal: AbortSignal;
+  line: (text: string) => void;
+  progress: (done: number, total: number) => void;
+}
+
+export class JobRegistry {
+  /** Emits 'job' with a JobView snapshot. */
+  readonly events = new EventEmitter();
+  private readonly jobs = new Map<string, { view: JobView; abort: AbortController; timer?: NodeJS.Timeout; dirty: boolean }>();
+
+  start(kind: JobView['kind'], title: string, run: (ctx: JobContext) => Promise<JobView['result']>): JobView {
+    const id = randomUUID();
+    const view: JobView = { id, kind, title, state: 'running', lines: [], progress: undefined, error: undefined, result: undefined };
+    const entry = { view, abort: new AbortController(), dirty: false } as {
+      view: JobView;
+      abort: AbortController;
+      timer?: NodeJS.Timeout;
+      dirty: boolean;
+    };
+    this.jobs.set(id, entry);
+    const changed = () => {
+      entry.dirty = true;
+      if (entry.timer) return;
+      entry.timer = setTimeout(() => {
+        entry.timer = undefined;
+        this.flush(entry);
+      }, EMIT_EVERY_MS);
+    };
+    const ctx: JobContext = {
+      signal: entry.abort.signal,
+      line: (text) => {
+        view.lines.push(text);
+        if (view.lines.length > MAX_LINES) view.lines.splice(0, view.lines.length - MAX_LINES);
+        changed();
+      },
+      progress: (done, total) => {
+        view.progress = { done, total };
+        changed();
+      },
+    };
+    run(ctx).then(
+      (result) => this.finish(entry, entry.abort.signal.aborted ? 'cancelled' : 'done', undefined, result),
+      (e: unknown) => this.finish(entry, entry.abort.signal.aborted ? 'cancelled' : 'failed', (e as Error)?.message ?? String(e)),
+    );
+    this.emit(view);
+    return structuredClone(view);
+  }
+
+  private finish(entry: { view: JobView; timer?: NodeJS.Timeout }, state: JobView['state'], error?: string, result?: JobView['result']) {
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.view.state = state;
+    entry.view.error = error;
+    entry.view.result = result;
+    this.emit(entry.view);
+  }
+
+  private flush(entry: { view: JobView; dirty: boolean }) {
+    if (!entry.dirty) return;
+    entry.dirty = false;
+    this.emit(entry.view);
+  }
+
+  private emit(view: JobView) {
+    this.events.emit('job', structuredClone(view));
+  }
+
+  list(): JobView[] {
+    return [...this.jobs.values()].map((j) => structuredClone(j.view));
+  }
+
+  get(id: string): JobView | undefined {
+    const j = this.jobs.get(id);
+    return j && structuredClone(j.view);
+  }
+
+  /** Asks the job to stop; its state becomes `cancelled` when it has. */
+  cancel(id: string): JobView | undefined {
+    const j = this.jobs.get(id);
+    if (!j) return undefined;
+    if (j.view.state === 'running') j.abort.abort();
+    return structuredClone(j.view);
+  }
+
+  /** Waits for running jobs to end (used at shutdown and in tests). */
+  async idle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ([...this.jobs.values()].some((j) => j.view.state === 'running') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+  }
+}

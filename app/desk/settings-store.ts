@@ -1,0 +1,107 @@
+// The desktop app's settings: the provisioner's variables as the user set them in the UI,
+// saved as JSON (mode 600: it may hold the API key) and layered over the environment. They
+// are validated by the same loadConfig the server uses; each problem is tied to its field.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConfigError, loadConfig, type ProvisionerConfig } from '../config/config.js';
+import { type DeskSettings, SETTING_NAMES } from './contract.js';
+import type { DeskSettingsView } from './views.js';
+
+export class SettingsError extends Error {
+  constructor(readonly fields: { field: string; message: string }[]) {
+    super(`Invalid settings:\n${fields.map((f) => `  - ${f.message}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export class SettingsStore {
+  private settings: DeskSettings = {};
+  /** The context chosen in the UI (not a provisioner variable; kept beside them). */
+  context: string | undefined;
+
+  constructor(
+    readonly file: string,
+    private readonly baseEnv: Env,
+  ) {
+    if (existsSync(file)) {
+      try {
+        const saved = JSON.parse(readFileSync(file, 'utf8')) as { settings?: DeskSettings; context?: string };
+        this.settings = pick(saved.settings ?? {});
+        this.context = typeof saved.context === 'string' ? saved.context : undefined;
+      } catch (e) {
+        throw new Error(`settings file ${file} is not valid JSON (${(e as Error).message}); fix or remove it`);
+      }
+    }
+  }
+
+  /** Environment with the saved settings over the process environment. */
+  env(settings: DeskSettings = this.settings): Env {
+    const env: Env = { ...this.baseEnv };
+    for (const [k, v] of Object.entries(settings)) if (v !== undefined) env[k] = v;
+    return env;
+  }
+
+  /** Only what was saved (not the environment), without the API key's value. */
+  savedNames(): string[] {
+    return Object.keys(this.settings);
+  }
+
+  config(): ProvisionerConfig {
+    return loadConfig(this.env());
+  }
+
+  view(): DeskSettingsView {
+    const env = this.env();
+    const settings: DeskSettingsView['settings'] = {};
+    for (const name of SETTING_NAMES) if (name !== 'PROVISIONER_API_KEY' && env[name] !== undefined) settings[name] = env[name];
+    return { settings, apiKeySet: Boolean(env.PROVISIONER_API_KEY), file: this.file };
+  }
+
+  /**
+   * Validates and saves. An omitted PROVISIONER_API_KEY keeps the current one; an empty string
+   * clears it. Nothing is saved when any field is invalid.
+   */
+  save(update: DeskSettings): DeskSettingsView {
+    const next: DeskSettings = pick(update);
+    if (update.PROVISIONER_API_KEY === undefined && this.settings.PROVISIONER_API_KEY !== undefined)
+      next.PROVISIONER_API_KEY = this.settings.PROVISIONER_API_KEY;
+    try {
+      loadConfig(this.env(next));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      throw new SettingsError(e.problems.map((message) => ({ field: fieldOf(message), message })));
+    }
+    this.settings = next;
+    this.persist();
+    return this.view();
+  }
+
+  setContext(context: string | undefined): void {
+    this.context = context;
+    this.persist();
+  }
+
+  private persist(): void {
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ settings: this.settings, context: this.context }, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.file);
+  }
+}
+
+function pick(s: DeskSettings): DeskSettings {
+  const out: DeskSettings = {};
+  for (const name of SETTING_NAMES) {
+    const v = s[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  return out;
+}
+
+/** "SANDBOX_IMAGE=… is not valid" / "PROVISIONER_API_KEY is too short" → the variable's name. */
+export function fieldOf(problem: string): string {
+  return /^([A-Z0-9_]+)[= ]/.exec(problem)?.[1] ?? '';
+}

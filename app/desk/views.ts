@@ -1,0 +1,40 @@
+// Shapes the desk API returns that are not core types already: what the UI shows of a
+// sandbox's Pod (never its full object) and of the settings (never the API key itself).
+import type { Sandbox } from '../sandbox/model.js';
+import type { DeskSettings } from './contract.js';
+
+export interface MountView {
+  name: string;
+  mountPath: string;
+  readOnly: boolean;
+  /** hostPath path, or `claim` (+ subPath) for a PVC. */
+  source: { hostPath: string; type: string | undefined } | { claim: string; subPath: string | undefined } | { other: string };
+}
+
+export interface EventView {
+  object: 'Pod' | 'Service';
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  last: string | null;
+}
+
+export interface SandboxDetail {
+  sandbox: Sandbox;
+  image: string | undefined;
+  node: string | undefined;
+  podIp: string | undefined;
+  mounts: MountView[];
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  conditions: { type: string; status: string; reason: string | undefined; message: string | undefined }[];
+  containerState: { ready: boolean; restartCount: number; state: string; reason: string | undefined } | undefined;
+  events: EventView[];
+}
+
+export interface DeskSettingsView {
+  settings: Omit<DeskSettings, 'PROVISIONER_API_KEY'>;
+  apiKeySet: boolean;
+  /** Where they are saved. */
+  file: string;
+}

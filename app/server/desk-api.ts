@@ -1,0 +1,184 @@
+// The desk API: the UI's own HTTP API on 127.0.0.1 (random port), for the Electron window and
+// a browser alike. Every /desk/* request needs the per-launch token (header x-desk-token);
+// every request must name this server in its Host header (a page on another site that
+// resolves its name to 127.0.0.1 — DNS rebinding — is refused). Routes come from the contract
+// table; live updates and logs are server-sent events. It also serves the built renderer.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import {
+  type DeskEvent,
+  deskOperations,
+  deskStreams,
+  type InputOf,
+  type LogsOptions,
+  LogsQuery,
+  type OperationName,
+  type OutputOf,
+  TOKEN_HEADER,
+} from '../desk/contract.js';
+import type { DeskCore } from '../desk/desk-core.js';
+import { keyMatches } from './auth.js';
+import { fastifyErrorToHttp } from './http-errors.js';
+import { SandboxIdSchema } from './schemas.js';
+
+export const DESK_BODY_LIMIT = 256 * 1024;
+
+/** Served with the renderer: no inline scripts, no other origins, no framing. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+type Handlers = { [K in OperationName]: (input: InputOf<K>) => Promise<OutputOf<K>> | OutputOf<K> };
+
+/** The contract's operations, each bound to the core method that does it. */
+export function deskHandlers(core: DeskCore): Handlers {
+  return {
+    listSandboxes: () => core.listSandboxes(),
+    createSandbox: ({ body }) => core.createSandbox(body),
+    deleteSandbox: ({ params }) => core.deleteSandbox(params.id),
+    sandboxDetail: ({ params }) => core.sandboxDetail(params.id),
+    clusterStatus: () => core.clusterStatus(),
+    useContext: ({ body }) => core.useContext(body.name),
+    tools: () => core.tools(),
+    imageStatus: () => core.imageStatus(),
+    createKindCluster: ({ body }) => core.createKindCluster(body),
+    loadImage: () => core.loadImage(),
+    getSettings: () => core.getSettings(),
+    saveSettings: ({ body }) => core.saveSettings(body),
+    provisionerApi: () => core.provisionerApiState(),
+    setProvisionerApi: ({ body }) => core.setProvisionerApi(body.running),
+    scanMigration: ({ body }) => core.scanMigration(body),
+    runMigration: ({ body }) => core.runMigration(body),
+    jobs: () => core.jobs.list(),
+    cancelJob: ({ params }) => {
+      const job = core.jobs.cancel(params.id);
+      if (!job) throw Object.assign(new Error(`no job ${params.id}`), { statusCode: 404 });
+      return job;
+    },
+  };
+}
+
+export interface DeskServerOptions {
+  core: DeskCore;
+  /** The per-launch token; a random one when omitted. */
+  token?: string;
+  /** Built renderer to serve at / (dist/renderer); none when absent. */
+  rendererDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningDeskServer {
+  app: FastifyInstance;
+  url: string;
+  token: string;
+  /** The address a browser opens: url with the token (never log it elsewhere). */
+  uiUrl: string;
+  close: () => Promise<void>;
+}
+
+function sseHeaders(reply: FastifyReply): ServerResponse {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write('retry: 2000\n\n');
+  return res;
+}
+
+const sse = (res: ServerResponse, data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
+
+export async function startDeskServer(opts: DeskServerOptions): Promise<RunningDeskServer> {
+  const log = opts.log ?? (() => {});
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const app = Fastify({
+    logger: false,
+    bodyLimit: DESK_BODY_LIMIT,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  let allowedHosts = new Set<string>();
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!allowedHosts.has(String(req.headers.host ?? '').toLowerCase()))
+      return reply.code(421).send({ detail: 'This server only answers requests addressed to it on 127.0.0.1 (Host header)' });
+    if (req.url.startsWith('/desk/') && !keyMatches(req.headers[TOKEN_HEADER] as string | undefined, token))
+      return reply.code(401).send({ detail: 'Missing or wrong desk token: open the UI from the address the app printed' });
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+  app.setErrorHandler((error: FastifyError, req, reply) => {
+    const http = error.statusCode === 404 ? { status: 404, detail: error.message } : fastifyErrorToHttp(error, req.body, DESK_BODY_LIMIT);
+    if (http.status === 500) log(`error on ${req.method} ${req.url.split('?')[0]}: ${error.stack ?? error.message}`);
+    return reply.code(http.status).send({ detail: http.detail });
+  });
+
+  const handlers = deskHandlers(opts.core);
+  for (const name of Object.keys(deskOperations) as OperationName[]) {
+    const op = deskOperations[name];
+    app.route({
+      method: op.method,
+      url: op.path,
+      schema: {
+        params: op.params,
+        ...(op.method === 'GET' || op.method === 'DELETE' ? {} : { body: op.body }),
+      },
+      handler: async (req) => {
+        const input = { params: req.params, query: req.query, body: req.body ?? {} } as InputOf<typeof name>;
+        return (handlers[name] as (i: typeof input) => unknown)(input);
+      },
+    });
+  }
+
+  app.get(deskStreams.events, (req, reply) => {
+    const res = sseHeaders(reply);
+    const onEvent = (e: DeskEvent) => sse(res, e);
+    opts.core.events.on('event', onEvent);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    req.raw.on('close', () => {
+      clearInterval(heartbeat);
+      opts.core.events.off('event', onEvent);
+    });
+  });
+
+  app.get<{ Params: { id: string }; Querystring: LogsOptions }>(
+    deskStreams.logs,
+    { schema: { params: { type: 'object', properties: { id: SandboxIdSchema }, required: ['id'] }, querystring: LogsQuery } },
+    (req, reply) => {
+      const res = sseHeaders(reply);
+      const abort = new AbortController();
+      req.raw.on('close', () => abort.abort());
+      void opts.core
+        .streamLogs(req.params.id, req.query, (e) => sse(res, e), abort.signal)
+        .catch((e: Error) => sse(res, { type: 'error', message: e.message }))
+        .finally(() => res.end());
+    },
+  );
+
+  if (opts.rendererDir && existsSync(join(opts.rendererDir, 'index.html'))) {
+    await app.register(fastifyStatic, {
+      root: opts.rendererDir,
+      setHeaders: (res) => {
+        res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+        res.setHeader('x-frame-options', 'DENY');
+      },
+    });
+    // Client-side routes (#/…) need nothing here; any other unknown path is a 404.
+  }
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ detail: 'Not Found' }));
+
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const url = `http://127.0.0.1:${port}`;
+  return { app, url, token, uiUrl: `${url}/?token=${token}`, close: () => app.close() };
+}

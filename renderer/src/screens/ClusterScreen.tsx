@@ -1,0 +1,250 @@
+// The cluster: kubeconfig contexts (current marked, switch), whether the API server answers,
+// the address DeerFlow's containers would use, the local tools, the sandbox image on the
+// nodes — and, when there is no cluster, creating a kind cluster for DeerFlow.
+import { useEffect, useMemo, useState } from 'react';
+import type { ImagePresence } from '../../../app/cluster/images.js';
+import type { ToolsStatus } from '../../../app/desk/contract.js';
+import { DeskError } from '../api/client.js';
+import { CopyButton, Field } from '../components/common.js';
+import { JobPanel } from '../components/JobPanel.js';
+import { reloadCluster } from '../live.js';
+import { useCluster } from '../state/cluster.js';
+import { desk } from '../state/desk.js';
+import { useJobs } from '../state/jobs.js';
+import { noticeError } from '../state/notices.js';
+
+export function ClusterScreen() {
+  const status = useCluster((s) => s.status);
+  const [switching, setSwitching] = useState<string | undefined>();
+  const [tools, setTools] = useState<ToolsStatus | undefined>();
+  const [image, setImage] = useState<ImagePresence | string | undefined>();
+  const jobsById = useJobs((s) => s.byId);
+  const jobs = useMemo(() => Object.values(jobsById).filter((j) => j.kind === 'kind-create' || j.kind === 'load-image'), [jobsById]);
+  const ready = status?.reachability?.state === 'ready';
+
+  useEffect(() => {
+    void reloadCluster();
+    desk()
+      .call('tools')
+      .then(setTools, () => undefined);
+  }, []);
+  useEffect(() => {
+    if (!ready) return;
+    desk()
+      .call('imageStatus')
+      .then(setImage, (e: Error) => setImage(e.message));
+  }, [ready]);
+
+  const use = async (name: string) => {
+    setSwitching(name);
+    try {
+      useCluster.getState().setStatus(await desk().call('useContext', { body: { name } }));
+    } catch (e) {
+      noticeError(`Switching to ${name}`, e);
+    } finally {
+      setSwitching(undefined);
+    }
+  };
+
+  const loadImage = async () => {
+    try {
+      useJobs.getState().upsert(await desk().call('loadImage'));
+    } catch (e) {
+      noticeError('Loading the sandbox image', e);
+    }
+  };
+
+  const r = status?.reachability;
+  return (
+    <section className="screen cluster" aria-labelledby="cluster-title">
+      <header className="screen-header">
+        <h1 id="cluster-title">Cluster</h1>
+        <button type="button" onClick={() => void reloadCluster()}>
+          Refresh
+        </button>
+      </header>
+
+      {status?.problem ? (
+        <div className="banner banner-error" role="alert">
+          <strong>No cluster in use.</strong> {status.problem}
+          <p>Ways out: create a kind cluster for DeerFlow below, pick another context, or run the simulated cluster (npm run demo).</p>
+        </div>
+      ) : null}
+
+      <div className="detail-grid">
+        <section className="card" aria-label="Current cluster">
+          <h2>Current</h2>
+          <dl>
+            <dt>Context</dt>
+            <dd className="mono" data-testid="current-context">
+              {status?.current ?? '—'}
+            </dd>
+            <dt>API server</dt>
+            <dd className="mono">{status?.contexts.find((c) => c.current)?.server ?? '—'}</dd>
+            <dt>Reachable</dt>
+            <dd data-testid="reachability" data-state={r?.state ?? 'unknown'}>
+              {r ? (
+                r.state === 'ready' ? (
+                  `yes — Kubernetes ${r.version}`
+                ) : (
+                  <span className="field-error">{`${r.state}: ${r.message}`}</span>
+                )
+              ) : (
+                '—'
+              )}
+            </dd>
+            <dt>Nodes</dt>
+            <dd>{status?.nodeCount ?? '—'}</dd>
+            <dt>Namespace</dt>
+            <dd className="mono">{status?.namespace ?? '—'}</dd>
+            <dt>For containers</dt>
+            <dd className="mono">
+              {status?.containerApiServer ? (
+                <>
+                  K8S_API_SERVER={status.containerApiServer} <CopyButton text={status.containerApiServer} label="Copy K8S_API_SERVER" />
+                </>
+              ) : (
+                '—'
+              )}
+            </dd>
+            <dt>Kubeconfig</dt>
+            <dd className="mono">{status?.kubeconfig || '—'}</dd>
+          </dl>
+        </section>
+
+        <section className="card" aria-label="Sandbox image">
+          <h2>Sandbox image</h2>
+          {typeof image === 'string' ? (
+            <p className="field-error">{image}</p>
+          ) : image ? (
+            <p data-testid="image-presence">
+              <span className="mono">{image.image}</span>:{' '}
+              {image.nodesWithImage.length
+                ? `on ${image.nodesWithImage.length} of ${image.nodeCount} node(s)`
+                : `on none of ${image.nodeCount} node(s) — Pods will wait for it to be pulled`}
+            </p>
+          ) : (
+            <p className="muted">Connect to a cluster to check.</p>
+          )}
+          <button type="button" onClick={() => void loadImage()} disabled={!ready}>
+            Load sandbox image
+          </button>
+        </section>
+      </div>
+
+      <section className="card" aria-label="Contexts">
+        <h2>Contexts</h2>
+        <table className="small-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Kind</th>
+              <th>Server</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {(status?.contexts ?? []).map((c) => (
+              <tr key={c.name} data-testid={`context-${c.name}`} className={c.current ? 'current' : ''}>
+                <td className="mono">
+                  {c.current ? '● ' : ''}
+                  {c.name}
+                </td>
+                <td>{c.kind}</td>
+                <td className="mono">{c.server}</td>
+                <td>
+                  {c.current ? (
+                    <span className="muted">in use</span>
+                  ) : (
+                    <button type="button" disabled={switching !== undefined} onClick={() => void use(c.name)}>
+                      {switching === c.name ? 'Switching…' : 'Use'}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="card" aria-label="Local tools">
+        <h2>Local tools</h2>
+        <ul className="plain">
+          {(tools?.tools ?? []).map((t) => (
+            <li key={t.tool}>
+              <strong>{t.tool}</strong>: {'version' in t ? t.version : 'hint' in t ? `not installed — ${t.hint}` : `error — ${t.error}`}
+            </li>
+          ))}
+          {tools?.kindClusters ? <li>kind clusters: {tools.kindClusters.join(', ') || 'none'}</li> : null}
+        </ul>
+      </section>
+
+      <KindCreateForm />
+      {jobs.map((j) => (
+        <JobPanel key={j.id} job={j} />
+      ))}
+    </section>
+  );
+}
+
+function KindCreateForm() {
+  const [values, setValues] = useState({ name: 'deer-flow', dataDir: '', skillsDir: '', nodePorts: '30000-30049' });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const set = (k: keyof typeof values, v: string) => setValues((s) => ({ ...s, [k]: v }));
+  const submit = async () => {
+    setErrors({});
+    try {
+      const job = await desk().call('createKindCluster', {
+        body: {
+          name: values.name,
+          dataDir: values.dataDir,
+          nodePorts: values.nodePorts,
+          ...(values.skillsDir ? { skillsDir: values.skillsDir } : {}),
+        },
+      });
+      useJobs.getState().upsert(job);
+    } catch (e) {
+      if (e instanceof DeskError && Object.keys(e.fields).length) setErrors(e.fields);
+      else noticeError('Creating the kind cluster', e);
+    }
+  };
+  const input = (k: keyof typeof values, placeholder = '') => (
+    <input id={`kind-${k}`} value={values[k]} placeholder={placeholder} onChange={(e) => set(k, e.target.value)} />
+  );
+  return (
+    <section className="card" aria-labelledby="kind-title">
+      <h2 id="kind-title">Create a kind cluster for DeerFlow</h2>
+      <p className="muted">
+        Mounts the data folder into the node at the same path (so sandboxes see your files) and publishes a NodePort range on this machine;
+        the provisioner settings are applied when it is ready.
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <Field id="kind-name" label="Cluster name" error={errors.name}>
+          {input('name')}
+        </Field>
+        <Field
+          id="kind-dataDir"
+          label="DeerFlow data folder"
+          error={errors.dataDir}
+          hint="absolute path, e.g. /home/me/deer-flow/backend/.deer-flow"
+        >
+          {input('dataDir', '/path/to/deer-flow/backend/.deer-flow')}
+        </Field>
+        <Field id="kind-skillsDir" label="Skills folder (if elsewhere)" error={errors.skillsDir}>
+          {input('skillsDir', 'optional')}
+        </Field>
+        <Field id="kind-nodePorts" label="NodePort range" error={errors.nodePorts}>
+          {input('nodePorts')}
+        </Field>
+        <button type="submit" className="primary">
+          Create kind cluster
+        </button>
+      </form>
+    </section>
+  );
+}

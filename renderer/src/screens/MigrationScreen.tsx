@@ -1,0 +1,235 @@
+// The migration wizard: source (local folder or PVC) and target user → scan → plan (counts,
+// moves with conflicts highlighted, items left in place and why) → the running-sandboxes
+// guard → confirm → progress → report (saved as JSON beside the data). A journal left by an
+// unfinished run is offered for resuming.
+import { useState } from 'react';
+import type { MigrationScanView, MigrationSource } from '../../../app/desk/contract.js';
+import { ConfirmDialog, Field } from '../components/common.js';
+import { JobPanel } from '../components/JobPanel.js';
+import { bytes } from '../format.js';
+import { desk } from '../state/desk.js';
+import { useJobs } from '../state/jobs.js';
+import { noticeError } from '../state/notices.js';
+
+const MAX_ROWS = 500;
+
+export function MigrationScreen() {
+  const [kind, setKind] = useState<'local' | 'pvc'>('local');
+  const [where, setWhere] = useState('');
+  const [userId, setUserId] = useState('default');
+  const [force, setForce] = useState(false);
+  const [scan, setScan] = useState<MigrationScanView | undefined>();
+  const [scanning, setScanning] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [jobId, setJobId] = useState<string | undefined>();
+  const job = useJobs((s) => (jobId ? s.byId[jobId] : undefined));
+
+  const source = (): MigrationSource =>
+    kind === 'local' ? { kind: 'local', baseDir: where.trim() } : { kind: 'pvc', claim: where.trim() };
+
+  const doScan = async () => {
+    setScanning(true);
+    setScan(undefined);
+    setJobId(undefined);
+    try {
+      setScan(await desk().call('scanMigration', { body: { source: source(), userId, force } }));
+    } catch (e) {
+      noticeError('Scanning', e);
+    } finally {
+      setScanning(false);
+    }
+  };
+
+  const run = async () => {
+    setConfirming(false);
+    try {
+      const j = await desk().call('runMigration', { body: { source: source(), userId, force } });
+      useJobs.getState().upsert(j);
+      setJobId(j.id);
+    } catch (e) {
+      noticeError('Starting the migration', e);
+    }
+  };
+
+  const plan = scan?.plan;
+  const hasWork = Boolean(plan && (plan.moves.length || scan?.pendingJournal));
+  const report = job?.result?.report;
+
+  return (
+    <section className="screen migration" aria-labelledby="migration-title">
+      <header className="screen-header">
+        <h1 id="migration-title">Migrate legacy data</h1>
+      </header>
+      <p className="muted">
+        Moves <span className="mono">threads/</span>, <span className="mono">memory.json</span>, <span className="mono">agents/</span> and{' '}
+        <span className="mono">skills/custom/</span> into <span className="mono">users/&lt;user&gt;/…</span>. Nothing is overwritten: a
+        taken place keeps its data and the legacy copy goes to <span className="mono">migration-conflicts/</span>.
+      </p>
+
+      <section className="card" aria-label="Source">
+        <h2>1. Source and user</h2>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void doScan();
+          }}
+        >
+          <fieldset className="radios">
+            <legend>Where the data is</legend>
+            <label>
+              <input type="radio" name="source" checked={kind === 'local'} onChange={() => setKind('local')} /> Local folder
+            </label>
+            <label>
+              <input type="radio" name="source" checked={kind === 'pvc'} onChange={() => setKind('pvc')} /> PVC in the current cluster
+            </label>
+          </fieldset>
+          <Field
+            id="migration-where"
+            label={kind === 'local' ? 'DeerFlow base folder' : 'Claim name'}
+            hint={kind === 'local' ? 'absolute path, e.g. /home/me/deer-flow/backend/.deer-flow' : 'its deer-flow/ folder is migrated'}
+          >
+            <input id="migration-where" value={where} onChange={(e) => setWhere(e.target.value)} spellCheck={false} />
+          </Field>
+          <Field id="migration-user" label="Target user" hint="receives data without a recorded owner">
+            <input id="migration-user" value={userId} onChange={(e) => setUserId(e.target.value)} />
+          </Field>
+          <button type="submit" className="primary" disabled={!where.trim() || scanning}>
+            {scanning ? 'Scanning…' : 'Scan'}
+          </button>
+        </form>
+      </section>
+
+      {plan ? (
+        <section className="card" aria-label="Plan" data-testid="migration-plan">
+          <h2>2. Plan</h2>
+          <ul className="totals">
+            <li>{plan.totals.threads} thread(s)</li>
+            <li>{plan.totals.agents} agent(s)</li>
+            <li>{plan.totals.skills} skill(s)</li>
+            <li>{plan.totals.memory} memory file(s)</li>
+            <li className={plan.totals.conflicts ? 'warning' : ''}>{plan.totals.conflicts} conflict(s)</li>
+            <li>
+              {plan.totals.files} file(s), {bytes(plan.totals.bytes)}
+            </li>
+          </ul>
+          {scan?.pendingJournal ? (
+            <p className="banner banner-info" role="status">
+              An unfinished run from {new Date(scan.pendingJournal.startedAt).toLocaleString()} was found ({scan.pendingJournal.done}/
+              {scan.pendingJournal.steps} steps done). Migrating resumes it first.
+            </p>
+          ) : null}
+          {plan.warnings.map((w) => (
+            <p key={w} className="banner banner-info">
+              {w}
+            </p>
+          ))}
+          {plan.moves.length ? (
+            <table className="small-table moves">
+              <thead>
+                <tr>
+                  <th>Kind</th>
+                  <th>From</th>
+                  <th>To</th>
+                  <th>Owner</th>
+                  <th>Files</th>
+                </tr>
+              </thead>
+              <tbody>
+                {plan.moves.slice(0, MAX_ROWS).map((m) => (
+                  <tr
+                    key={m.from}
+                    className={m.conflict ? 'conflict' : ''}
+                    title={m.conflict ? `${m.target} exists: kept, legacy copy goes here` : undefined}
+                  >
+                    <td>{m.kind}</td>
+                    <td className="mono">{m.from}</td>
+                    <td className="mono">
+                      {m.to}
+                      {m.conflict ? ' (conflict)' : ''}
+                    </td>
+                    <td>{m.owner}</td>
+                    <td>{m.files}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p>Nothing to move.</p>
+          )}
+          {plan.moves.length > MAX_ROWS ? <p className="muted">…and {plan.moves.length - MAX_ROWS} more.</p> : null}
+          {plan.leftInPlace.length ? (
+            <>
+              <h3>Left in place</h3>
+              <ul className="plain">
+                {plan.leftInPlace.map((l) => (
+                  <li key={l.path}>
+                    <span className="mono">{l.path}</span>: {l.reason}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          <h3>3. Running sandboxes</h3>
+          {scan?.guard.ok ? (
+            <p role="status">{scan.guard.note ?? 'No sandbox Pods are running: safe to move.'}</p>
+          ) : (
+            <p className="field-error" role="alert">
+              {scan && !scan.guard.ok ? scan.guard.reason : null}
+            </p>
+          )}
+          <label>
+            <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Migrate anyway (force)
+          </label>
+          <div className="modal-actions">
+            <button
+              type="button"
+              className="primary"
+              disabled={!hasWork || (!scan?.guard.ok && !force) || job?.state === 'running'}
+              onClick={() => setConfirming(true)}
+            >
+              Migrate
+            </button>
+          </div>
+        </section>
+      ) : null}
+
+      {job ? <JobPanel job={job} /> : null}
+
+      {report ? (
+        <section className="card" aria-label="Report" data-testid="migration-report">
+          <h2>Report {report.ok ? '— all files verified' : '— PROBLEMS FOUND'}</h2>
+          <ul className="totals">
+            <li>{report.moved.length} moved</li>
+            <li>{report.conflicts.length} conflict(s)</li>
+            <li>{report.leftInPlace.length} left in place</li>
+            <li>
+              verified {report.verification.files} file(s), {bytes(report.verification.bytes)}
+            </li>
+          </ul>
+          {report.verification.missing.length || report.verification.sizeMismatch.length ? (
+            <p className="field-error">
+              Missing: {report.verification.missing.join(', ') || 'none'}; size changed:{' '}
+              {report.verification.sizeMismatch.join(', ') || 'none'}
+            </p>
+          ) : null}
+          <p>
+            Saved as <span className="mono">{job?.result?.reportFile}</span>
+          </p>
+        </section>
+      ) : null}
+
+      <ConfirmDialog
+        open={confirming}
+        title="Migrate now?"
+        confirmLabel="Migrate"
+        message={
+          <p>
+            Move {plan?.moves.length ?? 0} item(s) into users/{userId}/… in {where}. A journal is kept, so an interrupted run resumes.
+          </p>
+        }
+        onConfirm={() => void run()}
+        onCancel={() => setConfirming(false)}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,139 @@
+// Settings: the provisioner's configuration (the same variable names and validation as the
+// server), saved for the next start; and the provisioner API on port 8002 for DeerFlow's
+// containers, started and stopped from here.
+import { useEffect, useState } from 'react';
+import type { DeskSettings, ProvisionerApiState } from '../../../app/desk/contract.js';
+import type { DeskSettingsView } from '../../../app/desk/views.js';
+import { DeskError } from '../api/client.js';
+import { Field } from '../components/common.js';
+import { desk } from '../state/desk.js';
+import { noticeError, useNotices } from '../state/notices.js';
+
+const FIELDS: { name: Exclude<keyof DeskSettings, 'PROVISIONER_API_KEY'>; label: string; hint: string }[] = [
+  { name: 'K8S_NAMESPACE', label: 'Namespace', hint: 'deer-flow' },
+  { name: 'SANDBOX_IMAGE', label: 'Sandbox image', hint: 'the all-in-one sandbox image' },
+  { name: 'SANDBOX_SERVICE_TYPE', label: 'Service type', hint: 'NodePort or ClusterIP' },
+  { name: 'NODE_HOST', label: 'Node host', hint: 'host in sandbox URLs (host.docker.internal)' },
+  { name: 'SANDBOX_NODE_PORT_RANGE', label: 'NodePort range', hint: 'e.g. 30000-30049 (kind: the published ports)' },
+  { name: 'SKILLS_HOST_PATH', label: 'Skills host path', hint: 'absolute path on the node' },
+  { name: 'THREADS_HOST_PATH', label: 'Threads host path', hint: 'absolute path on the node' },
+  { name: 'SKILLS_PVC_NAME', label: 'Skills PVC', hint: 'instead of the host path' },
+  { name: 'USERDATA_PVC_NAME', label: 'User-data PVC', hint: 'instead of the host path' },
+  { name: 'PROVISIONER_PORT', label: 'Provisioner API port', hint: '8002' },
+];
+
+export function SettingsScreen() {
+  const [view, setView] = useState<DeskSettingsView | undefined>();
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [apiKey, setApiKey] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [api, setApi] = useState<ProvisionerApiState | undefined>();
+  const [saving, setSaving] = useState(false);
+
+  useEffect(() => {
+    desk()
+      .call('getSettings')
+      .then(
+        (v) => {
+          setView(v);
+          setValues(v.settings as Record<string, string>);
+        },
+        (e: Error) => noticeError('Reading settings', e),
+      );
+    desk()
+      .call('provisionerApi')
+      .then(setApi, () => undefined);
+  }, []);
+
+  const save = async () => {
+    setSaving(true);
+    setErrors({});
+    const body: DeskSettings = {};
+    for (const f of FIELDS) if (values[f.name]?.trim()) body[f.name] = values[f.name]?.trim();
+    if (apiKey) body.PROVISIONER_API_KEY = apiKey;
+    try {
+      const v = await desk().call('saveSettings', { body });
+      setView(v);
+      setApiKey('');
+      useNotices.getState().push({ level: 'info', title: 'Settings saved and applied' });
+      setApi(await desk().call('provisionerApi'));
+    } catch (e) {
+      if (e instanceof DeskError && Object.keys(e.fields).length) setErrors(e.fields);
+      else noticeError('Saving settings', e);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const toggleApi = async () => {
+    try {
+      setApi(await desk().call('setProvisionerApi', { body: { running: !api?.running } }));
+    } catch (e) {
+      noticeError('Provisioner API', e);
+    }
+  };
+
+  return (
+    <section className="screen settings" aria-labelledby="settings-title">
+      <header className="screen-header">
+        <h1 id="settings-title">Settings</h1>
+      </header>
+      <section className="card" aria-label="Provisioner API">
+        <h2>Provisioner API for DeerFlow</h2>
+        <p data-testid="provisioner-api-state">
+          {api?.running ? (
+            <>
+              Running at <span className="mono">{api.url}</span>
+            </>
+          ) : (
+            'Stopped'
+          )}
+          {api?.error ? <span className="field-error"> — {api.error}</span> : null}
+        </p>
+        <button type="button" onClick={() => void toggleApi()}>
+          {api?.running ? 'Stop' : 'Start'}
+        </button>
+      </section>
+      <section className="card" aria-label="Provisioner configuration">
+        <h2>Provisioner configuration</h2>
+        <p className="muted">Saved in {view?.file}; environment variables with the same names are the defaults.</p>
+        <form
+          className="settings-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          {FIELDS.map((f) => (
+            <Field key={f.name} id={`setting-${f.name}`} label={`${f.label} (${f.name})`} error={errors[f.name]} hint={f.hint}>
+              <input
+                id={`setting-${f.name}`}
+                value={values[f.name] ?? ''}
+                spellCheck={false}
+                aria-invalid={Boolean(errors[f.name])}
+                onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+              />
+            </Field>
+          ))}
+          <Field
+            id="setting-PROVISIONER_API_KEY"
+            label="API key (PROVISIONER_API_KEY)"
+            error={errors.PROVISIONER_API_KEY}
+            hint={view?.apiKeySet ? 'a key is set; type a new one to replace it' : 'none set: the API answers only on 127.0.0.1'}
+          >
+            <input
+              id="setting-PROVISIONER_API_KEY"
+              type="password"
+              autoComplete="new-password"
+              value={apiKey}
+              onChange={(e) => setApiKey(e.target.value)}
+            />
+          </Field>
+          <button type="submit" className="primary" disabled={saving}>
+            {saving ? 'Saving…' : 'Save and apply'}
+          </button>
+        </form>
+      </section>
+    </section>
+  );
+}
