@@ -16,7 +16,7 @@ import { DEFAULT_KIND_NODE_PORTS, type KindClusterPlan, provisionerEnvForKind } 
 import { detectTool, type ToolName } from '../cluster/tools.js';
 import type { ProvisionerConfig } from '../config/config.js';
 import { containerKubeconfig } from '../kube/container-kubeconfig.js';
-import { ClusterError, withTimeout } from '../kube/errors.js';
+import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import type { MigrationBackend } from '../migration/backend.js';
 import { reportPathOf } from '../migration/execute.js';
@@ -359,8 +359,10 @@ export class DeskCore {
   }
 
   imageStatus(): Promise<ImagePresence> {
-    const { kc } = this.connection();
-    return imagePresence(kc, this.config.sandboxImage);
+    const { kc, server } = this.connection();
+    return imagePresence(kc, this.config.sandboxImage).catch((e: unknown) => {
+      throw toClusterError(e, server);
+    });
   }
 
   async createKindCluster(body: { name: string; dataDir: string; skillsDir?: string; nodePorts?: string }): Promise<JobView> {

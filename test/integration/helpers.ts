@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { wireExec, wireLogs } from '../cluster/kwok.js';
+import { criLine } from '../support/cri.js';
 
 export function clusterInfo() {
   return inject('cluster');
@@ -56,10 +57,7 @@ export async function wirePodToFolder(
   return { dir, logsFile, workDir };
 }
 
-/** One line in the CRI log format kwok replays. */
-export function criLine(text: string, stream: 'stdout' | 'stderr' = 'stdout', at = new Date()): string {
-  return `${at.toISOString()} ${stream} F ${text}\n`;
-}
+export { criLine } from '../support/cri.js';
 
 export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;

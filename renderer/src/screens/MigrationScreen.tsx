@@ -118,11 +118,17 @@ export function MigrationScreen() {
               {scan.pendingJournal.steps} steps done). Migrating resumes it first.
             </p>
           ) : null}
-          {plan.warnings.map((w) => (
-            <p key={w} className="banner banner-info">
-              {w}
-            </p>
-          ))}
+          {plan.warnings.length ? (
+            <details className="banner banner-info" open={plan.warnings.length <= 3}>
+              <summary>{plan.warnings.length} note(s)</summary>
+              <ul className="plain">
+                {plan.warnings.slice(0, MAX_ROWS).map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+              {plan.warnings.length > MAX_ROWS ? <p className="muted">…and {plan.warnings.length - MAX_ROWS} more.</p> : null}
+            </details>
+          ) : null}
           {plan.moves.length ? (
             <table className="small-table moves">
               <thead>

@@ -1,0 +1,166 @@
+// The product as a developer uses it, in Chromium against `serve` and the real control plane:
+// create → Running, logs read and followed, search, delete, a bad id, the cluster going away
+// and coming back, and the migration wizard. Each screen is saved as a screenshot.
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startComponent, stopComponent } from '../cluster/control-plane.js';
+import { wireLogs } from '../cluster/kwok.js';
+import { criLine } from '../support/cri.js';
+import { makeLegacyTree } from '../support/legacy-tree.js';
+import { expect, screenshot, test } from './fixtures.js';
+
+test.describe.configure({ mode: 'serial' });
+
+test('create a sandbox through the dialog: it appears and becomes Running', async ({ page, served }, testInfo) => {
+  await page.goto(served.uiUrl);
+  // The token leaves the address bar once read.
+  await expect(page).not.toHaveURL(/token=/);
+  await screenshot(page, '01-sandboxes-empty', testInfo);
+  await page.getByRole('button', { name: 'Create sandbox' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create sandbox' });
+  await dialog.getByLabel('Sandbox id').fill('e2e-one');
+  await dialog.getByLabel('Thread id').fill('thread_1');
+  await screenshot(page, '02-create-dialog', testInfo);
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await expect(dialog).toBeHidden();
+  const row = page.getByTestId('sandbox-row-e2e-one');
+  await expect(row).toBeVisible();
+  await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'Running');
+  await expect(row).toContainText('thread_1');
+  await expect(row).toContainText('Yes'); // Ready
+  const pod = await served.core.readNamespacedPod({ namespace: served.namespace, name: 'sandbox-e2e-one' });
+  expect(pod.metadata?.annotations?.['deer-flow/thread-id']).toBe('thread_1');
+  await screenshot(page, '03-sandboxes-running', testInfo);
+});
+
+test('an invalid id shows the field error as typed and creates nothing', async ({ page, served }) => {
+  await page.goto(served.uiUrl);
+  await page.getByRole('button', { name: 'Create sandbox' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create sandbox' });
+  await dialog.getByLabel('Sandbox id').fill('Bad_ID');
+  await expect(dialog.getByRole('alert')).toContainText('sandbox id');
+  await expect(dialog.getByRole('button', { name: 'Create' })).toBeDisabled();
+  await dialog.getByLabel('Sandbox id').press('Enter');
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  const pods = await served.core.listNamespacedPod({ namespace: served.namespace });
+  expect(pods.items.map((p) => p.metadata?.name)).toEqual(['sandbox-e2e-one']);
+});
+
+test('logs show the lines kwok serves, follow new ones, and search filters them', async ({ page, served }, testInfo) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spd-e2e-logs-'));
+  const file = join(dir, 'container.log');
+  writeFileSync(file, ['booting sandbox', '\u001b[32mready\u001b[0m on :8080', 'GET /v1/sandbox 200'].map((l) => criLine(l)).join(''));
+  await wireLogs(served.kc, served.namespace, 'sandbox-e2e-one', file);
+
+  await page.goto(served.uiUrl);
+  await page.getByTestId('sandbox-row-e2e-one').click();
+  await expect(page.getByRole('heading', { name: 'e2e-one' })).toBeVisible();
+  const view = page.getByTestId('log-view');
+  await expect(view).toContainText('booting sandbox');
+  await expect(view).toContainText('ready on :8080');
+  // ANSI colour became a coloured span, not escape codes.
+  await expect(view.locator('span', { hasText: 'ready' }).first()).toHaveAttribute('style', /color: rgb/);
+  await expect(view).not.toContainText('[32m');
+
+  appendFileSync(file, criLine('a line written while following'));
+  await expect(view).toContainText('a line written while following');
+
+  await page.getByLabel('Search logs').fill('GET');
+  await expect(view.locator('mark')).toHaveText('GET');
+  await page.getByLabel('Only matching lines').check();
+  await expect(view).toContainText('GET /v1/sandbox 200');
+  await expect(view).not.toContainText('booting sandbox');
+  await expect(page.getByTestId('logs-status')).toContainText('1 matching');
+  await screenshot(page, '04-sandbox-detail-logs', testInfo);
+});
+
+test('delete asks first, then removes the sandbox', async ({ page, served }) => {
+  await page.goto(served.uiUrl);
+  await page.getByLabel('Select e2e-one').check();
+  await page.getByRole('button', { name: /^Delete \(1\)$/ }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete sandboxes' });
+  await expect(confirm).toContainText('e2e-one');
+  await confirm.getByRole('button', { name: 'Delete 1' }).click();
+  await expect(page.getByTestId('sandbox-row-e2e-one')).toHaveCount(0);
+  await expect
+    .poll(
+      async () =>
+        (await served.core.listNamespacedPod({ namespace: served.namespace })).items.filter((p) => !p.metadata?.deletionTimestamp).length,
+    )
+    .toBe(0);
+});
+
+test('the cluster going away is shown, and the UI recovers when it is back', async ({ page, served }, testInfo) => {
+  await page.goto(`${served.uiUrl.split('?')[0]}#/cluster`);
+  await page.goto(served.uiUrl); // token kept for the tab
+  await page.getByRole('link', { name: 'Cluster' }).click();
+  await expect(page.getByTestId('reachability')).toHaveAttribute('data-state', 'ready');
+  await screenshot(page, '05-cluster', testInfo);
+  await stopComponent('kube-apiserver');
+  try {
+    await expect(page.getByTestId('connection-banner')).toBeVisible({ timeout: 45_000 });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(page.getByTestId('reachability')).toHaveAttribute('data-state', 'unreachable');
+    await screenshot(page, '06-cluster-unreachable', testInfo);
+  } finally {
+    await startComponent('kube-apiserver');
+  }
+  await expect(page.getByTestId('connection-banner')).toBeHidden({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await expect(page.getByTestId('reachability')).toHaveAttribute('data-state', 'ready');
+  // And it works again: a sandbox created now shows up live.
+  await page.getByRole('link', { name: 'Sandboxes' }).click();
+  await page.getByRole('button', { name: 'Create sandbox' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create sandbox' });
+  await dialog.getByLabel('Sandbox id').fill('after-outage');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByTestId('sandbox-row-after-outage').locator('[data-status]')).toHaveAttribute('data-status', 'Running');
+});
+
+test('the migration wizard migrates a legacy folder and shows the report', async ({ page, served }, testInfo) => {
+  // No sandbox may use the data while it moves.
+  await served.core.deleteCollectionNamespacedPod({ namespace: served.namespace, gracePeriodSeconds: 0 });
+  const base = mkdtempSync(join(tmpdir(), 'spd-e2e-migrate-'));
+  makeLegacyTree(base, { threads: 3, filesPerThread: 2, memory: true, agents: ['Writer'] });
+  writeFileSync(join(base, 'threads', 'thread-0', 'user-data', 'outputs', 'note.txt'), 'kept');
+
+  await page.goto(served.uiUrl);
+  await page.getByRole('link', { name: 'Migration' }).click();
+  await page.getByLabel('DeerFlow base folder').fill(base);
+  await page.getByLabel('Target user').fill('alice');
+  await page.getByRole('button', { name: 'Scan' }).click();
+  const plan = page.getByTestId('migration-plan');
+  await expect(plan).toContainText('3 thread(s)');
+  await expect(plan).toContainText('threads/thread-0');
+  await expect(plan).toContainText('users/alice/threads/thread-0');
+  await expect(plan).toContainText('No sandbox Pods are running');
+  await screenshot(page, '07-migration-plan', testInfo, plan);
+  await plan.getByRole('button', { name: 'Migrate' }).click();
+  await page.getByRole('dialog', { name: 'Migrate now?' }).getByRole('button', { name: 'Migrate' }).click();
+  const report = page.getByTestId('migration-report');
+  await expect(report).toContainText('all files verified');
+  await expect(report).toContainText('5 moved'); // 3 threads, memory, 1 agent
+  await screenshot(page, '08-migration-report', testInfo, report);
+  expect(existsSync(join(base, 'users', 'alice', 'threads', 'thread-0', 'user-data', 'outputs', 'note.txt'))).toBe(true);
+  expect(existsSync(join(base, 'threads'))).toBe(false);
+  const reports = readdirSync(join(base, '.deer-flow-migration')).filter((f) => f.startsWith('report-'));
+  expect(reports).toHaveLength(1);
+  await expect(report).toContainText(reports[0] ?? 'missing');
+});
+
+test('settings are validated like the server does, and the theme switches', async ({ page, served }, testInfo) => {
+  await page.goto(served.uiUrl);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByTestId('provisioner-api-state')).toContainText('Running at http://127.0.0.1:');
+  await page.getByLabel('Service type (SANDBOX_SERVICE_TYPE)').fill('LoadBalancer');
+  await page.getByRole('button', { name: 'Save and apply' }).click();
+  await expect(page.getByText('SANDBOX_SERVICE_TYPE="LoadBalancer" is not valid: expected NodePort or ClusterIP')).toBeVisible();
+  await screenshot(page, '09-settings-error', testInfo);
+  await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+  const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+  expect(['dark', 'light']).toContain(theme);
+  await page.getByRole('link', { name: 'Sandboxes' }).click();
+  await screenshot(page, `10-sandboxes-${theme}`, testInfo);
+});
