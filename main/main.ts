@@ -1,32 +1,14 @@
-// Electron main process: thin. It opens a window on the renderer and applies Electron's
-// security checklist; everything the product decides lives in app/.
-import { dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, shell } from 'electron';
-import { isAllowedNavigation, isExternalWebLink, secureWebPreferences } from './window-options.js';
+// Electron main process entry: thin. Everything is in desktop.ts (testable with a mocked
+// Electron) and app/ (the core).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as electron from 'electron';
+import { startDesktop } from './desktop.js';
 
-const distMain = dirname(fileURLToPath(import.meta.url));
-const rendererIndex = pathToFileURL(`${distMain}/../renderer/index.html`).href;
-
-if (!app.requestSingleInstanceLock()) app.quit();
-
-async function openWindow(): Promise<void> {
-  const win = new BrowserWindow({ width: 1280, height: 800, show: false, webPreferences: secureWebPreferences(distMain) });
-  const origin = new URL(rendererIndex).origin;
-  win.webContents.on('will-navigate', (event, url) => {
-    if (!isAllowedNavigation(url, origin)) event.preventDefault();
-  });
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (isExternalWebLink(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.once('ready-to-show', () => win.show());
-  await win.loadURL(rendererIndex);
-}
-
-app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-attach-webview', (event) => event.preventDefault());
+const mainDir = dirname(fileURLToPath(import.meta.url));
+// A separate profile (settings, window state) for tests and for trying things out.
+if (process.env.SPD_USER_DATA) electron.app.setPath('userData', process.env.SPD_USER_DATA);
+startDesktop(electron, { mainDir, rendererDir: join(mainDir, '..', 'renderer') }).catch((e: Error) => {
+  electron.dialog.showErrorBox('Sandbox Provisioner could not start', e.stack ?? e.message);
+  electron.app.exit(1);
 });
-app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
-app.on('window-all-closed', () => app.quit());
-void app.whenReady().then(openWindow);

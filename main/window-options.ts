@@ -46,3 +46,52 @@ export function isExternalWebLink(target: string): boolean {
     return false;
   }
 }
+
+/** IPC is answered only for the desk page itself (its top frame), never for other content. */
+export function isTrustedSender(frameUrl: string | undefined, deskOrigin: string): boolean {
+  if (!frameUrl) return false;
+  try {
+    return new URL(frameUrl).origin === deskOrigin;
+  } catch {
+    return false;
+  }
+}
+
+/** The only web permission the UI needs: writing to the clipboard (copy buttons). */
+export function isAllowedPermission(permission: string): boolean {
+  return permission === 'clipboard-sanitized-write';
+}
+
+export interface WindowState {
+  x?: number;
+  y?: number;
+  width: number;
+  height: number;
+  maximized: boolean;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export const DEFAULT_WINDOW: WindowState = { width: 1280, height: 820, maximized: false };
+
+/**
+ * The saved window state if it is sane and still on a screen (a monitor may have been
+ * unplugged since), else the default size, centred by the OS.
+ */
+export function restoreWindowState(saved: unknown, workAreas: Rect[]): WindowState {
+  const s = saved as Partial<WindowState> | undefined;
+  if (!s || typeof s.width !== 'number' || typeof s.height !== 'number') return DEFAULT_WINDOW;
+  const width = Math.max(800, Math.min(s.width, 10_000));
+  const height = Math.max(560, Math.min(s.height, 10_000));
+  const maximized = s.maximized === true;
+  if (typeof s.x !== 'number' || typeof s.y !== 'number') return { width, height, maximized };
+  const { x, y } = s;
+  // Visible enough: the title bar's first 100 px lie on some screen.
+  const visible = workAreas.some((a) => x + 100 > a.x && x < a.x + a.width && y >= a.y && y < a.y + a.height - 40);
+  return visible ? { x, y, width, height, maximized } : { width, height, maximized };
+}

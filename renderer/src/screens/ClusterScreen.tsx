@@ -6,6 +6,7 @@ import type { ImagePresence } from '../../../app/cluster/images.js';
 import type { ToolsStatus } from '../../../app/desk/contract.js';
 import { DeskError } from '../api/client.js';
 import { CopyButton, Field } from '../components/common.js';
+import { FolderInput } from '../components/FolderInput.js';
 import { JobPanel } from '../components/JobPanel.js';
 import { reloadCluster } from '../live.js';
 import { useCluster } from '../state/cluster.js';
@@ -233,10 +234,15 @@ function KindCreateForm() {
           error={errors.dataDir}
           hint="absolute path, e.g. /home/me/deer-flow/backend/.deer-flow"
         >
-          {input('dataDir', '/path/to/deer-flow/backend/.deer-flow')}
+          <FolderInput
+            id="kind-dataDir"
+            value={values.dataDir}
+            placeholder="/path/to/deer-flow/backend/.deer-flow"
+            onChange={(v) => set('dataDir', v)}
+          />
         </Field>
         <Field id="kind-skillsDir" label="Skills folder (if elsewhere)" error={errors.skillsDir}>
-          {input('skillsDir', 'optional')}
+          <FolderInput id="kind-skillsDir" value={values.skillsDir} placeholder="optional" onChange={(v) => set('skillsDir', v)} />
         </Field>
         <Field id="kind-nodePorts" label="NodePort range" error={errors.nodePorts}>
           {input('nodePorts')}

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { MigrationScanView, MigrationSource } from '../../../app/desk/contract.js';
 import { ConfirmDialog, Field } from '../components/common.js';
+import { FolderInput } from '../components/FolderInput.js';
 import { JobPanel } from '../components/JobPanel.js';
 import { bytes } from '../format.js';
 import { desk } from '../state/desk.js';
@@ -88,7 +89,11 @@ export function MigrationScreen() {
             label={kind === 'local' ? 'DeerFlow base folder' : 'Claim name'}
             hint={kind === 'local' ? 'absolute path, e.g. /home/me/deer-flow/backend/.deer-flow' : 'its deer-flow/ folder is migrated'}
           >
-            <input id="migration-where" value={where} onChange={(e) => setWhere(e.target.value)} spellCheck={false} />
+            {kind === 'local' ? (
+              <FolderInput id="migration-where" value={where} onChange={setWhere} />
+            ) : (
+              <input id="migration-where" value={where} onChange={(e) => setWhere(e.target.value)} spellCheck={false} />
+            )}
           </Field>
           <Field id="migration-user" label="Target user" hint="receives data without a recorded owner">
             <input id="migration-user" value={userId} onChange={(e) => setUserId(e.target.value)} />

@@ -1,0 +1,120 @@
+// The desktop app's wiring, with Electron passed in (so tests can hand it a mock): one
+// instance, the core and its desk API on 127.0.0.1, one window on the desk page with
+// Electron's security checklist applied, IPC answered only for that page, window state kept.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as Electron from 'electron';
+import { DeskCore } from '../app/desk/desk-core.js';
+import { type RunningDeskServer, startDeskServer } from '../app/server/desk-api.js';
+import {
+  isAllowedNavigation,
+  isAllowedPermission,
+  isExternalWebLink,
+  isTrustedSender,
+  restoreWindowState,
+  secureWebPreferences,
+  type WindowState,
+} from './window-options.js';
+
+export type ElectronApi = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'shell' | 'ipcMain' | 'dialog' | 'screen' | 'session'>;
+
+export interface DesktopOptions {
+  /** dist/main: where preload.cjs is. */
+  mainDir: string;
+  /** dist/renderer: the built UI. */
+  rendererDir: string;
+  log?: (line: string) => void;
+}
+
+/** IPC channels the preload uses. */
+export const IPC = { connection: 'desk:connection', chooseFolder: 'desk:choose-folder' } as const;
+
+export async function startDesktop(electron: ElectronApi, opts: DesktopOptions): Promise<{ quit: () => Promise<void> } | undefined> {
+  const { app, BrowserWindow, shell, ipcMain, dialog, screen, session } = electron;
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return undefined;
+  }
+  await app.whenReady();
+
+  const userData = app.getPath('userData');
+  mkdirSync(userData, { recursive: true });
+  const core = new DeskCore({ settingsFile: join(userData, 'settings.json'), log });
+  await core.start();
+  const desk: RunningDeskServer = await startDeskServer({ core, rendererDir: opts.rendererDir, log });
+  const deskOrigin = new URL(desk.url).origin;
+
+  // Deny every web permission except the clipboard write the copy buttons use.
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(isAllowedPermission(permission)));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission) => isAllowedPermission(permission));
+
+  // The page asks once, synchronously, where the desk API is and its token.
+  ipcMain.on(IPC.connection, (event) => {
+    event.returnValue = isTrustedSender(event.senderFrame?.url, deskOrigin) ? { url: desk.url, token: desk.token } : null;
+  });
+  ipcMain.handle(IPC.chooseFolder, async (event) => {
+    if (!isTrustedSender(event.senderFrame?.url, deskOrigin)) throw new Error('refused: not the desk page');
+    const win = BrowserWindow.fromWebContents(event.sender);
+    const r = win
+      ? await dialog.showOpenDialog(win, { properties: ['openDirectory'] })
+      : await dialog.showOpenDialog({ properties: ['openDirectory'] });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  });
+
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.on('will-navigate', (event, url) => {
+      if (!isAllowedNavigation(url, deskOrigin)) event.preventDefault();
+    });
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isExternalWebLink(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+
+  const stateFile = join(userData, 'window-state.json');
+  const saved = existsSync(stateFile) ? safeJson(readFileSync(stateFile, 'utf8')) : undefined;
+  const state = restoreWindowState(
+    saved,
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
+  const win = new BrowserWindow({
+    ...state,
+    minWidth: 800,
+    minHeight: 560,
+    show: false,
+    title: 'Sandbox Provisioner',
+    webPreferences: secureWebPreferences(opts.mainDir),
+  });
+  if (state.maximized) win.maximize();
+  const saveState = () => {
+    const b = win.getNormalBounds();
+    const s: WindowState = { ...b, maximized: win.isMaximized() };
+    writeFileSync(stateFile, JSON.stringify(s));
+  };
+  win.on('close', saveState);
+  win.once('ready-to-show', () => win.show());
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+
+  const quit = async () => {
+    await desk.close().catch(() => undefined);
+    await core.close().catch(() => undefined);
+  };
+  app.on('window-all-closed', () => {
+    void quit().finally(() => app.quit());
+  });
+  await win.loadURL(`${desk.url}/`);
+  return { quit };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
