@@ -1,0 +1,117 @@
+// The desk core's own pieces, no cluster needed: settings (validated like the server, API key
+// write-only, saved with mode 600, nothing saved when invalid) and jobs (progress, output,
+// cancel, failure).
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { JobRegistry } from '../../app/desk/jobs.js';
+import { SettingsError, SettingsStore } from '../../app/desk/settings-store.js';
+import type { JobView } from '../../app/desk/contract.js';
+
+const file = () => join(mkdtempSync(join(tmpdir(), 'spd-settings-')), 'nested', 'settings.json');
+
+describe('SettingsStore', () => {
+  it('layers saved settings over the environment and validates like the server', () => {
+    const s = new SettingsStore(file(), { K8S_NAMESPACE: 'from-env', NODE_HOST: 'env-host' });
+    expect(s.config().namespace).toBe('from-env');
+    s.save({ K8S_NAMESPACE: 'saved' });
+    expect(s.config().namespace).toBe('saved');
+    expect(s.config().nodeHost).toBe('env-host');
+    expect(s.view().settings).toMatchObject({ K8S_NAMESPACE: 'saved', NODE_HOST: 'env-host' });
+  });
+
+  it('rejects invalid values field by field and saves nothing', () => {
+    const f = file();
+    const s = new SettingsStore(f, {});
+    s.save({ K8S_NAMESPACE: 'good' });
+    const before = readFileSync(f, 'utf8');
+    const err = (() => {
+      try {
+        s.save({ K8S_NAMESPACE: 'Bad NS', SANDBOX_SERVICE_TYPE: 'LoadBalancer', PROVISIONER_API_KEY: 'short' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(SettingsError);
+    expect((err as SettingsError).fields.map((f) => f.field).sort()).toEqual(['K8S_NAMESPACE', 'PROVISIONER_API_KEY', 'SANDBOX_SERVICE_TYPE']);
+    expect(readFileSync(f, 'utf8')).toBe(before);
+    expect(s.config().namespace).toBe('good');
+  });
+
+  it('never shows the API key, keeps it when omitted, clears it when empty; the file is private', () => {
+    const f = file();
+    const s = new SettingsStore(f, {});
+    s.save({ PROVISIONER_API_KEY: 'a-long-enough-secret-key' });
+    expect(JSON.stringify(s.view())).not.toContain('a-long-enough-secret-key');
+    expect(s.view().apiKeySet).toBe(true);
+    s.save({ K8S_NAMESPACE: 'other' });
+    expect(s.config().apiKey).toBe('a-long-enough-secret-key');
+    s.save({ PROVISIONER_API_KEY: '' });
+    expect(s.view().apiKeySet).toBe(false);
+    expect(statSync(f).mode & 0o777).toBe(0o600);
+    expect(new SettingsStore(f, {}).view().settings.K8S_NAMESPACE).toBeUndefined();
+  });
+
+  it('reads a saved file back, and names a broken one', () => {
+    const f = file();
+    new SettingsStore(f, {}).save({ SANDBOX_IMAGE: 'img:1' });
+    new SettingsStore(f, {}).setContext('kind-dev');
+    const again = new SettingsStore(f, {});
+    expect(again.config().sandboxImage).toBe('img:1');
+    expect(again.context).toBe('kind-dev');
+    writeFileSync(f, '{broken');
+    expect(() => new SettingsStore(f, {})).toThrow(/settings file .* is not valid JSON/);
+    expect(existsSync(`${f}.tmp`)).toBe(false);
+  });
+});
+
+describe('JobRegistry', () => {
+  const finished = (jobs: JobRegistry, id: string) =>
+    new Promise<JobView>((resolve) => {
+      const on = (j: JobView) => {
+        if (j.id === id && j.state !== 'running') {
+          jobs.events.off('job', on);
+          resolve(j);
+        }
+      };
+      jobs.events.on('job', on);
+    });
+
+  it('reports output, progress and the result', async () => {
+    const jobs = new JobRegistry();
+    const job = jobs.start('migration', 'test', async (ctx) => {
+      ctx.line('one');
+      ctx.progress(1, 2);
+      ctx.line('two');
+      ctx.progress(2, 2);
+      return { reportFile: '/x' };
+    });
+    const end = await finished(jobs, job.id);
+    expect(end).toMatchObject({ state: 'done', lines: ['one', 'two'], progress: { done: 2, total: 2 }, result: { reportFile: '/x' } });
+  });
+
+  it('keeps only the last 200 lines', async () => {
+    const jobs = new JobRegistry();
+    const job = jobs.start('load-image', 't', async (ctx) => {
+      for (let i = 0; i < 500; i++) ctx.line(`l${i}`);
+      return {};
+    });
+    const end = await finished(jobs, job.id);
+    expect(end.lines).toHaveLength(200);
+    expect(end.lines[0]).toBe('l300');
+  });
+
+  it('cancel aborts the work and ends as cancelled; a failure keeps its message', async () => {
+    const jobs = new JobRegistry();
+    const job = jobs.start('kind-create', 'slow', (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('stopped')))));
+    const ended = finished(jobs, job.id);
+    jobs.cancel(job.id);
+    expect((await ended).state).toBe('cancelled');
+    const bad = jobs.start('migration', 'bad', async () => {
+      throw new Error('disk full');
+    });
+    expect(await finished(jobs, bad.id)).toMatchObject({ state: 'failed', error: 'disk full' });
+    expect(jobs.cancel('nope')).toBeUndefined();
+  });
+});
