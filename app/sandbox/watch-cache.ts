@@ -58,8 +58,21 @@ export class SandboxWatchCache {
       const id = idOf(o);
       if (id) this.events.emit('change', id);
     };
-    informer.on('add', changed);
-    informer.on('update', changed);
+    // Once the watch has shown our own write, the overlay has done its job: drop it, so a later
+    // deletion by someone else is seen at once instead of hidden until the overlay expires.
+    const seen = (o: T) => {
+      const id = idOf(o);
+      const entry = id ? this.overlay.get(id) : undefined;
+      const uid = o.metadata?.uid;
+      if (entry && uid) {
+        if (kind === 'pods' && entry.pod?.metadata?.uid === uid) entry.pod = undefined;
+        if (kind === 'services' && entry.service?.metadata?.uid === uid) entry.service = undefined;
+        if (!entry.pod && !entry.service && !entry.deletedUids) this.overlay.delete(id as string);
+      }
+      changed(o);
+    };
+    informer.on('add', seen);
+    informer.on('update', seen);
     informer.on('delete', changed);
     informer.on('error', (err: unknown) => {
       if (this.ready[kind]) this.log(`watch of sandbox ${kind} lost (${(err as Error)?.message ?? err}); listing live until it is back`);

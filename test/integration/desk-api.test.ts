@@ -110,7 +110,11 @@ describe('sandboxes through the desk API', () => {
 
   it('a deletion arrives as a removal event', async () => {
     await client.call('deleteSandbox', { params: { id: 'desk-1' } });
-    await waitUntil('a removal event', async () => events.some((e) => e.type === 'sandbox' && e.id === 'desk-1' && e.sandbox === null), 30_000);
+    await waitUntil(
+      'a removal event',
+      async () => events.some((e) => e.type === 'sandbox' && e.id === 'desk-1' && e.sandbox === null),
+      30_000,
+    );
   });
 });
 

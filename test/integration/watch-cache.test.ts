@@ -54,4 +54,14 @@ describe('watch-backed list', () => {
     );
     expect(s.ready).toBe(true);
   });
+
+  it('sees someone else delete a sandbox we created a moment ago (our overlay does not hide it)', async () => {
+    await api.provisioner.create({ sandbox_id: 'brief' });
+    await waitUntil('seen by the watch', async () => api.cache.objects().pods.get('brief')?.metadata?.resourceVersion !== undefined);
+    await waitUntil('the watch has our Pod', async () => (await ids()).includes('brief'));
+    await core.deleteNamespacedService({ namespace, name: 'sandbox-brief-svc' });
+    await core.deleteNamespacedPod({ namespace, name: 'sandbox-brief', gracePeriodSeconds: 0 });
+    // Well within the 30 s an overlay entry lives.
+    await waitUntil('gone from the list', async () => !(await ids()).includes('brief'), 5_000);
+  });
 });

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { JobView } from '../../app/desk/contract.js';
 import { JobRegistry } from '../../app/desk/jobs.js';
 import { SettingsError, SettingsStore } from '../../app/desk/settings-store.js';
-import type { JobView } from '../../app/desk/contract.js';
 
 const file = () => join(mkdtempSync(join(tmpdir(), 'spd-settings-')), 'nested', 'settings.json');
 
@@ -34,7 +34,11 @@ describe('SettingsStore', () => {
       }
     })();
     expect(err).toBeInstanceOf(SettingsError);
-    expect((err as SettingsError).fields.map((f) => f.field).sort()).toEqual(['K8S_NAMESPACE', 'PROVISIONER_API_KEY', 'SANDBOX_SERVICE_TYPE']);
+    expect((err as SettingsError).fields.map((f) => f.field).sort()).toEqual([
+      'K8S_NAMESPACE',
+      'PROVISIONER_API_KEY',
+      'SANDBOX_SERVICE_TYPE',
+    ]);
     expect(readFileSync(f, 'utf8')).toBe(before);
     expect(s.config().namespace).toBe('good');
   });
@@ -104,7 +108,11 @@ describe('JobRegistry', () => {
 
   it('cancel aborts the work and ends as cancelled; a failure keeps its message', async () => {
     const jobs = new JobRegistry();
-    const job = jobs.start('kind-create', 'slow', (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('stopped')))));
+    const job = jobs.start(
+      'kind-create',
+      'slow',
+      (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('stopped')))),
+    );
     const ended = finished(jobs, job.id);
     jobs.cancel(job.id);
     expect((await ended).state).toBe('cancelled');

@@ -91,7 +91,9 @@ describe('DeskClient', () => {
 });
 
 describe('sandbox table', () => {
-  const byId = new Map([sb('beta', { status: 'Pending', user_id: 'bob' }), sb('alpha'), sb('gamma', { status: 'Failed' })].map((s) => [s.sandbox_id, s]));
+  const byId = new Map(
+    [sb('beta', { status: 'Pending', user_id: 'bob' }), sb('alpha'), sb('gamma', { status: 'Failed' })].map((s) => [s.sandbox_id, s]),
+  );
 
   it('filters on every word, across id, thread, user, phase and URL', () => {
     expect(visibleSandboxes(byId, 'bob', { key: 'sandbox_id', dir: 1 }).map((s) => s.sandbox_id)).toEqual(['beta']);
@@ -160,7 +162,10 @@ describe('LogBuffer', () => {
       { text: ' b ', match: false },
       { text: 'get', match: true },
     ]);
-    expect(splitTimestamp('2026-11-28T17:00:00.123456789Z hello world')).toEqual({ ts: '2026-11-28T17:00:00.123456789Z', text: 'hello world' });
+    expect(splitTimestamp('2026-11-28T17:00:00.123456789Z hello world')).toEqual({
+      ts: '2026-11-28T17:00:00.123456789Z',
+      text: 'hello world',
+    });
     expect(splitTimestamp('no timestamp')).toEqual({ ts: undefined, text: 'no timestamp' });
   });
 });
@@ -203,8 +208,8 @@ describe('small pieces', () => {
     expect(connectionProblem({ status: down, stream: 'open', watching: false, watchMessage: undefined })).toBe(
       'Cluster unreachable (kind-dev): ECONNREFUSED',
     );
-    expect(connectionProblem({ status: { ...status, problem: 'no kubeconfig' }, stream: 'open', watching: false, watchMessage: undefined })).toMatch(
-      /^No cluster in use: no kubeconfig/,
-    );
+    expect(
+      connectionProblem({ status: { ...status, problem: 'no kubeconfig' }, stream: 'open', watching: false, watchMessage: undefined }),
+    ).toMatch(/^No cluster in use: no kubeconfig/);
   });
 });
