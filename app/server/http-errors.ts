@@ -30,6 +30,9 @@ export function toHttpError(e: unknown): HttpError {
       case 'forbidden':
         return { status: 502, detail: `Kubernetes refused the request: ${e.message}` };
       default:
+        // Overloaded (429, priority and fairness) or failing (5xx): worth retrying, like "down".
+        if (e.apiStatus === 429 || (e.apiStatus ?? 0) >= 500)
+          return { status: 503, detail: `Kubernetes is busy or failing; try again shortly: ${e.message}` };
         return { status: 500, detail: `Kubernetes error: ${e.message}` };
     }
   }

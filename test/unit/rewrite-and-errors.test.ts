@@ -71,6 +71,12 @@ describe('toHttpError', () => {
     });
     expect(toHttpError(new ClusterError('unreachable', 'down')).status).toBe(503);
     expect(toHttpError(new ClusterError('forbidden', 'no')).status).toBe(502);
+    expect(toHttpError(new ClusterError('api', 'too many requests', 429))).toEqual({
+      status: 503,
+      detail: 'Kubernetes is busy or failing; try again shortly: too many requests',
+    });
+    expect(toHttpError(new ClusterError('api', 'etcdserver: timeout', 500)).status).toBe(503);
+    expect(toHttpError(new ClusterError('api', 'invalid', 422)).status).toBe(500);
     expect(toHttpError(new Error('secret stack')).detail).not.toContain('secret');
   });
 });
