@@ -144,7 +144,7 @@ export function LogsPanel({ sandboxId }: { sandboxId: string }) {
           Download
         </button>
       </div>
-      <div className="logs-status muted" data-testid="logs-status" data-state={state.kind}>
+      <div className="logs-status muted" data-testid="logs-status" data-state={state.kind} data-total={b.total} data-length={b.length}>
         {state.kind === 'error' ? <span className="field-error">{state.text}</span> : state.text} · {b.length.toLocaleString()} line(s)
         {b.dropped ? ` (oldest ${b.dropped.toLocaleString()} dropped)` : ''}
         {filtered ? ` · ${filtered.length.toLocaleString()} matching` : ''}
