@@ -1,7 +1,6 @@
 // sandbox-provisioner kubeconfig --for-containers: the kubeconfig DeerFlow's containers use.
-import { existsSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../config/config.js';
-import { containerKubeconfig } from '../kube/container-kubeconfig.js';
+import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 
 export interface KubeconfigOptions {
@@ -24,11 +23,13 @@ export function kubeconfigCommand(opts: KubeconfigOptions): number {
     const out = containerKubeconfig(kc, { host: opts.host });
     for (const w of out.warnings) err(`warning: ${w}`);
     if (opts.output) {
-      if (existsSync(opts.output) && !opts.force) {
+      try {
+        writePrivateFile(opts.output, out.yaml, { replace: opts.force });
+      } catch (e) {
+        if (!(e instanceof FileExistsError)) throw e;
         err(`kubeconfig: ${opts.output} exists; not overwriting it (add --force to replace it)`);
         return 1;
       }
-      writeFileSync(opts.output, out.yaml, { mode: 0o600 });
       err(`wrote ${opts.output} (mode 600: it holds credentials)`);
     } else process.stdout.write(out.yaml);
     err(`K8S_API_SERVER=${out.apiServer}${out.rewritten ? '' : '  (server was not loopback: unchanged)'}`);

@@ -120,7 +120,7 @@ export interface MigrationScanView {
 
 export interface JobView {
   id: string;
-  kind: 'migration' | 'kind-create' | 'load-image';
+  kind: 'migration' | 'kind-create' | 'kind-delete' | 'load-image';
   title: string;
   state: 'running' | 'done' | 'failed' | 'cancelled';
   /** Last output lines (bounded). */
@@ -146,6 +146,11 @@ const KindCreateBody = Type.Object(
   { additionalProperties: false },
 );
 const ContextBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 253 }) }, { additionalProperties: false });
+const KindDeleteBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+const ExportKubeconfigBody = Type.Object(
+  { path: AbsolutePath, host: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })), replace: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
 const RunningBody = Type.Object({ running: Type.Boolean() }, { additionalProperties: false });
 
 export const deskOperations = {
@@ -158,6 +163,13 @@ export const deskOperations = {
   tools: op<ToolsStatus>('GET', '/desk/cluster/tools'),
   imageStatus: op<ImagePresence>('GET', '/desk/cluster/image'),
   createKindCluster: op<JobView, None, None, typeof KindCreateBody>('POST', '/desk/cluster/kind', { body: KindCreateBody }),
+  deleteKindCluster: op<JobView, None, None, typeof KindDeleteBody>('POST', '/desk/cluster/kind/delete', { body: KindDeleteBody }),
+  /** Writes the container kubeconfig to a file (it holds credentials: never sent to the page). */
+  exportContainerKubeconfig: op<{ path: string; apiServer: string; warnings: string[] }, None, None, typeof ExportKubeconfigBody>(
+    'POST',
+    '/desk/cluster/container-kubeconfig',
+    { body: ExportKubeconfigBody },
+  ),
   loadImage: op<JobView>('POST', '/desk/cluster/load-image'),
   getSettings: op<DeskSettingsView>('GET', '/desk/settings'),
   saveSettings: op<DeskSettingsView, None, None, typeof SettingsSchema>('PUT', '/desk/settings', { body: SettingsSchema }),

@@ -11,11 +11,11 @@ import { type CoreV1Event, type KubeConfig, Log } from '@kubernetes/client-node'
 import type { FastifyInstance } from 'fastify';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
 import { type ImagePresence, type ImageTarget, imagePresence, loadSandboxImage } from '../cluster/images.js';
-import { createKindCluster, defaultListenAddress, listKindClusters } from '../cluster/kind.js';
-import { DEFAULT_KIND_NODE_PORTS, type KindClusterPlan, provisionerEnvForKind } from '../cluster/kind-config.js';
+import { createKindCluster, defaultListenAddress, deleteKindCluster, listKindClusters } from '../cluster/kind.js';
+import { DEFAULT_KIND_NODE_PORTS, type KindClusterPlan, kindClusterNameProblem, provisionerEnvForKind } from '../cluster/kind-config.js';
 import { detectTool, type ToolName } from '../cluster/tools.js';
 import type { ProvisionerConfig } from '../config/config.js';
-import { containerKubeconfig } from '../kube/container-kubeconfig.js';
+import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
 import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import type { MigrationBackend } from '../migration/backend.js';
@@ -388,6 +388,33 @@ export class DeskCore {
       await this.useContext(context);
       return { context, env };
     });
+  }
+
+  deleteKindCluster(name: string): JobView {
+    const problem = kindClusterNameProblem(name);
+    if (problem) throw new ValidationError('name', problem);
+    return this.jobs.start('kind-delete', `Delete kind cluster "${name}"`, async (ctx) => {
+      await deleteKindCluster(name, { onLine: ctx.line, signal: ctx.signal });
+      this.emit({ type: 'cluster' });
+      return {};
+    });
+  }
+
+  /** The container kubeconfig of the context in use, written to `path` (mode 600, never over a file unless `replace`). */
+  exportContainerKubeconfig(body: { path: string; host?: string; replace?: boolean }): {
+    path: string;
+    apiServer: string;
+    warnings: string[];
+  } {
+    if (!isAbsolute(body.path)) throw new ValidationError('path', 'must be an absolute path');
+    const out = containerKubeconfig(this.connection().kc, { host: body.host });
+    try {
+      writePrivateFile(body.path, out.yaml, { replace: body.replace });
+    } catch (e) {
+      if (e instanceof FileExistsError) throw new ValidationError('path', `${body.path} exists; choose another file or allow replacing it`);
+      throw e;
+    }
+    return { path: body.path, apiServer: out.apiServer, warnings: out.warnings };
   }
 
   loadImage(): JobView {

@@ -2,7 +2,7 @@
 // rewritten to an address containers reach (host.docker.internal by default) with TLS still
 // verified for the original name, and every credential file inlined (a container cannot read
 // the host's paths). Credentials stay in the returned document; nothing here logs them.
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { isHostName } from '../config/config.js';
@@ -75,4 +75,31 @@ export function containerKubeconfig(kc: KubeConfig, opts: { host?: string } = {}
     'current-context': context.name,
   };
   return { yaml: stringify(doc), apiServer: endpoint.server, rewritten, warnings };
+}
+
+export class FileExistsError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} exists; not overwriting it`);
+    this.name = 'FileExistsError';
+  }
+}
+
+/**
+ * Writes a file that holds credentials: mode 600 whether it is new or replaced (a replaced
+ * file keeps no looser mode), and never over an existing file unless `replace`.
+ */
+export function writePrivateFile(path: string, content: string, opts: { replace?: boolean } = {}): void {
+  if (!opts.replace) {
+    try {
+      writeFileSync(path, content, { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new FileExistsError(path);
+      throw e;
+    }
+    return;
+  }
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
 }

@@ -47,6 +47,8 @@ export function deskHandlers(core: DeskCore): Handlers {
     tools: () => core.tools(),
     imageStatus: () => core.imageStatus(),
     createKindCluster: ({ body }) => core.createKindCluster(body),
+    deleteKindCluster: ({ body }) => core.deleteKindCluster(body.name),
+    exportContainerKubeconfig: ({ body }) => core.exportContainerKubeconfig(body),
     loadImage: () => core.loadImage(),
     getSettings: () => core.getSettings(),
     saveSettings: ({ body }) => core.saveSettings(body),

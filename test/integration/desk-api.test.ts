@@ -1,7 +1,7 @@
 // The desk API against the real API server, through the renderer's own client: token and
 // Host checks, live events from the watch (create → Running → deleted), a sandbox's detail
 // and logs (kwok), field errors, settings applied, the provisioner API switched on and off.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -139,6 +139,18 @@ describe('settings and the provisioner API', () => {
     const off = await client.call('setProvisionerApi', { body: { running: false } });
     expect(off).toEqual({ running: false, url: undefined, error: undefined });
     await expect(fetch(`${on.url}/health`)).rejects.toThrow();
+  });
+
+  it('writes the container kubeconfig to a private file, never over another, and sends no credentials to the page', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'spd-export-')), 'kubeconfig');
+    const r = await client.call('exportContainerKubeconfig', { body: { path } });
+    expect(r.path).toBe(path);
+    expect(r.apiServer).toMatch(/^https:\/\/host\.docker\.internal:\d+$/);
+    expect(JSON.stringify(r)).not.toMatch(/client-key|token|BEGIN/);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path, 'utf8')).toContain('tls-server-name');
+    const again = await client.call('exportContainerKubeconfig', { body: { path } }).catch((e: unknown) => e);
+    expect((again as DeskError).fields.path).toMatch(/exists/);
   });
 
   it('names an unknown context', async () => {

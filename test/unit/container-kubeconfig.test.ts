@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { containerKubeconfig } from '../../app/kube/container-kubeconfig.js';
+import { containerKubeconfig, FileExistsError, writePrivateFile } from '../../app/kube/container-kubeconfig.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spd-ckc-'));
 writeFileSync(join(dir, 'ca.crt'), 'CA-PEM');
@@ -70,5 +70,21 @@ describe('containerKubeconfig', () => {
 
   it('rejects a host that is not a host', () => {
     expect(() => containerKubeconfig(kubeconfig('https://127.0.0.1:1'), { host: 'http://x' })).toThrow(/not a host name/);
+  });
+});
+
+describe('writePrivateFile', () => {
+  it('creates with mode 600, refuses an existing file, and a replaced file becomes 600 too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spd-private-'));
+    const p = join(dir, 'kc');
+    writePrivateFile(p, 'one');
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+    expect(() => writePrivateFile(p, 'two')).toThrow(FileExistsError);
+    expect(readFileSync(p, 'utf8')).toBe('one');
+    const loose = join(dir, 'loose');
+    writeFileSync(loose, 'old', { mode: 0o644 });
+    writePrivateFile(loose, 'new', { replace: true });
+    expect(readFileSync(loose, 'utf8')).toBe('new');
+    expect(statSync(loose).mode & 0o777).toBe(0o600);
   });
 });

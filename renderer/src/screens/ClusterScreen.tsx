@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ImagePresence } from '../../../app/cluster/images.js';
 import type { ToolsStatus } from '../../../app/desk/contract.js';
 import { DeskError } from '../api/client.js';
-import { CopyButton, Field } from '../components/common.js';
+import { ConfirmDialog, CopyButton, Field } from '../components/common.js';
 import { FolderInput } from '../components/FolderInput.js';
 import { JobPanel } from '../components/JobPanel.js';
 import { reloadCluster } from '../live.js';
@@ -20,7 +20,8 @@ export function ClusterScreen() {
   const [tools, setTools] = useState<ToolsStatus | undefined>();
   const [image, setImage] = useState<ImagePresence | string | undefined>();
   const jobsById = useJobs((s) => s.byId);
-  const jobs = useMemo(() => Object.values(jobsById).filter((j) => j.kind === 'kind-create' || j.kind === 'load-image'), [jobsById]);
+  const jobs = useMemo(() => Object.values(jobsById).filter((j) => j.kind !== 'migration'), [jobsById]);
+  const [deleting, setDeleting] = useState<string | undefined>();
   const ready = status?.reachability?.state === 'ready';
 
   useEffect(() => {
@@ -176,14 +177,97 @@ export function ClusterScreen() {
               <strong>{t.tool}</strong>: {'version' in t ? t.version : 'hint' in t ? `not installed — ${t.hint}` : `error — ${t.error}`}
             </li>
           ))}
-          {tools?.kindClusters ? <li>kind clusters: {tools.kindClusters.join(', ') || 'none'}</li> : null}
+          {tools?.kindClusters ? (
+            <li>
+              kind clusters: {tools.kindClusters.length ? null : 'none'}
+              {tools.kindClusters.map((name) => (
+                <span key={name} className="chip">
+                  <span className="mono">{name}</span>{' '}
+                  <button type="button" className="danger" onClick={() => setDeleting(name)} aria-label={`Delete kind cluster ${name}`}>
+                    Delete
+                  </button>
+                </span>
+              ))}
+            </li>
+          ) : null}
         </ul>
       </section>
+
+      <ExportKubeconfigForm disabled={!status?.current} />
+      <ConfirmDialog
+        open={deleting !== undefined}
+        title="Delete kind cluster"
+        danger
+        confirmLabel="Delete cluster"
+        message={<p>Delete kind cluster {deleting} and everything in it (all its sandboxes)? Your data folders on this machine stay.</p>}
+        onConfirm={() => {
+          const name = deleting ?? '';
+          setDeleting(undefined);
+          desk()
+            .call('deleteKindCluster', { body: { name } })
+            .then(
+              (j) => useJobs.getState().upsert(j),
+              (e) => noticeError(`Deleting ${name}`, e),
+            );
+        }}
+        onCancel={() => setDeleting(undefined)}
+      />
 
       <KindCreateForm />
       {jobs.map((j) => (
         <JobPanel key={j.id} job={j} />
       ))}
+    </section>
+  );
+}
+
+function ExportKubeconfigForm({ disabled }: { disabled: boolean }) {
+  const [path, setPath] = useState('');
+  const [replace, setReplace] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const [done, setDone] = useState<{ path: string; apiServer: string } | undefined>();
+  const submit = async () => {
+    setError(undefined);
+    setDone(undefined);
+    try {
+      setDone(await desk().call('exportContainerKubeconfig', { body: { path, replace } }));
+    } catch (e) {
+      setError(e instanceof DeskError && Object.keys(e.fields).length ? Object.values(e.fields).join('; ') : (e as Error).message);
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="export-title">
+      <h2 id="export-title">Kubeconfig for DeerFlow's containers</h2>
+      <p className="muted">
+        The current context with its loopback API server rewritten to host.docker.internal (TLS still verified) and credentials inlined. It
+        is written to a file (mode 600); it is never shown here.
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <Field id="export-path" label="Write to (absolute path)" error={error}>
+          <input
+            id="export-path"
+            value={path}
+            placeholder="/home/me/deer-flow/kubeconfig-containers"
+            onChange={(e) => setPath(e.target.value)}
+          />
+        </Field>
+        <label>
+          <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} /> Replace an existing file
+        </label>{' '}
+        <button type="submit" disabled={disabled || !path}>
+          Export
+        </button>
+      </form>
+      {done ? (
+        <p role="status">
+          Wrote <span className="mono">{done.path}</span>; use <span className="mono">K8S_API_SERVER={done.apiServer}</span>
+        </p>
+      ) : null}
     </section>
   );
 }
