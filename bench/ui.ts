@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { up } from '../test/cluster/control-plane.js';
 import { wireLogs } from '../test/cluster/kwok.js';
+import { chromiumLaunchOptions } from '../test/support/chromium.js';
 import { criLine } from '../test/support/cri.js';
 import { startServe } from '../test/support/serve-process.js';
 import { percentile, pool, table } from './stats.js';
@@ -23,17 +24,7 @@ export async function benchUi(): Promise<void> {
   // serve hands out the built renderer: build it as it is now.
   execFileSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
   const served = await startServe({ SANDBOX_ORPHAN_GRACE_SECONDS: '3600' });
-  const browser = await chromium.launch({
-    executablePath: process.env.SPD_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions());
   try {
     process.stderr.write(`[bench] creating ${ROWS} sandboxes…\n`);
     const ids = Array.from({ length: ROWS }, (_, i) => `ui-${String(i).padStart(5, '0')}`);

@@ -1,7 +1,7 @@
 // Local clusters as the kubeconfig knows them: each context classified by the tool that made
 // it (kind, minikube, Docker Desktop, OrbStack, k3d, …), with its API server, and whether that
 // server answers /readyz. No credentials leave this module: only names, URLs and states.
-import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { Health, type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { toClusterError, withTimeout } from '../kube/errors.js';
 import { isLoopbackServerHost } from '../kube/rewrite.js';
 
@@ -49,18 +49,29 @@ export type Reachability =
   | { state: 'ready'; version: string }
   | { state: 'unreachable' | 'unauthorized' | 'tls' | 'error'; message: string };
 
-/** Asks one context's API server for its version (a cheap, always-allowed call), bounded in time. */
+/**
+ * Asks one context's API server for its version (a cheap, always-allowed call, whose failure
+ * says why: refused, TLS, credentials) and whether it is ready (/readyz: an API server whose
+ * etcd is gone still answers /version), both bounded in time.
+ */
 export async function probeContext(kc: KubeConfig, context: string, timeoutMs = 3000): Promise<Reachability> {
   const scoped = new (kc.constructor as new () => KubeConfig)();
   scoped.loadFromString(kc.exportConfig());
   scoped.setCurrentContext(context);
   const server = scoped.getCurrentCluster()?.server ?? '(none)';
+  const abort = new AbortController();
+  const ready = withTimeout(new Health(scoped).readyz({ signal: abort.signal } as never), timeoutMs, 'GET /readyz', server).catch(
+    () => undefined,
+  );
   try {
     const v = await withTimeout(scoped.makeApiClient(VersionApi).getCode(), timeoutMs, 'GET /version', server);
+    if ((await ready) === false) return { state: 'error', message: `the API server at ${server} answers but is not ready (/readyz)` };
     return { state: 'ready', version: v.gitVersion };
   } catch (e) {
     const err = toClusterError(e, server);
     const state = err.kind === 'unreachable' || err.kind === 'tls' || err.kind === 'unauthorized' ? err.kind : 'error';
     return { state, message: err.message };
+  } finally {
+    abort.abort();
   }
 }

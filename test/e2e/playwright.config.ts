@@ -1,6 +1,7 @@
 // End-to-end: the renderer in Debian's Chromium against `sandbox-provisioner serve` backed by
 // the real test control plane (kwok makes Pods Running and serves their logs).
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from '../support/chromium.js';
 
 export default defineConfig({
   testDir: '.',
@@ -18,16 +19,6 @@ export default defineConfig({
     viewport: { width: 1280, height: 800 },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: process.env.SPD_CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions(),
   },
 });
