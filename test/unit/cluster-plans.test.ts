@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { imageTargetFor } from '../../app/cli/cluster-command.js';
 import { canonicalImage } from '../../app/cluster/images.js';
+import { defaultListenAddress } from '../../app/cluster/kind.js';
 import {
   buildKindConfig,
   type KindClusterPlan,
@@ -125,5 +127,39 @@ describe('canonicalImage', () => {
       'enterprise-public-cn-beijing.cr.volces.com/vefaas-public/all-in-one-sandbox:latest',
     );
     expect(canonicalImage('busybox@sha256:abc')).toBe('docker.io/library/busybox@sha256:abc');
+  });
+});
+
+describe('where kind publishes NodePorts', () => {
+  const docker = (body: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'spd-docker-'));
+    writeFileSync(join(dir, 'docker'), `#!/bin/sh\necho "$*" >> "${dir}/calls"\n${body}\n`);
+    chmodSync(join(dir, 'docker'), 0o755);
+    return { env: { PATH: `${dir}:/usr/bin:/bin` }, calls: () => readFileSync(join(dir, 'calls'), 'utf8').trim() };
+  };
+
+  it('Linux: the docker bridge gateway (what host.docker.internal means there)', async () => {
+    const d = docker('echo 172.17.0.1');
+    expect(await defaultListenAddress('linux', { env: d.env })).toBe('172.17.0.1');
+    expect(d.calls()).toBe('network inspect bridge --format {{(index .IPAM.Config 0).Gateway}}');
+  });
+
+  it('Linux without a working docker, and macOS/Windows: loopback', async () => {
+    expect(await defaultListenAddress('linux', { env: docker('echo "Cannot connect" >&2; exit 1').env })).toBe('127.0.0.1');
+    expect(await defaultListenAddress('linux', { env: { PATH: '/nonexistent' } })).toBe('127.0.0.1');
+    expect(await defaultListenAddress('darwin')).toBe('127.0.0.1');
+    expect(await defaultListenAddress('win32')).toBe('127.0.0.1');
+  });
+});
+
+describe('where load-image loads', () => {
+  it('from the options, else from the current context, else it asks', () => {
+    expect(imageTargetFor({ kind: 'dev' }, 'minikube', 'minikube')).toEqual({ tool: 'kind', cluster: 'dev' });
+    expect(imageTargetFor({}, 'kind-deer-flow', 'kind')).toEqual({ tool: 'kind', cluster: 'deer-flow' });
+    expect(imageTargetFor({}, 'dev', 'minikube')).toEqual({ tool: 'minikube', profile: 'dev' });
+    expect(() => imageTargetFor({}, 'docker-desktop', 'docker-desktop')).toThrow(
+      /say where to load the image with --kind NAME or --minikube PROFILE/,
+    );
+    expect(() => imageTargetFor({ kind: 'a', minikube: 'b' }, undefined, undefined)).toThrow(/not both/);
   });
 });

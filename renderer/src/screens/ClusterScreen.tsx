@@ -23,6 +23,8 @@ export function ClusterScreen() {
   const jobs = useMemo(() => Object.values(jobsById).filter((j) => j.kind !== 'migration'), [jobsById]);
   const [deleting, setDeleting] = useState<string | undefined>();
   const ready = status?.reachability?.state === 'ready';
+  // First run: no usable cluster yet, so creating one comes first.
+  const firstRun = Boolean(status?.problem) || status?.contexts.length === 0;
 
   useEffect(() => {
     void reloadCluster();
@@ -72,6 +74,7 @@ export function ClusterScreen() {
           <p>Ways out: create a kind cluster for DeerFlow below, pick another context, or run the simulated cluster (npm run demo).</p>
         </div>
       ) : null}
+      {firstRun ? <KindCreateForm /> : null}
 
       <div className="detail-grid">
         <section className="card" aria-label="Current cluster">
@@ -213,7 +216,7 @@ export function ClusterScreen() {
         onCancel={() => setDeleting(undefined)}
       />
 
-      <KindCreateForm />
+      {firstRun ? null : <KindCreateForm />}
       {jobs.map((j) => (
         <JobPanel key={j.id} job={j} />
       ))}
