@@ -65,7 +65,12 @@ export async function probeContext(kc: KubeConfig, context: string, timeoutMs = 
   );
   try {
     const v = await withTimeout(scoped.makeApiClient(VersionApi).getCode(), timeoutMs, 'GET /version', server);
-    if ((await ready) === false) return { state: 'error', message: `the API server at ${server} answers but is not ready (/readyz)` };
+    const readiness = await ready;
+    if (readiness !== true)
+      return {
+        state: 'error',
+        message: `the API server at ${server} answers but is not ready (/readyz ${readiness === false ? 'failed' : `gave no answer within ${timeoutMs} ms`}); its storage (etcd) may be down or starting`,
+      };
     return { state: 'ready', version: v.gitVersion };
   } catch (e) {
     const err = toClusterError(e, server);

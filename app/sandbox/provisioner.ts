@@ -23,6 +23,11 @@ export class ValidationError extends Error {
   }
 }
 
+/** The API server's 403 while a new namespace has no `default` ServiceAccount yet. */
+export function isServiceAccountPending(e: unknown): boolean {
+  return e instanceof ClusterError && e.kind === 'forbidden' && /error looking up service account .* not found/.test(e.message);
+}
+
 export class SandboxNotFoundError extends Error {
   constructor(readonly sandboxId: string) {
     super(`Sandbox '${sandboxId}' not found`);
@@ -91,7 +96,7 @@ export class SandboxProvisioner {
     } catch (e) {
       if (isNotFound(e) || isConflict(e) || isPortAllocated(e)) throw e;
       const err = toClusterError(e, this.opts.server);
-      this.log(`cluster error during ${what}: ${err.message}`);
+      if (!isServiceAccountPending(err)) this.log(`cluster error during ${what}: ${err.message}`);
       throw err;
     }
   }
@@ -213,12 +218,29 @@ export class SandboxProvisioner {
 
   private async createPodEnsuringNamespace(body: V1Pod): Promise<V1Pod> {
     try {
-      return await this.call('create Pod', () => this.core.createNamespacedPod({ namespace: this.ns, body }));
+      return await this.createPodWaitingForServiceAccount(body);
     } catch (e) {
       // The namespace was deleted behind our back: make it again once.
       if (!isNotFound(e)) throw e;
       await this.ensureNamespace();
-      return await this.call('create Pod', () => this.core.createNamespacedPod({ namespace: this.ns, body }));
+      return await this.createPodWaitingForServiceAccount(body);
+    }
+  }
+
+  /**
+   * In a namespace made a moment ago, the API server refuses Pods (403) until the controller
+   * manager has created its `default` ServiceAccount, even though sandboxes mount no token:
+   * wait for it (briefly) instead of failing the first create after start-up.
+   */
+  private async createPodWaitingForServiceAccount(body: V1Pod, waitMs = 15_000): Promise<V1Pod> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        return await this.call('create Pod', () => this.core.createNamespacedPod({ namespace: this.ns, body }));
+      } catch (e) {
+        if (!isServiceAccountPending(e) || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 

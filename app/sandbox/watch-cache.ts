@@ -29,6 +29,11 @@ export class SandboxWatchCache {
   private readonly ready = { pods: false, services: false };
   private readonly overlay = new Map<string, Overlay>();
   private stopped = false;
+  /**
+   * The newest resourceVersion each watch has reached (its last list, or an event). An object
+   * of ours written at or before it, that the watch doesn't hold, was deleted since.
+   */
+  private readonly reached = { pods: -1n, services: -1n };
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -40,21 +45,38 @@ export class SandboxWatchCache {
     this.pods = makeInformer<V1Pod>(
       kc,
       `/api/v1/namespaces/${namespace}/pods`,
-      () => core.listNamespacedPod({ namespace, labelSelector: SANDBOX_SELECTOR }),
+      async () => this.noteList('pods', await core.listNamespacedPod({ namespace, labelSelector: SANDBOX_SELECTOR })),
       SANDBOX_SELECTOR,
     );
     this.services = makeInformer<V1Service>(
       kc,
       `/api/v1/namespaces/${namespace}/services`,
-      () => core.listNamespacedService({ namespace, labelSelector: SANDBOX_SELECTOR }),
+      async () => this.noteList('services', await core.listNamespacedService({ namespace, labelSelector: SANDBOX_SELECTOR })),
       SANDBOX_SELECTOR,
     );
     this.wire('pods', this.pods);
     this.wire('services', this.services);
   }
 
+  private noteList<L extends { metadata?: { resourceVersion?: string } }>(kind: 'pods' | 'services', list: L): L {
+    this.noteVersion(kind, list.metadata?.resourceVersion);
+    return list;
+  }
+
+  private noteVersion(kind: 'pods' | 'services', rv: string | undefined): void {
+    const n = parseResourceVersion(rv);
+    if (n !== undefined && n > this.reached[kind]) this.reached[kind] = n;
+  }
+
+  /** The watch has reached the point where `o` was written (so it would hold it, had it survived). */
+  private passed(kind: 'pods' | 'services', o: V1Pod | V1Service): boolean {
+    const n = parseResourceVersion(o.metadata?.resourceVersion);
+    return n !== undefined && n <= this.reached[kind];
+  }
+
   private wire<T extends V1Pod | V1Service>(kind: 'pods' | 'services', informer: Informer<T>): void {
     const changed = (o: T) => {
+      this.noteVersion(kind, o.metadata?.resourceVersion);
       const id = idOf(o);
       if (id) this.events.emit('change', id);
     };
@@ -128,7 +150,16 @@ export class SandboxWatchCache {
   }
 
   noteCreated(sandboxId: string, pod: V1Pod | undefined, service: V1Service | undefined): void {
-    this.overlay.set(sandboxId, { pod, service, expires: Date.now() + OVERLAY_TTL_MS });
+    // The watch may have delivered them already (before this call): then no overlay is needed.
+    const watched = <T extends V1Pod | V1Service>(o: T | undefined, informer: Informer<T>) =>
+      o?.metadata?.name !== undefined && informer.get(o.metadata.name, this.namespace)?.metadata?.uid === o.metadata?.uid;
+    const entry: Overlay = {
+      pod: watched(pod, this.pods) ? undefined : pod,
+      service: watched(service, this.services) ? undefined : service,
+      expires: Date.now() + OVERLAY_TTL_MS,
+    };
+    if (entry.pod || entry.service) this.overlay.set(sandboxId, entry);
+    else this.overlay.delete(sandboxId);
   }
 
   noteDeleted(sandboxId: string, uids: (string | undefined)[]): void {
@@ -161,10 +192,21 @@ export class SandboxWatchCache {
         if (o.deletedUids.has(services.get(id)?.metadata?.uid ?? '')) services.delete(id);
         continue;
       }
-      // Ours stand in until the watch has them (or while it still shows the one we replaced).
+      // Ours stand in until the watch has them (or while it still shows the one we replaced);
+      // once the watch is past them without holding them, someone deleted them: drop them.
+      if (o.pod && !pods.has(id) && this.passed('pods', o.pod)) o.pod = undefined;
+      if (o.service && !services.has(id) && this.passed('services', o.service)) o.service = undefined;
       if (o.pod && (!pods.has(id) || pods.get(id)?.metadata?.deletionTimestamp)) pods.set(id, o.pod);
       if (o.service && (!services.has(id) || services.get(id)?.metadata?.deletionTimestamp)) services.set(id, o.service);
     }
     return { pods, services };
   }
+}
+
+/**
+ * resourceVersions are opaque to clients in principle; with etcd they are its revision, a
+ * growing integer. Anything else (undefined here) just keeps the overlay to its time limit.
+ */
+export function parseResourceVersion(rv: string | undefined): bigint | undefined {
+  return rv && /^\d{1,30}$/.test(rv) ? BigInt(rv) : undefined;
 }
