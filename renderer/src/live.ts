@@ -1,8 +1,9 @@
 // Keeps the stores in step with the core: a full reload when the event stream (re)connects or
 // the watch comes back, then changes as they arrive, applied in batches (one render per
-// batch, not per event: a thousand Pods changing at once stay smooth).
+// batch, not per event: a thousand Pods changing at once stay smooth). Data is never polled;
+// only while a problem shows is the cluster's health asked again, to clear it when it is over.
 import type { Sandbox } from '../../app/sandbox/model.js';
-import { useCluster } from './state/cluster.js';
+import { connectionProblem, useCluster } from './state/cluster.js';
 import { desk } from './state/desk.js';
 import { useJobs } from './state/jobs.js';
 import { useSandboxes } from './state/sandboxes.js';
@@ -35,7 +36,13 @@ async function reloadJobs(): Promise<void> {
   }
 }
 
+/** While something is wrong, the cluster is probed again now and then, so the banner clears by itself. */
+const RECHECK_MS = 3000;
+
 export function startLiveUpdates(): () => void {
+  const recheck = setInterval(() => {
+    if (connectionProblem(useCluster.getState())) void reloadCluster();
+  }, RECHECK_MS);
   let pending: { id: string; sandbox: Sandbox | null }[] = [];
   let scheduled = false;
   const flush = () => {
@@ -44,7 +51,7 @@ export function startLiveUpdates(): () => void {
     pending = [];
     useSandboxes.getState().applyChanges(batch);
   };
-  return desk().subscribe(
+  const unsubscribe = desk().subscribe(
     (e) => {
       switch (e.type) {
         case 'sandbox':
@@ -75,4 +82,8 @@ export function startLiveUpdates(): () => void {
       if (state === 'open') void Promise.all([reloadSandboxes(), reloadCluster(), reloadJobs()]);
     },
   );
+  return () => {
+    clearInterval(recheck);
+    unsubscribe();
+  };
 }
