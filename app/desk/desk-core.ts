@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { type CoreV1Event, type KubeConfig, Log } from '@kubernetes/client-node';
+import { type KubeConfig, Log } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
 import { type ImagePresence, type ImageTarget, imagePresence, loadSandboxImage } from '../cluster/images.js';
@@ -44,8 +44,9 @@ import type {
   ToolsStatus,
 } from './contract.js';
 import { JobRegistry } from './jobs.js';
+import { toSandboxDetail } from './sandbox-detail.js';
 import { SettingsStore } from './settings-store.js';
-import type { DeskSettingsView, EventView, MountView, SandboxDetail } from './views.js';
+import type { DeskSettingsView, SandboxDetail } from './views.js';
 
 /** No cluster is in use (kubeconfig missing or broken, context unusable). */
 export class NoClusterError extends ClusterError {
@@ -188,7 +189,10 @@ export class DeskCore {
     const { core, server } = this.connection();
     const ns = this.config.namespace;
     const optional = <T>(p: Promise<T>) =>
-      withTimeout(p, 10_000, 'read', server).catch((e: { code?: number }) => (e?.code === 404 ? undefined : Promise.reject(e)));
+      withTimeout(p, 10_000, 'read', server).catch((e: unknown) => {
+        if ((e as { code?: number })?.code === 404) return undefined;
+        throw toClusterError(e, server);
+      });
     const [pod, svc, podEvents, svcEvents] = await Promise.all([
       optional(core.readNamespacedPod({ name: podName(id), namespace: ns })),
       optional(core.readNamespacedService({ name: serviceName(id), namespace: ns })),
@@ -196,59 +200,7 @@ export class DeskCore {
       optional(core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${serviceName(id)}` })),
     ]);
     if (!pod && !svc) throw new ValidationError('id', `sandbox ${id} does not exist`, 'path');
-    const container = pod?.spec?.containers.find((c) => c.name === 'sandbox') ?? pod?.spec?.containers[0];
-    const volumes = new Map((pod?.spec?.volumes ?? []).map((v) => [v.name, v]));
-    const mounts: MountView[] = (container?.volumeMounts ?? []).map((m) => {
-      const v = volumes.get(m.name);
-      const source: MountView['source'] = v?.hostPath
-        ? { hostPath: v.hostPath.path, type: v.hostPath.type }
-        : v?.persistentVolumeClaim
-          ? { claim: v.persistentVolumeClaim.claimName, subPath: m.subPath }
-          : { other: v ? (Object.keys(v).filter((k) => k !== 'name')[0] ?? 'unknown') : 'unknown' };
-      return { name: m.name, mountPath: m.mountPath, readOnly: Boolean(m.readOnly), source };
-    });
-    const status = pod?.status?.containerStatuses?.[0];
-    const stateName = status?.state?.running
-      ? 'running'
-      : status?.state?.waiting
-        ? 'waiting'
-        : status?.state?.terminated
-          ? 'terminated'
-          : 'unknown';
-    const eventView =
-      (object: EventView['object']) =>
-      (e: CoreV1Event): EventView => ({
-        object,
-        type: e.type ?? '',
-        reason: e.reason ?? '',
-        message: e.message ?? '',
-        count: e.count ?? 1,
-        last: toIso(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp),
-      });
-    const events = [...(podEvents?.items ?? []).map(eventView('Pod')), ...(svcEvents?.items ?? []).map(eventView('Service'))].sort((a, b) =>
-      (a.last ?? '').localeCompare(b.last ?? ''),
-    );
-    return {
-      sandbox: toSandbox(this.config, id, pod, svc),
-      image: container?.image,
-      node: pod?.spec?.nodeName,
-      podIp: pod?.status?.podIP,
-      mounts,
-      resources: {
-        requests: stringMap(container?.resources?.requests),
-        limits: stringMap(container?.resources?.limits),
-      },
-      conditions: (pod?.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
-      containerState: status
-        ? {
-            ready: status.ready,
-            restartCount: status.restartCount,
-            state: stateName,
-            reason: status.state?.waiting?.reason ?? status.state?.terminated?.reason,
-          }
-        : undefined,
-      events,
-    };
+    return toSandboxDetail(this.config, id, pod, svc, { pod: podEvents?.items ?? [], service: svcEvents?.items ?? [] });
   }
 
   /**
@@ -563,16 +515,6 @@ export class DeskCore {
 
 function isExistingDir(dir: string): boolean {
   return isAbsolute(dir) && existsSync(dir) && statSync(dir).isDirectory();
-}
-
-function stringMap(o: Record<string, unknown> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, String(v)]));
-}
-
-function toIso(t: Date | string | undefined): string | null {
-  if (!t) return null;
-  const d = new Date(t);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
 function emptyStatus(namespace: string, problem: string | undefined): ClusterStatus {
