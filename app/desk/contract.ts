@@ -123,6 +123,8 @@ export interface JobView {
   kind: 'migration' | 'kind-create' | 'kind-delete' | 'load-image';
   title: string;
   state: 'running' | 'done' | 'failed' | 'cancelled';
+  /** Whether Cancel can stop it (a migration runs to its end: its journal would resume it anyway). */
+  cancellable: boolean;
   /** Last output lines (bounded). */
   lines: string[];
   progress: { done: number; total: number } | undefined;

@@ -4,8 +4,7 @@
 // changes into `sandbox` events (coalesced, so a burst of 1,000 changes is one pass).
 // Transport-free: the desk API (app/server/desk-api.ts) translates HTTP to these methods.
 import { EventEmitter } from 'node:events';
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type KubeConfig, Log } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
@@ -18,13 +17,7 @@ import type { ProvisionerConfig } from '../config/config.js';
 import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
 import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import type { MigrationBackend } from '../migration/backend.js';
-import { reportPathOf } from '../migration/execute.js';
 import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
-import { LocalBackend } from '../migration/local-backend.js';
-import { isValidUserId } from '../migration/plan.js';
-import { PvcBackend } from '../migration/pvc-backend.js';
-import { checkGuard, runMigration, scanAndPlan } from '../migration/run.js';
 import type { CreateSandboxInput, Sandbox } from '../sandbox/model.js';
 import { podName, serviceName } from '../sandbox/names.js';
 import { parseNodePortRange } from '../sandbox/node-ports.js';
@@ -39,11 +32,11 @@ import type {
   LogEvent,
   LogsOptions,
   MigrationScanView,
-  MigrationSource,
   ProvisionerApiState,
   ToolsStatus,
 } from './contract.js';
 import { JobRegistry } from './jobs.js';
+import { DeskMigrations, isExistingDir, type MigrationRequest } from './migrations.js';
 import { toSandboxDetail } from './sandbox-detail.js';
 import { SettingsStore } from './settings-store.js';
 import type { DeskSettingsView, SandboxDetail } from './views.js';
@@ -438,83 +431,28 @@ export class DeskCore {
     await this.setProvisionerApi(true);
   }
 
-  // ---- migration -------------------------------------------------------------------------
+  // ---- migration (app/desk/migrations.ts) -------------------------------------------------
 
   private guard = async (): Promise<GuardResult> => {
     if (!this.conn) return { state: 'unreachable', message: this.problem ?? 'no cluster in use' };
     return checkNoSandboxesRunning(this.conn.core, this.config.namespace, this.conn.server);
   };
 
-  /** Runs `fn` with the source's backend (a PVC's helper Pod is removed afterwards). */
-  private async withBackend<T>(
-    source: MigrationSource,
-    fn: (b: MigrationBackend, ownerDb: { baseDir: string } | { file: string } | undefined, where: string) => Promise<T>,
-    log: (line: string) => void = this.log,
-  ): Promise<T> {
-    if (source.kind === 'local') {
-      if (!isExistingDir(source.baseDir))
-        throw new ValidationError('source', `${source.baseDir} is not an existing folder (an absolute path)`);
-      return fn(new LocalBackend(source.baseDir), { baseDir: source.baseDir }, source.baseDir);
-    }
-    const { kc } = this.connection();
-    const backend = new PvcBackend(kc, { namespace: this.config.namespace, claim: source.claim, log });
-    await backend.start();
-    const db = await backend.fetchOwnerDb().catch(() => undefined);
-    try {
-      return await fn(backend, db ? { file: db.path } : undefined, `PVC ${source.claim}`);
-    } finally {
-      db?.cleanup();
-      await backend.stop().catch((e: Error) => log(`could not delete the helper Pod: ${e.message}`));
-    }
+  private readonly migrations = new DeskMigrations({
+    jobs: this.jobs,
+    kubeConfig: () => this.connection().kc,
+    namespace: () => this.config.namespace,
+    guard: this.guard,
+    log: (line) => this.log(line),
+  });
+
+  scanMigration(body: MigrationRequest): Promise<MigrationScanView> {
+    return this.migrations.scan(body);
   }
 
-  async scanMigration(body: { source: MigrationSource; userId: string; force?: boolean }): Promise<MigrationScanView> {
-    if (!isValidUserId(body.userId)) throw new ValidationError('userId', 'must be letters, digits, "_" and "-"');
-    return this.withBackend(body.source, async (backend, ownerDb) => {
-      const scan = await scanAndPlan(backend, body.userId, ownerDb);
-      const guard = await checkGuard({ guard: this.guard, force: Boolean(body.force) });
-      return {
-        plan: scan.plan,
-        pendingJournal: scan.pendingJournal,
-        guard: guard.ok ? { ok: true, ...(guard.note ? { note: guard.note } : {}) } : { ok: false, reason: guard.reason },
-      };
-    });
+  runMigration(body: MigrationRequest): JobView {
+    return this.migrations.run(body);
   }
-
-  runMigration(body: { source: MigrationSource; userId: string; force?: boolean }): JobView {
-    if (!isValidUserId(body.userId)) throw new ValidationError('userId', 'must be letters, digits, "_" and "-"');
-    if (body.source.kind === 'local' && !isExistingDir(body.source.baseDir))
-      throw new ValidationError('source', `${body.source.baseDir} is not an existing folder (an absolute path)`);
-    const where = body.source.kind === 'local' ? body.source.baseDir : `PVC ${body.source.claim}`;
-    return this.jobs.start('migration', `Migrate ${where} → user ${body.userId}`, (ctx) =>
-      this.withBackend(
-        body.source,
-        async (backend, ownerDb) => {
-          ctx.line(`scanning ${where}`);
-          const scan = await scanAndPlan(backend, body.userId, ownerDb);
-          const outcome = await runMigration(backend, scan, {
-            force: Boolean(body.force),
-            guard: this.guard,
-            onProgress: (p) => ctx.progress(p.done, p.total),
-          });
-          if (outcome.kind === 'refused') throw new Error(outcome.reason);
-          if (outcome.kind === 'nothing-to-do') {
-            ctx.line('nothing to migrate: the data is in the per-user layout already');
-            return {};
-          }
-          const rel = reportPathOf(outcome.report.startedAt);
-          const reportFile = body.source.kind === 'local' ? join(body.source.baseDir, rel) : `${rel} in the claim`;
-          ctx.line(`done: ${outcome.report.moved.length} moved, ${outcome.report.conflicts.length} conflict(s); report ${reportFile}`);
-          return { report: outcome.report, reportFile };
-        },
-        ctx.line,
-      ),
-    );
-  }
-}
-
-function isExistingDir(dir: string): boolean {
-  return isAbsolute(dir) && existsSync(dir) && statSync(dir).isDirectory();
 }
 
 function emptyStatus(namespace: string, problem: string | undefined): ClusterStatus {

@@ -20,9 +20,24 @@ export class JobRegistry {
   readonly events = new EventEmitter();
   private readonly jobs = new Map<string, { view: JobView; abort: AbortController; timer?: NodeJS.Timeout; dirty: boolean }>();
 
-  start(kind: JobView['kind'], title: string, run: (ctx: JobContext) => Promise<JobView['result']>): JobView {
+  start(
+    kind: JobView['kind'],
+    title: string,
+    run: (ctx: JobContext) => Promise<JobView['result']>,
+    opts: { cancellable?: boolean } = {},
+  ): JobView {
     const id = randomUUID();
-    const view: JobView = { id, kind, title, state: 'running', lines: [], progress: undefined, error: undefined, result: undefined };
+    const view: JobView = {
+      id,
+      kind,
+      title,
+      state: 'running',
+      cancellable: opts.cancellable ?? true,
+      lines: [],
+      progress: undefined,
+      error: undefined,
+      result: undefined,
+    };
     const entry = { view, abort: new AbortController(), dirty: false } as {
       view: JobView;
       abort: AbortController;
@@ -51,7 +66,8 @@ export class JobRegistry {
       },
     };
     run(ctx).then(
-      (result) => this.finish(entry, entry.abort.signal.aborted ? 'cancelled' : 'done', undefined, result),
+      // Work that finished is done, even if a cancel came too late to stop it.
+      (result) => this.finish(entry, 'done', undefined, result),
       (e: unknown) => this.finish(entry, entry.abort.signal.aborted ? 'cancelled' : 'failed', (e as Error)?.message ?? String(e)),
     );
     this.emit(view);
@@ -90,7 +106,7 @@ export class JobRegistry {
   cancel(id: string): JobView | undefined {
     const j = this.jobs.get(id);
     if (!j) return undefined;
-    if (j.view.state === 'running') j.abort.abort();
+    if (j.view.state === 'running' && j.view.cancellable) j.abort.abort();
     return structuredClone(j.view);
   }
 

@@ -122,4 +122,24 @@ describe('JobRegistry', () => {
     expect(await finished(jobs, bad.id)).toMatchObject({ state: 'failed', error: 'disk full' });
     expect(jobs.cancel('nope')).toBeUndefined();
   });
+
+  it('a job that may not be cancelled ignores Cancel and ends done', async () => {
+    const jobs = new JobRegistry();
+    let aborted = false;
+    const job = jobs.start(
+      'migration',
+      'moves',
+      async (ctx) => {
+        await new Promise((r) => setTimeout(r, 50));
+        aborted = ctx.signal.aborted;
+        return {};
+      },
+      { cancellable: false },
+    );
+    expect(job.cancellable).toBe(false);
+    const ended = finished(jobs, job.id);
+    jobs.cancel(job.id);
+    expect((await ended).state).toBe('done');
+    expect(aborted).toBe(false);
+  });
 });

@@ -16,7 +16,7 @@ export function JobPanel({ job }: { job: JobView }) {
     <section className={`job job-${job.state}`} aria-label={job.title} data-testid={`job-${job.kind}`} data-state={job.state}>
       <header>
         <strong>{job.title}</strong> <span className="job-state">{job.state}</span>
-        {job.state === 'running' ? (
+        {job.state === 'running' && job.cancellable ? (
           <button
             type="button"
             onClick={() =>

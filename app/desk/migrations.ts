@@ -1,0 +1,120 @@
+// Migrations started from the UI: a scan that returns the plan with the running-sandboxes
+// guard's verdict, and a run as a job (progress, report saved beside the data). The same
+// planner, executor and journal as `sandbox-provisioner migrate`; a PVC is reached through
+// a helper Pod that is removed afterwards.
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { MigrationBackend } from '../migration/backend.js';
+import { reportPathOf } from '../migration/execute.js';
+import type { GuardResult } from '../migration/guard.js';
+import { LocalBackend } from '../migration/local-backend.js';
+import { isValidUserId } from '../migration/plan.js';
+import { PvcBackend } from '../migration/pvc-backend.js';
+import { checkGuard, runMigration, scanAndPlan } from '../migration/run.js';
+import { ValidationError } from '../sandbox/provisioner.js';
+import type { JobView, MigrationScanView, MigrationSource } from './contract.js';
+import type { JobRegistry } from './jobs.js';
+
+export interface MigrationRequest {
+  source: MigrationSource;
+  userId: string;
+  force?: boolean;
+}
+
+export interface DeskMigrationDeps {
+  jobs: JobRegistry;
+  /** The cluster in use (PVC sources); throws when there is none. */
+  kubeConfig: () => KubeConfig;
+  namespace: () => string;
+  guard: () => Promise<GuardResult>;
+  log: (line: string) => void;
+}
+
+type OwnerDb = { baseDir: string } | { file: string } | undefined;
+
+export class DeskMigrations {
+  constructor(private readonly deps: DeskMigrationDeps) {}
+
+  private check(body: MigrationRequest): void {
+    if (!isValidUserId(body.userId)) throw new ValidationError('userId', 'must be letters, digits, "_" and "-"');
+    if (body.source.kind === 'local' && !isExistingDir(body.source.baseDir))
+      throw new ValidationError('source', `${body.source.baseDir} is not an existing folder (an absolute path)`);
+  }
+
+  /** Runs `fn` with the source's backend (a PVC's helper Pod is removed afterwards). */
+  private async withBackend<T>(
+    source: MigrationSource,
+    fn: (b: MigrationBackend, ownerDb: OwnerDb) => Promise<T>,
+    log: (line: string) => void,
+  ): Promise<T> {
+    if (source.kind === 'local') return fn(new LocalBackend(source.baseDir), { baseDir: source.baseDir });
+    const backend = new PvcBackend(this.deps.kubeConfig(), { namespace: this.deps.namespace(), claim: source.claim, log });
+    await backend.start();
+    const db = await backend.fetchOwnerDb().catch(() => undefined);
+    try {
+      return await fn(backend, db ? { file: db.path } : undefined);
+    } finally {
+      db?.cleanup();
+      await backend.stop().catch((e: Error) => log(`could not delete the helper Pod: ${e.message}`));
+    }
+  }
+
+  async scan(body: MigrationRequest): Promise<MigrationScanView> {
+    this.check(body);
+    return this.withBackend(
+      body.source,
+      async (backend, ownerDb) => {
+        const scan = await scanAndPlan(backend, body.userId, ownerDb);
+        const guard = await checkGuard({ guard: this.deps.guard, force: Boolean(body.force) });
+        return {
+          plan: scan.plan,
+          pendingJournal: scan.pendingJournal,
+          guard: guard.ok ? { ok: true, ...(guard.note ? { note: guard.note } : {}) } : { ok: false, reason: guard.reason },
+        };
+      },
+      this.deps.log,
+    );
+  }
+
+  /**
+   * Starts the run as a job. It cannot be cancelled half-way (the journal would resume it
+   * anyway): the job offers no Cancel.
+   */
+  run(body: MigrationRequest): JobView {
+    this.check(body);
+    const where = body.source.kind === 'local' ? body.source.baseDir : `PVC ${body.source.claim}`;
+    return this.deps.jobs.start(
+      'migration',
+      `Migrate ${where} → user ${body.userId}`,
+      (ctx) =>
+        this.withBackend(
+          body.source,
+          async (backend, ownerDb) => {
+            ctx.line(`scanning ${where}`);
+            const scan = await scanAndPlan(backend, body.userId, ownerDb);
+            const outcome = await runMigration(backend, scan, {
+              force: Boolean(body.force),
+              guard: this.deps.guard,
+              onProgress: (p) => ctx.progress(p.done, p.total),
+            });
+            if (outcome.kind === 'refused') throw new Error(outcome.reason);
+            if (outcome.kind === 'nothing-to-do') {
+              ctx.line('nothing to migrate: the data is in the per-user layout already');
+              return {};
+            }
+            const rel = reportPathOf(outcome.report.startedAt);
+            const reportFile = body.source.kind === 'local' ? join(body.source.baseDir, rel) : `${rel} in the claim`;
+            ctx.line(`done: ${outcome.report.moved.length} moved, ${outcome.report.conflicts.length} conflict(s); report ${reportFile}`);
+            return { report: outcome.report, reportFile };
+          },
+          ctx.line,
+        ),
+      { cancellable: false },
+    );
+  }
+}
+
+export function isExistingDir(dir: string): boolean {
+  return isAbsolute(dir) && existsSync(dir) && statSync(dir).isDirectory();
+}
