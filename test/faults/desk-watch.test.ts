@@ -1,26 +1,15 @@
-// Faults: the desk's live view across an API server outage. The UI is told the watch is
-// lost, and when the server is back, the watch resumes and the UI's view (its full reload
-// plus the events that follow, applied the way the renderer's store applies them) ends equal
-// to what is really in the cluster: changes made behind its back meanwhile are neither lost
-// nor duplicated.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskEvent } from '../../app/desk/contract.js';
-import { DeskCore } from '../../app/desk/desk-core.js';
 import { buildPod, buildService } from '../../app/sandbox/specs.js';
-import { type RunningDeskServer, startDeskServer } from '../../app/server/desk-api.js';
-import { DeskClient } from '../../renderer/src/api/client.js';
+import type { DeskClient } from '../../renderer/src/api/client.js';
 import { useSandboxes } from '../../renderer/src/state/sandboxes.js';
 import { startComponent, stopComponent } from '../cluster/control-plane.js';
-import { clusterInfo, testKubeConfig, uniqueName, waitUntil } from '../integration/helpers.js';
+import { startDesk, testKubeConfig, uniqueName, waitUntil } from '../integration/helpers.js';
 
 const coreApi = testKubeConfig().makeApiClient(CoreV1Api);
 const namespace = uniqueName('deskfault');
-let core: DeskCore;
-let server: RunningDeskServer;
+let desk: Awaited<ReturnType<typeof startDesk>>;
 let client: DeskClient;
 const watchStates: boolean[] = [];
 let unsubscribe: () => void;
@@ -32,13 +21,8 @@ async function reload() {
 }
 
 beforeAll(async () => {
-  core = new DeskCore({
-    settingsFile: join(mkdtempSync(join(tmpdir(), 'spd-deskfault-')), 'settings.json'),
-    env: { KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, SANDBOX_ORPHAN_GRACE_SECONDS: '600' },
-  });
-  await core.start();
-  server = await startDeskServer({ core });
-  client = new DeskClient(server.url, server.token);
+  desk = await startDesk({ K8S_NAMESPACE: namespace, SANDBOX_ORPHAN_GRACE_SECONDS: '600' });
+  client = desk.client;
   await new Promise<void>((resolve) => {
     unsubscribe = client.subscribe(
       (e: DeskEvent) => {
@@ -58,8 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await startComponent('kube-apiserver');
   unsubscribe?.();
-  await server?.close();
-  await core?.close();
+  await desk?.close();
   await coreApi.deleteNamespace({ name: namespace }).catch(() => undefined);
 });
 
@@ -73,7 +56,7 @@ describe('desk live view across an API server outage', () => {
     await startComponent('kube-apiserver');
 
     // Behind the desk's back, right after the restart: one sandbox removed, one added.
-    const config = core.settings.config();
+    const config = desk.core.settings.config();
     await waitUntil('API server back', async () => (await coreApi.readNamespace({ name: namespace })).metadata?.name);
     await coreApi.deleteNamespacedPod({ namespace, name: 'sandbox-gone', gracePeriodSeconds: 0 });
     await coreApi.deleteNamespacedService({ namespace, name: 'sandbox-gone-svc' });

@@ -7,29 +7,22 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskEvent, LogEvent } from '../../app/desk/contract.js';
-import { DeskCore } from '../../app/desk/desk-core.js';
-import { type RunningDeskServer, startDeskServer } from '../../app/server/desk-api.js';
-import { DeskClient, DeskError } from '../../renderer/src/api/client.js';
-import { clusterInfo, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
+import type { RunningDeskServer } from '../../app/server/desk-api.js';
+import { type DeskClient, DeskError } from '../../renderer/src/api/client.js';
+import { startDesk, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
 
 const kc = testKubeConfig();
 const coreApi = kc.makeApiClient(CoreV1Api);
 const namespace = uniqueName('desk');
-let core: DeskCore;
+let desk: Awaited<ReturnType<typeof startDesk>>;
 let server: RunningDeskServer;
 let client: DeskClient;
 const events: DeskEvent[] = [];
 let unsubscribe: () => void;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spd-desk-'));
-  core = new DeskCore({
-    settingsFile: join(dir, 'settings.json'),
-    env: { KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0', HOME: dir },
-  });
-  await core.start();
-  server = await startDeskServer({ core });
-  client = new DeskClient(server.url, server.token);
+  desk = await startDesk({ K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0' });
+  ({ server, client } = desk);
   const open = new Promise<void>((resolve) => {
     unsubscribe = client.subscribe(
       (e) => events.push(e),
@@ -41,8 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   unsubscribe?.();
-  await server?.close();
-  await core?.close();
+  await desk?.close();
   for (const ns of [namespace, `${namespace}-b`]) await coreApi.deleteNamespace({ name: ns }).catch(() => undefined);
 });
 

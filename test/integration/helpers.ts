@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import { DeskCore } from '../../app/desk/desk-core.js';
+import { startDeskServer } from '../../app/server/desk-api.js';
+import { DeskClient } from '../../renderer/src/api/client.js';
 import { wireExec, wireLogs } from '../cluster/kwok.js';
 import { criLine } from '../support/cri.js';
 
@@ -72,4 +75,24 @@ export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** The desktop core and its desk API against the test cluster, with the renderer's own client. */
+export async function startDesk(env: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'spd-desk-'));
+  const core = new DeskCore({
+    settingsFile: join(dir, 'settings.json'),
+    env: { KUBECONFIG_PATH: clusterInfo().kubeconfig, HOME: dir, ...env },
+  });
+  await core.start();
+  const server = await startDeskServer({ core });
+  return {
+    core,
+    server,
+    client: new DeskClient(server.url, server.token),
+    close: async () => {
+      await server.close();
+      await core.close();
+    },
+  };
 }
