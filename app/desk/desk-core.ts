@@ -52,7 +52,7 @@ export interface DeskCoreOptions {
   settingsFile: string;
   env?: Record<string, string | undefined>;
   log?: (line: string) => void;
-  /** Serve the provisioner API for DeerFlow's containers from the start. */
+  /** Serve the provisioner API for DeerFlow's containers from the start (default: as it was left). */
   provisionerApi?: boolean;
 }
 
@@ -90,7 +90,7 @@ export class DeskCore {
   async start(opts: { requireCluster?: boolean } = {}): Promise<void> {
     const error = await this.connect(this.settings.context);
     if (error && opts.requireCluster) throw error;
-    if (this.opts.provisionerApi) await this.setProvisionerApi(true);
+    if (this.opts.provisionerApi ?? this.settings.provisionerApi) await this.setProvisionerApi(true);
   }
 
   /** Saved settings that replace a variable set in the environment (worth a warning at start). */

@@ -20,6 +20,8 @@ export class SettingsStore {
   private settings: DeskSettings = {};
   /** The context chosen in the UI (not a provisioner variable; kept beside them). */
   context: string | undefined;
+  /** The provisioner API for DeerFlow was left running: start it again at the next launch. */
+  provisionerApi = false;
 
   constructor(
     readonly file: string,
@@ -27,9 +29,10 @@ export class SettingsStore {
   ) {
     if (existsSync(file)) {
       try {
-        const saved = JSON.parse(readFileSync(file, 'utf8')) as { settings?: DeskSettings; context?: string };
+        const saved = JSON.parse(readFileSync(file, 'utf8')) as { settings?: DeskSettings; context?: string; provisionerApi?: boolean };
         this.settings = pick(saved.settings ?? {});
         this.context = typeof saved.context === 'string' ? saved.context : undefined;
+        this.provisionerApi = saved.provisionerApi === true;
       } catch (e) {
         throw new Error(`settings file ${file} is not valid JSON (${(e as Error).message}); fix or remove it`);
       }
@@ -83,10 +86,19 @@ export class SettingsStore {
     this.persist();
   }
 
+  setProvisionerApi(running: boolean): void {
+    this.provisionerApi = running;
+    this.persist();
+  }
+
   private persist(): void {
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ settings: this.settings, context: this.context }, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(
+      tmp,
+      `${JSON.stringify({ settings: this.settings, context: this.context, provisionerApi: this.provisionerApi }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.file);
   }

@@ -53,7 +53,11 @@ export function deskHandlers(core: DeskCore): Handlers {
     getSettings: () => core.getSettings(),
     saveSettings: ({ body }) => core.saveSettings(body),
     provisionerApi: () => core.provisionerApiState(),
-    setProvisionerApi: ({ body }) => core.setProvisionerApi(body.running),
+    setProvisionerApi: async ({ body }) => {
+      const state = await core.setProvisionerApi(body.running);
+      core.settings.setProvisionerApi(state.running); // started again at the next launch
+      return state;
+    },
     scanMigration: ({ body }) => core.scanMigration(body),
     runMigration: ({ body }) => core.runMigration(body),
     jobs: () => core.jobs.list(),

@@ -61,9 +61,11 @@ describe('SettingsStore', () => {
     const f = file();
     new SettingsStore(f, {}).save({ SANDBOX_IMAGE: 'img:1' });
     new SettingsStore(f, {}).setContext('kind-dev');
+    new SettingsStore(f, {}).setProvisionerApi(true);
     const again = new SettingsStore(f, {});
     expect(again.config().sandboxImage).toBe('img:1');
     expect(again.context).toBe('kind-dev');
+    expect(again.provisionerApi).toBe(true);
     writeFileSync(f, '{broken');
     expect(() => new SettingsStore(f, {})).toThrow(/settings file .* is not valid JSON/);
     expect(existsSync(`${f}.tmp`)).toBe(false);
