@@ -58,9 +58,30 @@ export class ToolFailedError extends Error {
     readonly exitCode: number,
     readonly output: string,
   ) {
-    super(`\`${tool} ${args.join(' ')}\` failed (exit ${exitCode})${output ? `:\n${output}` : ''}`);
+    // The output was streamed already: the message carries only the line that says why.
+    const why = summaryLine(output);
+    super(`\`${tool} ${args.join(' ')}\` failed (exit ${exitCode})${why ? `: ${why}` : ''}`);
     this.name = 'ToolFailedError';
   }
+}
+
+/**
+ * What says why a tool failed: its last "ERROR…" line and what follows it (kind adds the
+ * failing command's output there), else its last line; long lines are shortened in the middle.
+ */
+export function summaryLine(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  let from = lines.length - 1;
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (/^(ERROR|Error|error)\b/.test(lines[i] ?? '')) {
+      from = i;
+      break;
+    }
+  const text = lines.slice(Math.max(from, 0)).join(' ');
+  return text.length > 400 ? `${text.slice(0, 200)} … ${text.slice(-180)}` : text;
 }
 
 export class ToolCanceledError extends Error {

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectTool, parseKindClusters, parseMinikubeProfiles, runTool } from '../../app/cluster/tools.js';
+import { detectTool, parseKindClusters, parseMinikubeProfiles, runTool, summaryLine } from '../../app/cluster/tools.js';
 
 function standIns(scripts: Record<string, string>): { env: NodeJS.ProcessEnv; calls: (tool: string) => string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'spd-tools-'));
@@ -79,5 +79,23 @@ describe('parsers', () => {
       valid: [{ Name: 'minikube', Status: 'Running', Config: { Driver: 'docker', Nodes: [{ IP: '192.168.49.2', Port: 8443 }] } }],
     });
     expect(parseMinikubeProfiles(out)).toEqual([{ name: 'minikube', status: 'Running', driver: 'docker', nodeIp: '192.168.49.2' }]);
+  });
+});
+
+describe('summaryLine', () => {
+  it('keeps the ERROR line and what follows, shortened in the middle when long', () => {
+    const out = [
+      'Creating cluster "x" ...',
+      ' ✗ Preparing nodes',
+      `ERROR: failed to create cluster: command "docker run ${'-x '.repeat(150)}" failed`,
+      '',
+      'Command Output: no engine',
+    ].join('\n');
+    const s = summaryLine(out);
+    expect(s.startsWith('ERROR: failed to create cluster')).toBe(true);
+    expect(s.endsWith('Command Output: no engine')).toBe(true);
+    expect(s.length).toBeLessThan(400);
+    expect(summaryLine('one\ntwo\n')).toBe('two');
+    expect(summaryLine('')).toBe('');
   });
 });
