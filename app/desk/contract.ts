@@ -120,7 +120,7 @@ export interface MigrationScanView {
 
 export interface JobView {
   id: string;
-  kind: 'migration' | 'kind-create' | 'kind-delete' | 'load-image';
+  kind: 'migration' | 'kind-create' | 'kind-delete' | 'minikube-start' | 'load-image';
   title: string;
   state: 'running' | 'done' | 'failed' | 'cancelled';
   /** Whether Cancel can stop it (a migration runs to its end: its journal would resume it anyway). */
@@ -148,6 +148,10 @@ const KindCreateBody = Type.Object(
   { additionalProperties: false },
 );
 const ContextBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 253 }) }, { additionalProperties: false });
+const MinikubeStartBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 64 }), dataDir: AbsolutePath, skillsDir: Type.Optional(AbsolutePath) },
+  { additionalProperties: false },
+);
 const KindDeleteBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const ExportKubeconfigBody = Type.Object(
   { path: AbsolutePath, host: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })), replace: Type.Optional(Type.Boolean()) },
@@ -165,6 +169,7 @@ export const deskOperations = {
   tools: op<ToolsStatus>('GET', '/desk/cluster/tools'),
   imageStatus: op<ImagePresence>('GET', '/desk/cluster/image'),
   createKindCluster: op<JobView, None, None, typeof KindCreateBody>('POST', '/desk/cluster/kind', { body: KindCreateBody }),
+  createMinikubeCluster: op<JobView, None, None, typeof MinikubeStartBody>('POST', '/desk/cluster/minikube', { body: MinikubeStartBody }),
   deleteKindCluster: op<JobView, None, None, typeof KindDeleteBody>('POST', '/desk/cluster/kind/delete', { body: KindDeleteBody }),
   /** Writes the container kubeconfig to a file (it holds credentials: never sent to the page). */
   exportContainerKubeconfig: op<{ path: string; apiServer: string; warnings: string[] }, None, None, typeof ExportKubeconfigBody>(

@@ -11,7 +11,14 @@ import type { FastifyInstance } from 'fastify';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
 import { type ImagePresence, type ImageTarget, imagePresence, loadSandboxImage } from '../cluster/images.js';
 import { createKindCluster, defaultListenAddress, deleteKindCluster, listKindClusters } from '../cluster/kind.js';
-import { DEFAULT_KIND_NODE_PORTS, type KindClusterPlan, kindClusterNameProblem, provisionerEnvForKind } from '../cluster/kind-config.js';
+import {
+  DEFAULT_KIND_NODE_PORTS,
+  type KindClusterPlan,
+  kindClusterNameProblem,
+  kindPlanProblems,
+  provisionerEnvForKind,
+} from '../cluster/kind-config.js';
+import { minikubePlanProblems, provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
 import { detectTool, type ToolName } from '../cluster/tools.js';
 import type { ProvisionerConfig } from '../config/config.js';
 import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
@@ -325,10 +332,30 @@ export class DeskCore {
       nodePorts,
       listenAddress: await defaultListenAddress(),
     };
+    throwFirstProblem(kindPlanProblems(plan));
     return this.jobs.start('kind-create', `Create kind cluster "${plan.name}"`, async (ctx) => {
       const { context } = await createKindCluster(plan, { onLine: ctx.line, signal: ctx.signal });
       const env = provisionerEnvForKind(plan);
       ctx.line(`created; switching to context ${context} and applying the provisioner settings`);
+      this.settings.save({ ...this.currentSettings(), ...env });
+      await this.useContext(context);
+      return { context, env };
+    });
+  }
+
+  /** `minikube start` with the data folder mounted; its node IP becomes NODE_HOST. */
+  createMinikubeCluster(body: { name: string; dataDir: string; skillsDir?: string }): JobView {
+    for (const [field, dir] of [
+      ['dataDir', body.dataDir],
+      ['skillsDir', body.skillsDir],
+    ] as const)
+      if (dir !== undefined && !isExistingDir(dir)) throw new ValidationError(field, `${dir} is not an existing folder (an absolute path)`);
+    const plan = { profile: body.name, dataDir: body.dataDir, ...(body.skillsDir ? { skillsDir: body.skillsDir } : {}) };
+    throwFirstProblem(minikubePlanProblems(plan));
+    return this.jobs.start('minikube-start', `Start minikube "${plan.profile}"`, async (ctx) => {
+      const { context, nodeIp } = await startMinikube(plan, { onLine: ctx.line, signal: ctx.signal });
+      const env = provisionerEnvForMinikube(plan, nodeIp);
+      ctx.line(`started: node IP ${nodeIp} (NODE_HOST); switching to context ${context} and applying the provisioner settings`);
       this.settings.save({ ...this.currentSettings(), ...env });
       await this.useContext(context);
       return { context, env };
@@ -453,6 +480,22 @@ export class DeskCore {
   runMigration(body: MigrationRequest): JobView {
     return this.migrations.run(body);
   }
+}
+
+/** Plan problems read "--option: what is wrong"; the first becomes an error of the form's field. */
+const FIELD_OF_OPTION: Record<string, string> = {
+  '--name': 'name',
+  '--data-dir': 'dataDir',
+  '--skills-dir': 'skillsDir',
+  '--node-ports': 'nodePorts',
+  '--listen-address': 'nodePorts',
+};
+
+function throwFirstProblem(problems: string[]): void {
+  const first = problems[0];
+  if (!first) return;
+  const m = /^(--[a-z-]+): (.*)$/s.exec(first);
+  throw new ValidationError(FIELD_OF_OPTION[m?.[1] ?? ''] ?? 'name', m?.[2] ?? first);
 }
 
 function emptyStatus(namespace: string, problem: string | undefined): ClusterStatus {

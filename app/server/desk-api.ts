@@ -47,6 +47,7 @@ export function deskHandlers(core: DeskCore): Handlers {
     tools: () => core.tools(),
     imageStatus: () => core.imageStatus(),
     createKindCluster: ({ body }) => core.createKindCluster(body),
+    createMinikubeCluster: ({ body }) => core.createMinikubeCluster(body),
     deleteKindCluster: ({ body }) => core.deleteKindCluster(body.name),
     exportContainerKubeconfig: ({ body }) => core.exportContainerKubeconfig(body),
     loadImage: () => core.loadImage(),

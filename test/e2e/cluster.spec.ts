@@ -1,12 +1,14 @@
-// The Cluster screen's kind actions in Chromium, with the real kind CLI on the server's PATH
+// The Cluster screen's create actions in Chromium, with the real kind CLI on the server's PATH
 // and the stand-in docker (test/fixtures/tools): kind's own output streams into the job
-// panel, its failure (no Docker engine) is shown, and Cancel stops it and cleans up.
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// panel, its failure (no Docker engine) is shown, Cancel stops it and cleans up, kind's name
+// rule shows on the field; and minikube (a stand-in) is started with the mount and its node IP
+// applied as NODE_HOST.
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { cacheDir, readVersions } from '../cluster/control-plane.js';
+import { cacheDir, readState, readVersions } from '../cluster/control-plane.js';
 import { startServe } from '../support/serve-process.js';
 import { screenshot } from './fixtures.js';
 
@@ -72,6 +74,68 @@ test('Cancel stops kind and removes the half-made cluster', async ({ page }) => 
           .at(-1),
       )
       .toBe('kind delete cluster --name deer-flow');
+  } finally {
+    await served.stop();
+  }
+});
+
+test('a name kind rejects is shown on its field, and nothing runs', async ({ page }) => {
+  const tools = toolsDir();
+  const served = await startServe({ PATH: `${tools.dir}:${fixtures}:${process.env.PATH}`, STANDIN_CALLS: join(tools.dir, 'calls') });
+  try {
+    await page.goto(served.uiUrl);
+    await page.getByRole('link', { name: 'Cluster' }).click();
+    const form = page.getByRole('region', { name: 'Create a kind cluster for DeerFlow' });
+    await form.getByLabel('Cluster name').fill('Deer_Flow');
+    await form.getByLabel('DeerFlow data folder').fill(mkdtempSync(join(tmpdir(), 'spd-e2e-data-')));
+    await form.getByRole('button', { name: 'Create kind cluster' }).click();
+    await expect(form.getByRole('alert')).toContainText('"Deer_Flow" is not a valid kind cluster name');
+    expect(tools.calls().filter((c) => c.startsWith('kind create'))).toEqual([]);
+  } finally {
+    await served.stop();
+  }
+});
+
+test('starting minikube mounts the folder, uses the node IP as NODE_HOST, and switches to its context', async ({ page }) => {
+  const tools = toolsDir();
+  // A copy of the test kubeconfig, to which the stand-in minikube adds its context (as minikube does).
+  const state = readState();
+  const kubeconfig = join(tools.dir, 'kubeconfig');
+  copyFileSync(state?.kubeconfig ?? '', kubeconfig);
+  const kubectl = join(cacheDir(), 'bin', `kubernetes-${readVersions().K8S_VERSION}`, 'kubectl');
+  writeFileSync(
+    join(tools.dir, 'minikube'),
+    [
+      '#!/bin/sh',
+      `printf '%s\\n' "minikube $*" >> "${tools.dir}/calls"`,
+      'case "$1" in',
+      `  start) echo "😄  [$3] minikube v1.37.0"; "${kubectl}" --kubeconfig "${kubeconfig}" config set-context "$3" --cluster=spd-test --user=spd-admin >/dev/null; echo "🏄  Done!" ;;`,
+      '  ip) echo 192.168.49.2 ;;',
+      'esac',
+    ].join('\n'),
+  );
+  chmodSync(join(tools.dir, 'minikube'), 0o755);
+  const served = await startServe({ PATH: `${tools.dir}:${process.env.PATH}`, KUBECONFIG_PATH: kubeconfig });
+  try {
+    const dataDir = mkdtempSync(join(tmpdir(), 'spd-e2e-data-'));
+    await page.goto(served.uiUrl);
+    await page.getByRole('link', { name: 'Cluster' }).click();
+    const form = page.getByRole('region', { name: 'Create a kind cluster for DeerFlow' });
+    await form.getByLabel('minikube').check();
+    await form.getByLabel('Profile').fill('df-mk');
+    await form.getByLabel('DeerFlow data folder').fill(dataDir);
+    await form.getByRole('button', { name: 'Start minikube' }).click();
+    const job = page.getByTestId('job-minikube-start');
+    await expect(job).toHaveAttribute('data-state', 'done');
+    await expect(job).toContainText('node IP 192.168.49.2');
+    expect(tools.calls().filter((c) => /^minikube (start|ip)/.test(c))).toEqual([
+      `minikube start -p df-mk --mount --mount-string=${dataDir}:${dataDir}`,
+      'minikube ip -p df-mk',
+    ]);
+    await expect(page.getByTestId('current-context')).toHaveText('df-mk');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect(page.getByLabel('Node host (NODE_HOST)')).toHaveValue('192.168.49.2');
+    await expect(page.getByLabel('Threads host path (THREADS_HOST_PATH)')).toHaveValue(join(dataDir, 'threads'));
   } finally {
     await served.stop();
   }

@@ -275,36 +275,32 @@ function ExportKubeconfigForm({ disabled }: { disabled: boolean }) {
   );
 }
 
+/** Create a cluster for DeerFlow: kind (mounts + published NodePorts) or minikube (mount + node IP). */
 function KindCreateForm() {
+  const [tool, setTool] = useState<'kind' | 'minikube'>('kind');
   const [values, setValues] = useState({ name: 'deer-flow', dataDir: '', skillsDir: '', nodePorts: '30000-30049' });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const set = (k: keyof typeof values, v: string) => setValues((s) => ({ ...s, [k]: v }));
   const submit = async () => {
     setErrors({});
+    const common = { name: values.name, dataDir: values.dataDir, ...(values.skillsDir ? { skillsDir: values.skillsDir } : {}) };
     try {
-      const job = await desk().call('createKindCluster', {
-        body: {
-          name: values.name,
-          dataDir: values.dataDir,
-          nodePorts: values.nodePorts,
-          ...(values.skillsDir ? { skillsDir: values.skillsDir } : {}),
-        },
-      });
+      const job =
+        tool === 'kind'
+          ? await desk().call('createKindCluster', { body: { ...common, nodePorts: values.nodePorts } })
+          : await desk().call('createMinikubeCluster', { body: common });
       useJobs.getState().upsert(job);
     } catch (e) {
       if (e instanceof DeskError && Object.keys(e.fields).length) setErrors(e.fields);
-      else noticeError('Creating the kind cluster', e);
+      else noticeError(`Creating the ${tool} cluster`, e);
     }
   };
-  const input = (k: keyof typeof values, placeholder = '') => (
-    <input id={`kind-${k}`} value={values[k]} placeholder={placeholder} onChange={(e) => set(k, e.target.value)} />
-  );
   return (
     <section className="card" aria-labelledby="kind-title">
       <h2 id="kind-title">Create a kind cluster for DeerFlow</h2>
       <p className="muted">
-        Mounts the data folder into the node at the same path (so sandboxes see your files) and publishes a NodePort range on this machine;
-        the provisioner settings are applied when it is ready.
+        Mounts the data folder into the node at the same path (so sandboxes see your files); kind also publishes a NodePort range on this
+        machine, minikube's node IP becomes the URLs' host. The provisioner settings are applied when it is ready.
       </p>
       <form
         onSubmit={(e) => {
@@ -312,8 +308,17 @@ function KindCreateForm() {
           void submit();
         }}
       >
-        <Field id="kind-name" label="Cluster name" error={errors.name}>
-          {input('name')}
+        <fieldset className="radios">
+          <legend>Tool</legend>
+          <label>
+            <input type="radio" name="cluster-tool" checked={tool === 'kind'} onChange={() => setTool('kind')} /> kind
+          </label>
+          <label>
+            <input type="radio" name="cluster-tool" checked={tool === 'minikube'} onChange={() => setTool('minikube')} /> minikube
+          </label>
+        </fieldset>
+        <Field id="kind-name" label={tool === 'kind' ? 'Cluster name' : 'Profile'} error={errors.name}>
+          <input id="kind-name" value={values.name} onChange={(e) => set('name', e.target.value)} />
         </Field>
         <Field
           id="kind-dataDir"
@@ -331,11 +336,13 @@ function KindCreateForm() {
         <Field id="kind-skillsDir" label="Skills folder (if elsewhere)" error={errors.skillsDir}>
           <FolderInput id="kind-skillsDir" value={values.skillsDir} placeholder="optional" onChange={(v) => set('skillsDir', v)} />
         </Field>
-        <Field id="kind-nodePorts" label="NodePort range" error={errors.nodePorts}>
-          {input('nodePorts')}
-        </Field>
+        {tool === 'kind' ? (
+          <Field id="kind-nodePorts" label="NodePort range" error={errors.nodePorts}>
+            <input id="kind-nodePorts" value={values.nodePorts} onChange={(e) => set('nodePorts', e.target.value)} />
+          </Field>
+        ) : null}
         <button type="submit" className="primary">
-          Create kind cluster
+          {tool === 'kind' ? 'Create kind cluster' : 'Start minikube'}
         </button>
       </form>
     </section>
