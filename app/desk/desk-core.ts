@@ -1,7 +1,7 @@
 // The desktop core: what the UI can do, over one cluster connection that can be switched to
 // another context. It owns the settings, the connection (provisioner + watch), the optional
 // provisioner API for DeerFlow's containers (port 8002), and long jobs; it turns watch
-// changes into `sandbox` events (coalesced, so a burst of 1,000 changes is one pass).
+// changes into `sandbox` events (coalesced per id; each looked up alone, not by listing all).
 // Transport-free: the desk API (app/server/desk-api.ts) translates HTTP to these methods.
 import { EventEmitter } from 'node:events';
 import { isAbsolute } from 'node:path';
@@ -160,11 +160,9 @@ export class DeskCore {
       this.pending.clear();
       const conn = this.conn;
       if (!conn) return;
-      const { pods, services } = conn.cache.objects();
       for (const sid of ids) {
-        const pod = pods.get(sid);
-        const svc = services.get(sid);
-        this.emit({ type: 'sandbox', id: sid, sandbox: pod || svc ? toSandbox(this.config, sid, pod, svc) : null });
+        const { pod, service } = conn.cache.objectsOf(sid);
+        this.emit({ type: 'sandbox', id: sid, sandbox: pod || service ? toSandbox(this.config, sid, pod, service) : null });
       }
     }, COALESCE_MS);
   }

@@ -6,6 +6,7 @@
 // events replace), so a list right after a create shows it.
 import { EventEmitter } from 'node:events';
 import { type CoreV1Api, type KubeConfig, makeInformer, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import { podName, serviceName } from './names.js';
 import { SANDBOX_ID_LABEL, SANDBOX_SELECTOR } from './specs.js';
 
 type Informer<T> = ReturnType<typeof makeInformer<T & { metadata?: { name?: string } }>>;
@@ -182,25 +183,55 @@ export class SandboxWatchCache {
       if (id) services.set(id, s);
     }
     const now = Date.now();
-    for (const [id, o] of this.overlay) {
-      if (o.expires < now) {
-        this.overlay.delete(id);
-        continue;
-      }
-      if (o.deletedUids) {
-        if (o.deletedUids.has(pods.get(id)?.metadata?.uid ?? '')) pods.delete(id);
-        if (o.deletedUids.has(services.get(id)?.metadata?.uid ?? '')) services.delete(id);
-        continue;
-      }
-      // Ours stand in until the watch has them (or while it still shows the one we replaced);
-      // once the watch is past them without holding them, someone deleted them: drop them.
-      if (o.pod && !pods.has(id) && this.passed('pods', o.pod)) o.pod = undefined;
-      if (o.service && !services.has(id) && this.passed('services', o.service)) o.service = undefined;
-      if (o.pod && (!pods.has(id) || pods.get(id)?.metadata?.deletionTimestamp)) pods.set(id, o.pod);
-      if (o.service && (!services.has(id) || services.get(id)?.metadata?.deletionTimestamp)) services.set(id, o.service);
+    for (const id of [...this.overlay.keys()]) {
+      const seen = this.withOverlay(id, pods.get(id), services.get(id), now);
+      setOrDelete(pods, id, seen.pod);
+      setOrDelete(services, id, seen.service);
     }
     return { pods, services };
   }
+
+  /** One sandbox's Pod and Service, as `objects()` would give them, without building the whole view. */
+  objectsOf(sandboxId: string): { pod: V1Pod | undefined; service: V1Service | undefined } {
+    return this.withOverlay(
+      sandboxId,
+      this.pods.get(podName(sandboxId), this.namespace),
+      this.services.get(serviceName(sandboxId), this.namespace),
+      Date.now(),
+    );
+  }
+
+  /** The watched objects of one id with our recent write (if any) applied; spent entries are dropped. */
+  private withOverlay(
+    id: string,
+    pod: V1Pod | undefined,
+    service: V1Service | undefined,
+    now: number,
+  ): { pod: V1Pod | undefined; service: V1Service | undefined } {
+    const o = this.overlay.get(id);
+    if (!o) return { pod, service };
+    if (o.expires < now) {
+      this.overlay.delete(id);
+      return { pod, service };
+    }
+    if (o.deletedUids) {
+      const hidden = (x: V1Pod | V1Service | undefined) => x !== undefined && o.deletedUids?.has(x.metadata?.uid ?? '');
+      return { pod: hidden(pod) ? undefined : pod, service: hidden(service) ? undefined : service };
+    }
+    // Ours stand in until the watch has them (or while it still shows the one we replaced);
+    // once the watch is past them without holding them, someone deleted them: drop them.
+    if (o.pod && !pod && this.passed('pods', o.pod)) o.pod = undefined;
+    if (o.service && !service && this.passed('services', o.service)) o.service = undefined;
+    return {
+      pod: o.pod && (!pod || pod.metadata?.deletionTimestamp) ? o.pod : pod,
+      service: o.service && (!service || service.metadata?.deletionTimestamp) ? o.service : service,
+    };
+  }
+}
+
+function setOrDelete<T>(map: Map<string, T>, key: string, value: T | undefined): void {
+  if (value === undefined) map.delete(key);
+  else map.set(key, value);
 }
 
 /**

@@ -31,9 +31,19 @@ describe('watch-backed list', () => {
     expect(api.provisioner.apiCalls).toBe(before);
   });
 
+  it("gives one sandbox's objects alone exactly as the whole view has them", async () => {
+    const all = api.cache.objects();
+    const one = api.cache.objectsOf('mine');
+    expect(one.pod?.metadata?.uid).toBe(all.pods.get('mine')?.metadata?.uid);
+    expect(one.service?.metadata?.uid).toBe(all.services.get('mine')?.metadata?.uid);
+    expect(one.pod).toBeDefined();
+    expect(api.cache.objectsOf('nothing-here')).toEqual({ pod: undefined, service: undefined });
+  });
+
   it('hides our own delete at once', async () => {
     await api.provisioner.delete('mine');
     expect(await ids()).not.toContain('mine');
+    expect(api.cache.objectsOf('mine')).toEqual({ pod: undefined, service: undefined });
   });
 
   it("sees other writers' objects come and go, and emits change events", async () => {
