@@ -1,25 +1,15 @@
-// sandbox-provisioner cluster …: find local clusters, create one for DeerFlow (kind or
-// minikube), delete one, and put the sandbox image into it. The work is done by app/cluster;
-// this file turns options into plans and prints.
-import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
 import { type ImageTarget, imagePresence, loadSandboxImage } from '../cluster/images.js';
-import { createKindCluster, defaultListenAddress, deleteKindCluster, listKindClusters } from '../cluster/kind.js';
-import {
-  DEFAULT_KIND_CLUSTER_NAME,
-  DEFAULT_KIND_NODE_PORTS,
-  type KindClusterPlan,
-  kindConfigYaml,
-  kindPlanProblems,
-  provisionerEnvForKind,
-} from '../cluster/kind-config.js';
-import { DEFAULT_MINIKUBE_PROFILE, deleteMinikube, provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
+import { createKindCluster, deleteKindCluster, listKindClusters } from '../cluster/kind.js';
+import { kindConfigYaml, provisionerEnvForKind } from '../cluster/kind-config.js';
+import { deleteMinikube, provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
+import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/plans.js';
 import { detectTool, parseMinikubeProfiles, runTool, type ToolName } from '../cluster/tools.js';
 import { loadConfig } from '../config/config.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { formatNodePortRange, parseNodePortRange } from '../sandbox/node-ports.js';
+import { formatNodePortRange } from '../sandbox/node-ports.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -77,32 +67,13 @@ export interface PlanOptions {
   listenAddress?: string;
 }
 
-function existingDir(option: string, dir: string): string {
-  const abs = resolve(dir);
-  if (!existsSync(abs) || !statSync(abs).isDirectory())
-    throw new ClusterUsageError(`${option}: ${abs} is not a folder; create it, or point to DeerFlow's data folder (backend/.deer-flow)`);
-  return abs;
-}
-
-/** A kind plan from CLI options; usage problems are thrown as one ClusterUsageError. */
-export async function kindPlanFromOptions(opts: PlanOptions): Promise<KindClusterPlan> {
-  if (!opts.dataDir) throw new ClusterUsageError('--data-dir is required: the DeerFlow data folder to mount into the node');
-  let nodePorts = DEFAULT_KIND_NODE_PORTS;
-  if (opts.nodePorts !== undefined) {
-    const parsed = parseNodePortRange(opts.nodePorts);
-    if (typeof parsed === 'string') throw new ClusterUsageError(`--node-ports "${opts.nodePorts}": ${parsed}`);
-    nodePorts = parsed;
-  }
-  const plan: KindClusterPlan = {
-    name: opts.name ?? DEFAULT_KIND_CLUSTER_NAME,
-    dataDir: existingDir('--data-dir', opts.dataDir),
-    ...(opts.skillsDir ? { skillsDir: existingDir('--skills-dir', opts.skillsDir) } : {}),
-    nodePorts,
-    listenAddress: opts.listenAddress ?? (await defaultListenAddress()),
+/** CLI options as a request: relative folders are taken from the current directory. */
+function requestOf(opts: PlanOptions): ClusterRequest {
+  return {
+    ...opts,
+    ...(opts.dataDir ? { dataDir: resolve(opts.dataDir) } : {}),
+    ...(opts.skillsDir ? { skillsDir: resolve(opts.skillsDir) } : {}),
   };
-  const problems = kindPlanProblems(plan);
-  if (problems.length) throw new ClusterUsageError(problems.join('\n'));
-  return plan;
 }
 
 function printEnv(env: Record<string, string>): void {
@@ -111,7 +82,7 @@ function printEnv(env: Record<string, string>): void {
 }
 
 export async function kindConfigCommand(opts: PlanOptions): Promise<number> {
-  const plan = await kindPlanFromOptions(opts);
+  const plan = await kindPlanFor(requestOf(opts));
   out(kindConfigYaml(plan).trimEnd());
   printEnv(provisionerEnvForKind(plan));
   err(`Create it with: kind create cluster --config <this file>   (or: sandbox-provisioner cluster create --kind …)`);
@@ -134,7 +105,7 @@ export async function clusterCreateCommand(opts: PlanOptions & { kind?: boolean;
   const { signal, dispose } = interruptSignal();
   try {
     if (opts.kind) {
-      const plan = await kindPlanFromOptions(opts);
+      const plan = await kindPlanFor(requestOf(opts));
       err(
         `creating kind cluster "${plan.name}": ${plan.dataDir} mounted, NodePorts ${formatNodePortRange(plan.nodePorts)} on ${plan.listenAddress}`,
       );
@@ -142,12 +113,7 @@ export async function clusterCreateCommand(opts: PlanOptions & { kind?: boolean;
       out(`created: kubeconfig context ${context}`);
       printEnv(provisionerEnvForKind(plan));
     } else {
-      if (!opts.dataDir) throw new ClusterUsageError('--data-dir is required: the DeerFlow data folder to mount into the node');
-      const plan = {
-        profile: opts.name ?? DEFAULT_MINIKUBE_PROFILE,
-        dataDir: existingDir('--data-dir', opts.dataDir),
-        ...(opts.skillsDir ? { skillsDir: existingDir('--skills-dir', opts.skillsDir) } : {}),
-      };
+      const plan = minikubePlanFor(requestOf(opts));
       const { context, nodeIp } = await startMinikube(plan, { onLine: err, signal });
       out(`started: kubeconfig context ${context}, node IP ${nodeIp}`);
       printEnv(provisionerEnvForMinikube(plan, nodeIp));

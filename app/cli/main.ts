@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // sandbox-provisioner: the command line for the same core the desktop app runs.
 import { Command, InvalidArgumentError } from 'commander';
+import { InvalidPlanError } from '../cluster/data-folders.js';
 import {
   ClusterUsageError,
   clusterCreateCommand,
@@ -84,7 +85,7 @@ function clusterAction<A extends unknown[]>(name: string, fn: (...args: A) => Pr
       process.exitCode = await fn(...args);
     } catch (e) {
       process.stderr.write(`cluster ${name}: ${(e as Error).message}\n`);
-      process.exitCode = e instanceof ClusterUsageError ? 2 : 1;
+      process.exitCode = e instanceof ClusterUsageError || e instanceof InvalidPlanError ? 2 : 1;
     }
   };
 }

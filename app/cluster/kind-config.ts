@@ -5,6 +5,7 @@
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
 import { formatNodePortRange, type NodePortRange, nodePortRangeSize } from '../sandbox/node-ports.js';
+import { hostPathSettings, isWithin, normalizeDir } from './data-folders.js';
 
 export interface KindClusterPlan {
   /** Cluster name; kubeconfig context becomes `kind-<name>`. */
@@ -49,7 +50,7 @@ export function kindPlanProblems(plan: KindClusterPlan): string[] {
       problems.push(
         `${option}: "${dir}" is not an absolute POSIX path (kind mounts it at the same path inside its Linux node; on Windows use a WSL2 path)`,
       );
-    else if (posix.normalize(dir) === '/') problems.push(`${option}: mounting "/" into the node is refused; choose DeerFlow's data folder`);
+    else if (normalizeDir(dir) === '/') problems.push(`${option}: mounting "/" into the node is refused; choose DeerFlow's data folder`);
   }
   if (nodePortRangeSize(plan.nodePorts) > MAX_PUBLISHED_NODE_PORTS)
     problems.push(
@@ -61,9 +62,8 @@ export function kindPlanProblems(plan: KindClusterPlan): string[] {
 
 /** The mounts, without duplicates (a skills folder inside the data folder is already there). */
 function mountedDirs(plan: KindClusterPlan): string[] {
-  const data = posix.normalize(plan.dataDir).replace(/\/$/, '');
-  const skills = plan.skillsDir === undefined ? undefined : posix.normalize(plan.skillsDir).replace(/\/$/, '');
-  return skills === undefined || skills === data || skills.startsWith(`${data}/`) ? [data] : [data, skills];
+  const data = normalizeDir(plan.dataDir);
+  return plan.skillsDir === undefined || isWithin(plan.skillsDir, data) ? [data] : [data, normalizeDir(plan.skillsDir)];
 }
 
 /** The kind `Cluster` object (kind.x-k8s.io/v1alpha4). */
@@ -96,10 +96,8 @@ export function kindConfigYaml(plan: KindClusterPlan): string {
 
 /** The provisioner settings that go with the cluster (hostPath volumes and NodePorts). */
 export function provisionerEnvForKind(plan: KindClusterPlan): Record<string, string> {
-  const data = posix.normalize(plan.dataDir).replace(/\/$/, '');
   return {
-    THREADS_HOST_PATH: posix.join(data, 'threads'),
-    SKILLS_HOST_PATH: plan.skillsDir === undefined ? posix.join(data, 'skills') : posix.normalize(plan.skillsDir).replace(/\/$/, ''),
+    ...hostPathSettings(plan.dataDir, plan.skillsDir),
     SANDBOX_SERVICE_TYPE: 'NodePort',
     SANDBOX_NODE_PORT_RANGE: formatNodePortRange(plan.nodePorts),
     NODE_HOST: 'host.docker.internal',

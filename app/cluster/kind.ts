@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidPlanError } from './data-folders.js';
 import { type KindClusterPlan, kindConfigYaml, kindPlanProblems } from './kind-config.js';
 import { parseKindClusters, type RunOptions, runTool, runToolStreaming, type StreamOptions, ToolCanceledError } from './tools.js';
 
@@ -13,13 +14,6 @@ export class ClusterExistsError extends Error {
         `choose another --name, or delete it first (sandbox-provisioner cluster delete --kind --name ${clusterName})`,
     );
     this.name = 'ClusterExistsError';
-  }
-}
-
-export class InvalidPlanError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`cannot create the cluster:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'InvalidPlanError';
   }
 }
 

@@ -1,7 +1,7 @@
 // minikube for DeerFlow: start a profile with the data folder mounted at the same path in the
 // node (--mount-string), and report the node IP, which is the NODE_HOST sandbox URLs use.
 import { posix } from 'node:path';
-import { InvalidPlanError } from './kind.js';
+import { hostPathSettings, InvalidPlanError, isWithin, normalizeDir } from './data-folders.js';
 import { type RunOptions, runTool, runToolStreaming, type StreamOptions } from './tools.js';
 
 export interface MinikubePlan {
@@ -18,9 +18,7 @@ export function minikubePlanProblems(plan: MinikubePlan): string[] {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/.test(plan.profile))
     problems.push(`--name: "${plan.profile}" is not a valid minikube profile name: letters, digits, ".", "_" and "-"`);
   if (!posix.isAbsolute(plan.dataDir)) problems.push(`--data-dir: "${plan.dataDir}" is not an absolute path`);
-  const data = posix.normalize(plan.dataDir).replace(/\/$/, '');
-  const skills = plan.skillsDir && posix.normalize(plan.skillsDir).replace(/\/$/, '');
-  if (skills && skills !== data && !skills.startsWith(`${data}/`))
+  if (plan.skillsDir && !isWithin(plan.skillsDir, plan.dataDir))
     problems.push(
       `--skills-dir: minikube mounts one folder at start; "${plan.skillsDir}" is outside --data-dir. ` +
         `Put the skills under ${plan.dataDir}, or run \`minikube mount ${plan.skillsDir}:${plan.skillsDir}\` beside it`,
@@ -29,7 +27,7 @@ export function minikubePlanProblems(plan: MinikubePlan): string[] {
 }
 
 export function minikubeStartArgs(plan: MinikubePlan): string[] {
-  const data = posix.normalize(plan.dataDir).replace(/\/$/, '');
+  const data = normalizeDir(plan.dataDir);
   return ['start', '-p', plan.profile, '--mount', `--mount-string=${data}:${data}`];
 }
 
@@ -55,10 +53,8 @@ export async function deleteMinikube(profile: string, opts: StreamOptions = {}):
 
 /** The provisioner settings for sandboxes on this minikube node. */
 export function provisionerEnvForMinikube(plan: MinikubePlan, nodeIp: string): Record<string, string> {
-  const data = posix.normalize(plan.dataDir).replace(/\/$/, '');
   return {
-    THREADS_HOST_PATH: posix.join(data, 'threads'),
-    SKILLS_HOST_PATH: plan.skillsDir ? posix.normalize(plan.skillsDir).replace(/\/$/, '') : posix.join(data, 'skills'),
+    ...hostPathSettings(plan.dataDir, plan.skillsDir),
     SANDBOX_SERVICE_TYPE: 'NodePort',
     NODE_HOST: nodeIp,
   };

@@ -9,16 +9,12 @@ import { PassThrough } from 'node:stream';
 import { type KubeConfig, Log } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
+import { InvalidPlanError } from '../cluster/data-folders.js';
 import { type ImagePresence, type ImageTarget, imagePresence, loadSandboxImage } from '../cluster/images.js';
-import { createKindCluster, defaultListenAddress, deleteKindCluster, listKindClusters } from '../cluster/kind.js';
-import {
-  DEFAULT_KIND_NODE_PORTS,
-  type KindClusterPlan,
-  kindClusterNameProblem,
-  kindPlanProblems,
-  provisionerEnvForKind,
-} from '../cluster/kind-config.js';
-import { minikubePlanProblems, provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
+import { createKindCluster, deleteKindCluster, listKindClusters } from '../cluster/kind.js';
+import { kindClusterNameProblem, provisionerEnvForKind } from '../cluster/kind-config.js';
+import { provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
+import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/plans.js';
 import { detectTool, type ToolName } from '../cluster/tools.js';
 import type { ProvisionerConfig } from '../config/config.js';
 import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
@@ -27,7 +23,6 @@ import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
 import type { CreateSandboxInput, Sandbox } from '../sandbox/model.js';
 import { podName, serviceName } from '../sandbox/names.js';
-import { parseNodePortRange } from '../sandbox/node-ports.js';
 import { ValidationError } from '../sandbox/provisioner.js';
 import { toSandbox } from '../sandbox/specs.js';
 import { type ClusterConnection, connectCluster, listenProvisionerApi } from '../server/serve.js';
@@ -42,8 +37,8 @@ import type {
   ProvisionerApiState,
   ToolsStatus,
 } from './contract.js';
-import { JobRegistry } from './jobs.js';
-import { DeskMigrations, isExistingDir, type MigrationRequest } from './migrations.js';
+import { type JobContext, JobRegistry } from './jobs.js';
+import { DeskMigrations, type MigrationRequest } from './migrations.js';
 import { toSandboxDetail } from './sandbox-detail.js';
 import { SettingsStore } from './settings-store.js';
 import type { DeskSettingsView, SandboxDetail } from './views.js';
@@ -315,49 +310,30 @@ export class DeskCore {
     });
   }
 
-  async createKindCluster(body: { name: string; dataDir: string; skillsDir?: string; nodePorts?: string }): Promise<JobView> {
-    const nodePorts = body.nodePorts ? parseNodePortRange(body.nodePorts) : DEFAULT_KIND_NODE_PORTS;
-    if (typeof nodePorts === 'string') throw new ValidationError('nodePorts', nodePorts);
-    for (const [field, dir] of [
-      ['dataDir', body.dataDir],
-      ['skillsDir', body.skillsDir],
-    ] as const)
-      if (dir !== undefined && !isExistingDir(dir)) throw new ValidationError(field, `${dir} is not an existing folder (an absolute path)`);
-    const plan: KindClusterPlan = {
-      name: body.name,
-      dataDir: body.dataDir,
-      ...(body.skillsDir ? { skillsDir: body.skillsDir } : {}),
-      nodePorts,
-      listenAddress: await defaultListenAddress(),
-    };
-    throwFirstProblem(kindPlanProblems(plan));
+  async createKindCluster(body: ClusterRequest & { name: string; dataDir: string }): Promise<JobView> {
+    const plan = await asFieldErrors(() => kindPlanFor(body));
     return this.jobs.start('kind-create', `Create kind cluster "${plan.name}"`, async (ctx) => {
       const { context } = await createKindCluster(plan, { onLine: ctx.line, signal: ctx.signal });
-      const env = provisionerEnvForKind(plan);
-      ctx.line(`created; switching to context ${context} and applying the provisioner settings`);
-      this.settings.save({ ...this.currentSettings(), ...env });
-      await this.useContext(context);
-      return { context, env };
+      return this.useNewCluster(ctx, context, provisionerEnvForKind(plan));
     });
   }
 
   /** `minikube start` with the data folder mounted; its node IP becomes NODE_HOST. */
-  createMinikubeCluster(body: { name: string; dataDir: string; skillsDir?: string }): JobView {
-    for (const [field, dir] of [
-      ['dataDir', body.dataDir],
-      ['skillsDir', body.skillsDir],
-    ] as const)
-      if (dir !== undefined && !isExistingDir(dir)) throw new ValidationError(field, `${dir} is not an existing folder (an absolute path)`);
-    const plan = { profile: body.name, dataDir: body.dataDir, ...(body.skillsDir ? { skillsDir: body.skillsDir } : {}) };
-    throwFirstProblem(minikubePlanProblems(plan));
+  async createMinikubeCluster(body: ClusterRequest & { name: string; dataDir: string }): Promise<JobView> {
+    const plan = await asFieldErrors(async () => minikubePlanFor(body));
     return this.jobs.start('minikube-start', `Start minikube "${plan.profile}"`, async (ctx) => {
       const { context, nodeIp } = await startMinikube(plan, { onLine: ctx.line, signal: ctx.signal });
-      const env = provisionerEnvForMinikube(plan, nodeIp);
-      ctx.line(`started: node IP ${nodeIp} (NODE_HOST); switching to context ${context} and applying the provisioner settings`);
-      this.settings.save({ ...this.currentSettings(), ...env });
-      await this.useContext(context);
-      return { context, env };
+      ctx.line(`started: node IP ${nodeIp} (NODE_HOST)`);
+      return this.useNewCluster(ctx, context, provisionerEnvForMinikube(plan, nodeIp));
     });
+  }
+
+  /** After a cluster was made: its provisioner settings saved, its context in use. */
+  private async useNewCluster(ctx: JobContext, context: string, env: Record<string, string>): Promise<JobView['result']> {
+    ctx.line(`switching to context ${context} and applying the provisioner settings`);
+    this.settings.update(env);
+    await this.useContext(context);
+    return { context, env };
   }
 
   deleteKindCluster(name: string): JobView {
@@ -409,10 +385,6 @@ export class DeskCore {
 
   getSettings(): DeskSettingsView {
     return this.settings.view();
-  }
-
-  private currentSettings(): DeskSettings {
-    return this.settings.view().settings;
   }
 
   async saveSettings(update: DeskSettings): Promise<DeskSettingsView> {
@@ -480,7 +452,7 @@ export class DeskCore {
   }
 }
 
-/** Plan problems read "--option: what is wrong"; the first becomes an error of the form's field. */
+/** Plan problems ("--option: what is wrong") as a 422 on the form's field (the first problem). */
 const FIELD_OF_OPTION: Record<string, string> = {
   '--name': 'name',
   '--data-dir': 'dataDir',
@@ -489,11 +461,14 @@ const FIELD_OF_OPTION: Record<string, string> = {
   '--listen-address': 'nodePorts',
 };
 
-function throwFirstProblem(problems: string[]): void {
-  const first = problems[0];
-  if (!first) return;
-  const m = /^(--[a-z-]+): (.*)$/s.exec(first);
-  throw new ValidationError(FIELD_OF_OPTION[m?.[1] ?? ''] ?? 'name', m?.[2] ?? first);
+async function asFieldErrors<T>(plan: () => Promise<T>): Promise<T> {
+  try {
+    return await plan();
+  } catch (e) {
+    if (!(e instanceof InvalidPlanError)) throw e;
+    const m = /^(--[a-z-]+): (.*)$/s.exec(e.problems[0] ?? '');
+    throw new ValidationError(FIELD_OF_OPTION[m?.[1] ?? ''] ?? 'name', m?.[2] ?? e.message);
+  }
 }
 
 function emptyStatus(namespace: string, problem: string | undefined): ClusterStatus {

@@ -115,6 +115,6 @@ export class DeskMigrations {
   }
 }
 
-export function isExistingDir(dir: string): boolean {
+function isExistingDir(dir: string): boolean {
   return isAbsolute(dir) && existsSync(dir) && statSync(dir).isDirectory();
 }

@@ -81,6 +81,12 @@ export class SettingsStore {
     return this.view();
   }
 
+  /** Saves these values over the saved ones (the rest, and the API key, stay as they are). */
+  update(values: DeskSettings): DeskSettingsView {
+    const { PROVISIONER_API_KEY: _key, ...saved } = this.settings;
+    return this.save({ ...saved, ...values });
+  }
+
   setContext(context: string | undefined): void {
     this.context = context;
     this.persist();

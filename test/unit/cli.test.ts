@@ -143,7 +143,7 @@ describe('sandbox-provisioner cluster', () => {
   it('bad options exit 2 naming the option, and nothing runs', () => {
     const r = cliWith(noTools, 'cluster', 'kind-config', '--data-dir', dataDir, '--node-ports', '80-90');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--node-ports "80-90": NodePorts must lie within 30000-32767');
+    expect(r.stderr).toContain('--node-ports: "80-90" is not valid: NodePorts must lie within 30000-32767');
     expect(cliWith(noTools, 'cluster', 'create', '--data-dir', dataDir).stderr).toContain('say which tool: --kind or --minikube');
     expect(cliWith(noTools, 'cluster', 'create', '--kind', '--data-dir', dataDir, '--name', 'Bad_Name').code).toBe(2);
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { imageTargetFor } from '../../app/cli/cluster-command.js';
+import { InvalidPlanError, isWithin } from '../../app/cluster/data-folders.js';
 import { canonicalImage } from '../../app/cluster/images.js';
 import { defaultListenAddress } from '../../app/cluster/kind.js';
 import {
@@ -16,6 +17,7 @@ import {
   provisionerEnvForKind,
 } from '../../app/cluster/kind-config.js';
 import { minikubePlanProblems, minikubeStartArgs, provisionerEnvForMinikube, startMinikube } from '../../app/cluster/minikube.js';
+import { kindPlanFor, minikubePlanFor } from '../../app/cluster/plans.js';
 import { loadConfig } from '../../app/config/config.js';
 
 const plan: KindClusterPlan = { name: 'deer-flow', dataDir: '/srv/df/', nodePorts: { from: 30000, to: 30002 }, listenAddress: '127.0.0.1' };
@@ -161,5 +163,40 @@ describe('where load-image loads', () => {
       /say where to load the image with --kind NAME or --minikube PROFILE/,
     );
     expect(() => imageTargetFor({ kind: 'a', minikube: 'b' }, undefined, undefined)).toThrow(/not both/);
+  });
+});
+
+describe('plans from what was asked (CLI options or the Cluster form)', () => {
+  const data = mkdtempSync(join(tmpdir(), 'spd-plan-'));
+
+  it('gathers every problem, each naming its option, before anything runs', async () => {
+    const err = await kindPlanFor({ name: 'Bad_Name', skillsDir: '/no/such/folder', nodePorts: '1-2' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidPlanError);
+    expect((err as InvalidPlanError).problems).toEqual([
+      expect.stringMatching(/^--data-dir: required/),
+      expect.stringMatching(/^--skills-dir: \/no\/such\/folder is not a folder/),
+      expect.stringMatching(/^--node-ports: "1-2" is not valid: NodePorts must lie within/),
+    ]);
+    await expect(kindPlanFor({ name: 'Bad_Name', dataDir: data, listenAddress: '127.0.0.1' })).rejects.toMatchObject({
+      problems: [expect.stringMatching(/^--name: "Bad_Name" is not a valid kind cluster name/)],
+    });
+  });
+
+  it('fills the defaults', async () => {
+    expect(await kindPlanFor({ dataDir: data, listenAddress: '127.0.0.1' })).toEqual({
+      name: 'deer-flow',
+      dataDir: data,
+      nodePorts: { from: 30000, to: 30049 },
+      listenAddress: '127.0.0.1',
+    });
+    expect(minikubePlanFor({ dataDir: data })).toEqual({ profile: 'deer-flow', dataDir: data });
+    expect(() => minikubePlanFor({ dataDir: data, skillsDir: tmpdir() })).toThrow(InvalidPlanError);
+  });
+
+  it('a folder is within another only below it, not beside it with a longer name', () => {
+    expect(isWithin('/a/b/c', '/a/b')).toBe(true);
+    expect(isWithin('/a/b/', '/a/b')).toBe(true);
+    expect(isWithin('/a/bc', '/a/b')).toBe(false);
+    expect(isWithin('/x', '/')).toBe(true);
   });
 });
