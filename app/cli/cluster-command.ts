@@ -1,15 +1,19 @@
+// sandbox-provisioner cluster …: find local clusters, create one for DeerFlow (kind or
+// minikube), delete one, and put the sandbox image into it. The work is done by app/cluster;
+// this file turns options into plans and prints.
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import type { ContextSummary } from '../cluster/contexts.js';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
-import { type ImageTarget, imagePresence, loadSandboxImage } from '../cluster/images.js';
-import { createKindCluster, deleteKindCluster, listKindClusters } from '../cluster/kind.js';
+import { type ImageTarget, imagePresence, imageTargetOf, loadSandboxImage } from '../cluster/images.js';
+import { createKindCluster, deleteKindCluster } from '../cluster/kind.js';
 import { kindConfigYaml, provisionerEnvForKind } from '../cluster/kind-config.js';
+import { detectLocalTools } from '../cluster/local-tools.js';
 import { deleteMinikube, provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
 import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/plans.js';
-import { detectTool, parseMinikubeProfiles, runTool, type ToolName } from '../cluster/tools.js';
 import { loadConfig } from '../config/config.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { formatNodePortRange } from '../sandbox/node-ports.js';
+import { confirm } from './prompt.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -20,20 +24,10 @@ export async function clusterDetectCommand(opts: { json?: boolean }): Promise<nu
   try {
     const { kc, origin } = loadKubeConfig({ kubeconfigPath: loadConfig(process.env).kubeconfigPath });
     const contexts = summarizeContexts(kc);
-    const [probes, tools] = await Promise.all([
-      Promise.all(contexts.map((c) => probeContext(kc, c.name))),
-      Promise.all((['kind', 'minikube', 'docker'] as ToolName[]).map((t) => detectTool(t))),
-    ]);
-    const kindClusters = tools[0] && 'version' in tools[0] ? await listKindClusters().catch((e: Error) => e.message) : undefined;
-    const minikubeProfiles =
-      tools[1] && 'version' in tools[1]
-        ? await runTool('minikube', ['profile', 'list', '-o', 'json'])
-            .then((r) => parseMinikubeProfiles(r.stdout))
-            .catch((e: Error) => e.message)
-        : undefined;
+    const [probes, local] = await Promise.all([Promise.all(contexts.map((c) => probeContext(kc, c.name))), detectLocalTools()]);
     const result = contexts.map((c, i) => ({ ...c, reachability: probes[i] }));
     if (opts.json) {
-      out(JSON.stringify({ kubeconfig: origin, contexts: result, tools, kindClusters, minikubeProfiles }, null, 2));
+      out(JSON.stringify({ kubeconfig: origin, contexts: result, ...local }, null, 2));
       return 0;
     }
     out(`kubeconfig: ${origin}`);
@@ -42,16 +36,15 @@ export async function clusterDetectCommand(opts: { json?: boolean }): Promise<nu
       const state = r?.state === 'ready' ? `ready (${r.version})` : `${r?.state}: ${r && 'message' in r ? r.message : ''}`;
       out(`${c.current ? '*' : ' '} ${c.name}  [${c.kind}]  ${c.server}  ${state}`);
     }
-    for (const t of tools) {
+    for (const t of local.tools) {
       const state = 'version' in t ? t.version : 'hint' in t ? `not installed (${t.hint})` : `error: ${t.error}`;
       out(`${t.tool}: ${state}`);
     }
-    if (kindClusters !== undefined)
-      out(`kind clusters: ${Array.isArray(kindClusters) ? kindClusters.join(', ') || '(none)' : kindClusters}`);
-    if (minikubeProfiles !== undefined)
-      out(
-        `minikube profiles: ${Array.isArray(minikubeProfiles) ? minikubeProfiles.map((p) => `${p.name} (${p.status})`).join(', ') || '(none)' : minikubeProfiles}`,
-      );
+    if (local.kindClusters) out(`kind clusters: ${local.kindClusters.join(', ') || '(none)'}`);
+    if (local.kindError) out(`kind clusters: ${local.kindError}`);
+    if (local.minikubeProfiles)
+      out(`minikube profiles: ${local.minikubeProfiles.map((p) => `${p.name} (${p.status})`).join(', ') || '(none)'}`);
+    if (local.minikubeError) out(`minikube profiles: ${local.minikubeError}`);
     return 0;
   } catch (e) {
     err(`cluster detect: ${(e as Error).message}`);
@@ -124,22 +117,13 @@ export async function clusterCreateCommand(opts: PlanOptions & { kind?: boolean;
   }
 }
 
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 export async function clusterDeleteCommand(opts: { kind?: boolean; minikube?: boolean; name?: string; yes?: boolean }): Promise<number> {
   if (!!opts.kind === !!opts.minikube) throw new ClusterUsageError('say which tool: --kind or --minikube');
   if (!opts.name) throw new ClusterUsageError('--name is required: the cluster (kind) or profile (minikube) to delete');
   const what = `${opts.kind ? 'kind cluster' : 'minikube profile'} "${opts.name}"`;
   if (!opts.yes) {
     if (!process.stdin.isTTY) throw new ClusterUsageError(`deleting ${what} needs confirmation: add --yes`);
-    if (!(await confirm(`Delete ${what} and everything in it?`))) {
+    if (!(await confirm(`Delete ${what} and everything in it? [y/N] `))) {
       err('nothing deleted');
       return 1;
     }
@@ -151,18 +135,14 @@ export async function clusterDeleteCommand(opts: { kind?: boolean; minikube?: bo
 }
 
 /** kind/minikube target from the options, else from the current kubeconfig context. */
-export function imageTargetFor(
-  opts: { kind?: string; minikube?: string },
-  currentContext: string | undefined,
-  currentKind: string | undefined,
-): ImageTarget {
+export function imageTargetFor(opts: { kind?: string; minikube?: string }, current: ContextSummary | undefined): ImageTarget {
   if (opts.kind && opts.minikube) throw new ClusterUsageError('give --kind NAME or --minikube PROFILE, not both');
   if (opts.kind) return { tool: 'kind', cluster: opts.kind };
   if (opts.minikube) return { tool: 'minikube', profile: opts.minikube };
-  if (currentContext?.startsWith('kind-')) return { tool: 'kind', cluster: currentContext.slice('kind-'.length) };
-  if (currentKind === 'minikube' && currentContext) return { tool: 'minikube', profile: currentContext };
+  const target = imageTargetOf(current);
+  if (target) return target;
   throw new ClusterUsageError(
-    `the current context (${currentContext ?? 'none'}) is not a kind or minikube cluster: say where to load the image with --kind NAME or --minikube PROFILE`,
+    `the current context (${current?.name ?? 'none'}) is not a kind or minikube cluster: say where to load the image with --kind NAME or --minikube PROFILE`,
   );
 }
 
@@ -174,7 +154,7 @@ export async function loadImageCommand(
   const ref = image ?? config.sandboxImage;
   const { kc } = loadKubeConfig({ kubeconfigPath: config.kubeconfigPath });
   const current = summarizeContexts(kc).find((c) => c.current);
-  const target = imageTargetFor(opts, current?.name, current?.kind);
+  const target = imageTargetFor(opts, current);
   if (!opts.force && !opts.kind && !opts.minikube) {
     const presence = await imagePresence(kc, ref).catch(() => undefined);
     if (presence && presence.nodeCount > 0 && presence.nodesWithImage.length === presence.nodeCount) {

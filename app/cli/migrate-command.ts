@@ -1,6 +1,5 @@
 // sandbox-provisioner migrate: moves legacy DeerFlow data into the per-user layout.
 // Exit codes: 0 done or nothing to do; 1 refused or problems found; 2 bad usage.
-import { createInterface } from 'node:readline/promises';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { loadConfig } from '../config/config.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
@@ -11,6 +10,7 @@ import { LocalBackend } from '../migration/local-backend.js';
 import { isValidUserId } from '../migration/plan.js';
 import { PvcBackend } from '../migration/pvc-backend.js';
 import { runMigration, scanAndPlan } from '../migration/run.js';
+import { confirm } from './prompt.js';
 
 export interface MigrateOptions {
   baseDir?: string;
@@ -33,16 +33,6 @@ async function guardFromEnvironment(namespace: string | undefined): Promise<Guar
     return await checkNoSandboxesRunning(kc.makeApiClient(CoreV1Api), namespace ?? config.namespace, server);
   } catch (e) {
     return { state: 'unreachable', message: (e as Error).message };
-  }
-}
-
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
   }
 }
 

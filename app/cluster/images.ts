@@ -3,6 +3,7 @@
 // for kind and minikube: pulled into the local docker first when missing, then loaded.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { withTimeout } from '../kube/errors.js';
+import type { ContextSummary } from './contexts.js';
 import { loadImageIntoKind } from './kind.js';
 import { runTool, runToolStreaming, type StreamOptions } from './tools.js';
 
@@ -50,6 +51,13 @@ export async function ensureLocalImage(image: string, opts: StreamOptions = {}):
 }
 
 export type ImageTarget = { tool: 'kind'; cluster: string } | { tool: 'minikube'; profile: string };
+
+/** Where images go for a context that kind or minikube made; undefined for any other cluster. */
+export function imageTargetOf(context: Pick<ContextSummary, 'kind' | 'clusterName'> | undefined): ImageTarget | undefined {
+  if (context?.kind === 'kind') return { tool: 'kind', cluster: context.clusterName };
+  if (context?.kind === 'minikube') return { tool: 'minikube', profile: context.clusterName };
+  return undefined;
+}
 
 /** Makes `image` available in the cluster's node: docker pull when needed, then kind/minikube load. */
 export async function loadSandboxImage(image: string, target: ImageTarget, opts: StreamOptions = {}): Promise<void> {

@@ -5,7 +5,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { ContextSummary, Reachability } from '../cluster/contexts.js';
 import type { ImagePresence } from '../cluster/images.js';
-import type { ToolStatus } from '../cluster/tools.js';
+import type { LocalTools } from '../cluster/local-tools.js';
 import type { MigrationReport } from '../migration/execute.js';
 import type { Plan } from '../migration/plan.js';
 import type { Sandbox } from '../sandbox/model.js';
@@ -107,10 +107,7 @@ export interface ClusterStatus {
   problem: string | undefined;
 }
 
-export interface ToolsStatus {
-  tools: ToolStatus[];
-  kindClusters: string[] | undefined;
-}
+export type ToolsStatus = LocalTools;
 
 export interface MigrationScanView {
   plan: Plan;

@@ -10,12 +10,12 @@ import { type KubeConfig, Log } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
 import { InvalidPlanError } from '../cluster/data-folders.js';
-import { type ImagePresence, type ImageTarget, imagePresence, loadSandboxImage } from '../cluster/images.js';
-import { createKindCluster, deleteKindCluster, listKindClusters } from '../cluster/kind.js';
+import { type ImagePresence, imagePresence, imageTargetOf, loadSandboxImage } from '../cluster/images.js';
+import { createKindCluster, deleteKindCluster } from '../cluster/kind.js';
 import { kindClusterNameProblem, provisionerEnvForKind } from '../cluster/kind-config.js';
+import { detectLocalTools } from '../cluster/local-tools.js';
 import { provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
 import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/plans.js';
-import { detectTool, type ToolName } from '../cluster/tools.js';
 import type { ProvisionerConfig } from '../config/config.js';
 import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
 import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
@@ -297,10 +297,8 @@ export class DeskCore {
     return this.clusterStatus();
   }
 
-  async tools(): Promise<ToolsStatus> {
-    const tools = await Promise.all((['kind', 'minikube', 'docker'] as ToolName[]).map((t) => detectTool(t)));
-    const kindClusters = tools[0] && 'version' in tools[0] ? await listKindClusters().catch(() => undefined) : undefined;
-    return { tools, kindClusters };
+  tools(): Promise<ToolsStatus> {
+    return detectLocalTools();
   }
 
   imageStatus(): Promise<ImagePresence> {
@@ -365,11 +363,8 @@ export class DeskCore {
 
   loadImage(): JobView {
     const conn = this.connection();
-    const current = summarizeContexts(conn.kc).find((c) => c.name === conn.context);
-    let target: ImageTarget;
-    if (current?.kind === 'kind') target = { tool: 'kind', cluster: current.clusterName };
-    else if (current?.kind === 'minikube') target = { tool: 'minikube', profile: current.clusterName };
-    else
+    const target = imageTargetOf(summarizeContexts(conn.kc).find((c) => c.name === conn.context));
+    if (!target)
       throw new ValidationError(
         'context',
         `the current context (${conn.context}) is not a kind or minikube cluster; load the image with your cluster's own tooling`,

@@ -1,3 +1,8 @@
+// Faults: the desk's live view across an API server outage. The UI is told the watch is
+// lost, and when the server is back, the watch resumes and the UI's view (its full reload
+// plus the events that follow, applied the way the renderer's store applies them) ends equal
+// to what is really in the cluster: changes made behind its back meanwhile are neither lost
+// nor duplicated.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskEvent } from '../../app/desk/contract.js';

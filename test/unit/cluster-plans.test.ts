@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { imageTargetFor } from '../../app/cli/cluster-command.js';
+import { classifyContext } from '../../app/cluster/contexts.js';
 import { InvalidPlanError, isWithin } from '../../app/cluster/data-folders.js';
 import { canonicalImage } from '../../app/cluster/images.js';
 import { defaultListenAddress } from '../../app/cluster/kind.js';
@@ -156,13 +157,18 @@ describe('where kind publishes NodePorts', () => {
 
 describe('where load-image loads', () => {
   it('from the options, else from the current context, else it asks', () => {
-    expect(imageTargetFor({ kind: 'dev' }, 'minikube', 'minikube')).toEqual({ tool: 'kind', cluster: 'dev' });
-    expect(imageTargetFor({}, 'kind-deer-flow', 'kind')).toEqual({ tool: 'kind', cluster: 'deer-flow' });
-    expect(imageTargetFor({}, 'dev', 'minikube')).toEqual({ tool: 'minikube', profile: 'dev' });
-    expect(() => imageTargetFor({}, 'docker-desktop', 'docker-desktop')).toThrow(
-      /say where to load the image with --kind NAME or --minikube PROFILE/,
-    );
-    expect(() => imageTargetFor({ kind: 'a', minikube: 'b' }, undefined, undefined)).toThrow(/not both/);
+    const ctx = (name: string, server = 'https://127.0.0.1:6443') => ({
+      ...classifyContext(name, server),
+      name,
+      server,
+      current: true,
+      loopback: true,
+    });
+    expect(imageTargetFor({ kind: 'dev' }, ctx('minikube'))).toEqual({ tool: 'kind', cluster: 'dev' });
+    expect(imageTargetFor({}, ctx('kind-deer-flow'))).toEqual({ tool: 'kind', cluster: 'deer-flow' });
+    expect(imageTargetFor({}, ctx('dev', 'https://192.168.49.2:8443'))).toEqual({ tool: 'minikube', profile: 'dev' });
+    expect(() => imageTargetFor({}, ctx('docker-desktop'))).toThrow(/say where to load the image with --kind NAME or --minikube PROFILE/);
+    expect(() => imageTargetFor({ kind: 'a', minikube: 'b' }, undefined)).toThrow(/not both/);
   });
 });
 

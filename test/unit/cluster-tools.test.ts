@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { detectLocalTools } from '../../app/cluster/local-tools.js';
 import { detectTool, parseKindClusters, parseMinikubeProfiles, runTool, summaryLine } from '../../app/cluster/tools.js';
 
 function standIns(scripts: Record<string, string>): { env: NodeJS.ProcessEnv; calls: (tool: string) => string[] } {
@@ -97,5 +98,32 @@ describe('summaryLine', () => {
     expect(s.length).toBeLessThan(400);
     expect(summaryLine('one\ntwo\n')).toBe('two');
     expect(summaryLine('')).toBe('');
+  });
+});
+
+describe('detectLocalTools', () => {
+  it('lists what kind and minikube know, only for the tools that work', async () => {
+    const t = standIns({
+      kind: '[ "$1" = version ] && echo "kind v0.33.0"; [ "$1" = get ] && echo deer-flow; exit 0',
+      minikube:
+        '[ "$1" = version ] && echo v1.37.0; [ "$1" = profile ] && echo \'{"invalid":[],"valid":[{"Name":"mk","Status":"Running","Config":{"Driver":"docker","Nodes":[{"IP":"192.168.49.2"}]}}]}\'; exit 0',
+    });
+    const r = await detectLocalTools({ env: t.env });
+    expect(r.tools.map((x) => [x.tool, 'version' in x])).toEqual([
+      ['kind', true],
+      ['minikube', true],
+      ['docker', false],
+    ]);
+    expect(r.kindClusters).toEqual(['deer-flow']);
+    expect(r.minikubeProfiles).toEqual([{ name: 'mk', status: 'Running', driver: 'docker', nodeIp: '192.168.49.2' }]);
+  });
+
+  it('asks no clusters of a missing tool, and reports a failing listing', async () => {
+    const t = standIns({ kind: '[ "$1" = version ] && { echo "kind v0.33.0"; exit 0; }; echo "boom" >&2; exit 1' });
+    const r = await detectLocalTools({ env: t.env });
+    expect(r.kindClusters).toBeUndefined();
+    expect(r.kindError).toMatch(/kind get clusters failed \(exit 1\): boom/);
+    expect(r.minikubeProfiles).toBeUndefined();
+    expect(t.calls('minikube')).toEqual([]);
   });
 });
