@@ -5,6 +5,7 @@
 // Transport-free: the desk API (app/server/desk-api.ts) translates HTTP to these methods.
 import { EventEmitter } from 'node:events';
 import { isAbsolute } from 'node:path';
+import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { type KubeConfig, Log } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
@@ -17,12 +18,12 @@ import { detectLocalTools } from '../cluster/local-tools.js';
 import { provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
 import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/plans.js';
 import type { ProvisionerConfig } from '../config/config.js';
-import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
+import { containerEndpoint, containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
 import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
 import type { CreateSandboxInput, Sandbox } from '../sandbox/model.js';
-import { podName, serviceName } from '../sandbox/names.js';
+import { podName } from '../sandbox/names.js';
 import { ValidationError } from '../sandbox/provisioner.js';
 import { toSandbox } from '../sandbox/specs.js';
 import { type ClusterConnection, connectCluster, listenProvisionerApi } from '../server/serve.js';
@@ -179,21 +180,9 @@ export class DeskCore {
   }
 
   async sandboxDetail(id: string): Promise<SandboxDetail> {
-    const { core, server } = this.connection();
-    const ns = this.config.namespace;
-    const optional = <T>(p: Promise<T>) =>
-      withTimeout(p, 10_000, 'read', server).catch((e: unknown) => {
-        if ((e as { code?: number })?.code === 404) return undefined;
-        throw toClusterError(e, server);
-      });
-    const [pod, svc, podEvents, svcEvents] = await Promise.all([
-      optional(core.readNamespacedPod({ name: podName(id), namespace: ns })),
-      optional(core.readNamespacedService({ name: serviceName(id), namespace: ns })),
-      optional(core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${podName(id)}` })),
-      optional(core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${serviceName(id)}` })),
-    ]);
-    if (!pod && !svc) throw new ValidationError('id', `sandbox ${id} does not exist`, 'path');
-    return toSandboxDetail(this.config, id, pod, svc, { pod: podEvents?.items ?? [], service: svcEvents?.items ?? [] });
+    const { pod, service, podEvents, serviceEvents } = await this.connection().provisioner.inspect(id);
+    if (!pod && !service) throw new ValidationError('id', `sandbox ${id} does not exist`, 'path');
+    return toSandboxDetail(this.config, id, pod, service, { pod: podEvents, service: serviceEvents });
   }
 
   /**
@@ -203,7 +192,6 @@ export class DeskCore {
   async streamLogs(id: string, opts: LogsOptions, onEvent: (e: LogEvent) => void, signal: AbortSignal): Promise<void> {
     const { kc } = this.connection();
     const stream = new PassThrough();
-    let partial = '';
     let batch: string[] = [];
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
@@ -211,14 +199,13 @@ export class DeskCore {
       if (batch.length) onEvent({ type: 'lines', lines: batch });
       batch = [];
     };
-    stream.on('data', (chunk: Buffer) => {
-      const parts = (partial + chunk.toString('utf8')).split('\n');
-      partial = parts.pop() ?? '';
-      batch.push(...parts);
+    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on('line', (line) => {
+      batch.push(line);
       timer ??= setTimeout(flush, LOG_BATCH_MS);
     });
     const done = new Promise<string>((resolve) => {
-      stream.on('end', () => resolve(opts.follow ? 'the container stopped or the stream closed' : 'end of log'));
+      lines.on('close', () => resolve(opts.follow ? 'the container stopped or the stream closed' : 'end of log'));
       stream.on('error', (e) => resolve(e.message));
       signal.addEventListener('abort', () => resolve('stopped'), { once: true });
     });
@@ -231,13 +218,13 @@ export class DeskCore {
         ...(opts.tailLines ? { tailLines: opts.tailLines } : {}),
       });
     } catch (e) {
+      lines.close();
       onEvent({ type: 'error', message: logError(e, id) });
       return;
     }
     signal.addEventListener('abort', () => req?.abort(), { once: true });
     const reason = await done;
     if (timer) clearTimeout(timer);
-    if (partial) batch.push(partial);
     flush();
     onEvent({ type: 'end', reason });
   }
@@ -269,12 +256,8 @@ export class DeskCore {
         () => undefined,
       ),
     ]);
-    let containerApiServer: string | undefined;
-    try {
-      containerApiServer = containerKubeconfig(this.conn.kc).apiServer;
-    } catch {
-      containerApiServer = undefined;
-    }
+    const cluster = this.conn.kc.getCurrentCluster();
+    const containerApiServer = cluster ? containerEndpoint(cluster).endpoint.server : undefined;
     return {
       kubeconfig: origin,
       contexts,

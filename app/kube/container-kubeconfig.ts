@@ -3,7 +3,7 @@
 // verified for the original name, and every credential file inlined (a container cannot read
 // the host's paths). Credentials stay in the returned document; nothing here logs them.
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Cluster, KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { isHostName } from '../config/config.js';
 import { KubeconfigError } from './kubeconfig.js';
@@ -26,17 +26,29 @@ const b64File = (path: string, what: string) => {
   }
 };
 
+/**
+ * The API server as containers reach it: a loopback server rewritten to `host` (TLS still
+ * checked for the original name), any other server as it is. Reads no files.
+ */
+export function containerEndpoint(
+  cluster: Cluster,
+  host = 'host.docker.internal',
+): { endpoint: Pick<Cluster, 'server' | 'tlsServerName'>; rewritten: boolean } {
+  if (!isHostName(host)) throw new KubeconfigError(`--host ${JSON.stringify(host)} is not a host name or address`);
+  const original = new URL(cluster.server);
+  const rewritten = isLoopbackServerHost(original.hostname);
+  return {
+    endpoint: rewritten ? rewriteApiServer(cluster, `${original.protocol}//${host}:${original.port || '443'}`) : cluster,
+    rewritten,
+  };
+}
+
 export function containerKubeconfig(kc: KubeConfig, opts: { host?: string } = {}): ContainerKubeconfig {
   const context = kc.getContextObject(kc.getCurrentContext());
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
   if (!context || !cluster || !user) throw new KubeconfigError('the kubeconfig has no usable current context to export');
-  const host = opts.host ?? 'host.docker.internal';
-  if (!isHostName(host)) throw new KubeconfigError(`--host ${JSON.stringify(host)} is not a host name or address`);
-
-  const original = new URL(cluster.server);
-  const rewritten = isLoopbackServerHost(original.hostname);
-  const endpoint = rewritten ? rewriteApiServer(cluster, `${original.protocol}//${host}:${original.port || '443'}`) : cluster;
+  const { endpoint, rewritten } = containerEndpoint(cluster, opts.host);
   const warnings: string[] = [];
 
   const clusterEntry: Record<string, unknown> = { server: endpoint.server };

@@ -2,7 +2,7 @@
 // sweep that removes Pods left without their Service. Every Kubernetes call goes through
 // `call()`, which bounds its time, maps failures to ClusterError and counts requests
 // (the benchmark reports them).
-import type { CoreV1Api, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { CoreV1Api, CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { ProvisionerConfig as FullConfig } from '../config/config.js';
 import { ClusterError, isConflict, isNotFound, toClusterError, withTimeout } from '../kube/errors.js';
 import type { CreateSandboxInput, Sandbox } from './model.js';
@@ -278,6 +278,29 @@ export class SandboxProvisioner {
 
   private readService(sandboxId: string): Promise<V1Service | undefined> {
     return this.readOptional('read Service', () => this.core.readNamespacedService({ name: serviceName(sandboxId), namespace: this.ns }));
+  }
+
+  /**
+   * Everything the UI shows of one sandbox: its Pod and Service (either may be missing) and
+   * the Kubernetes events of each — four requests, bounded and classified like every other.
+   */
+  async inspect(sandboxId: string): Promise<{
+    pod: V1Pod | undefined;
+    service: V1Service | undefined;
+    podEvents: CoreV1Event[];
+    serviceEvents: CoreV1Event[];
+  }> {
+    const events = (name: string) =>
+      this.call('list Events', () =>
+        this.core.listNamespacedEvent({ namespace: this.ns, fieldSelector: `involvedObject.name=${name}` }),
+      ).then((l) => l.items);
+    const [pod, service, podEvents, serviceEvents] = await Promise.all([
+      this.readPod(sandboxId),
+      this.readService(sandboxId),
+      events(podName(sandboxId)),
+      events(serviceName(sandboxId)),
+    ]);
+    return { pod, service, podEvents, serviceEvents };
   }
 
   /** The sandbox with a usable URL, or SandboxNotFoundError (upstream: no URL means 404). */

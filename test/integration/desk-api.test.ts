@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskEvent, LogEvent } from '../../app/desk/contract.js';
 import type { RunningDeskServer } from '../../app/server/desk-api.js';
 import { type DeskClient, DeskError } from '../../renderer/src/api/client.js';
-import { startDesk, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
+import { clusterInfo, startDesk, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
 
 const kc = testKubeConfig();
 const coreApi = kc.makeApiClient(CoreV1Api);
@@ -143,6 +143,14 @@ describe('settings and the provisioner API', () => {
     expect(readFileSync(path, 'utf8')).toContain('tls-server-name');
     const again = await client.call('exportContainerKubeconfig', { body: { path } }).catch((e: unknown) => e);
     expect((again as DeskError).fields.path).toMatch(/exists/);
+  });
+
+  it('reports the cluster: context, reachability, nodes, and the API server address containers use', async () => {
+    const status = await client.call('clusterStatus');
+    expect(status.current).toBe(kc.getCurrentContext());
+    expect(status.reachability).toMatchObject({ state: 'ready' });
+    expect(status.nodeCount).toBeGreaterThanOrEqual(1);
+    expect(status.containerApiServer).toBe(`https://host.docker.internal:${new URL(clusterInfo().server).port}`);
   });
 
   it('names an unknown context', async () => {
