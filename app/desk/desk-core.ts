@@ -400,6 +400,13 @@ export class DeskCore {
     return this.provisionerApiState();
   }
 
+  /** The person switched the provisioner API on or off: as they leave it, it starts next time. */
+  async switchProvisionerApi(running: boolean): Promise<ProvisionerApiState> {
+    const state = await this.setProvisionerApi(running);
+    this.settings.setProvisionerApi(state.running);
+    return state;
+  }
+
   private async restartProvisionerApi(): Promise<void> {
     if (!this.api) return;
     await this.setProvisionerApi(false);

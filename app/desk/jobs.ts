@@ -9,6 +9,13 @@ import type { JobView } from './contract.js';
 const MAX_LINES = 200;
 const EMIT_EVERY_MS = 100;
 
+export class JobNotFoundError extends Error {
+  constructor(readonly jobId: string) {
+    super(`no job ${jobId}`);
+    this.name = 'JobNotFoundError';
+  }
+}
+
 export interface JobContext {
   signal: AbortSignal;
   line: (text: string) => void;
@@ -103,9 +110,9 @@ export class JobRegistry {
   }
 
   /** Asks the job to stop; its state becomes `cancelled` when it has. */
-  cancel(id: string): JobView | undefined {
+  cancel(id: string): JobView {
     const j = this.jobs.get(id);
-    if (!j) return undefined;
+    if (!j) throw new JobNotFoundError(id);
     if (j.view.state === 'running' && j.view.cancellable) j.abort.abort();
     return structuredClone(j.view);
   }

@@ -54,19 +54,11 @@ export function deskHandlers(core: DeskCore): Handlers {
     getSettings: () => core.getSettings(),
     saveSettings: ({ body }) => core.saveSettings(body),
     provisionerApi: () => core.provisionerApiState(),
-    setProvisionerApi: async ({ body }) => {
-      const state = await core.setProvisionerApi(body.running);
-      core.settings.setProvisionerApi(state.running); // started again at the next launch
-      return state;
-    },
+    setProvisionerApi: ({ body }) => core.switchProvisionerApi(body.running),
     scanMigration: ({ body }) => core.scanMigration(body),
     runMigration: ({ body }) => core.runMigration(body),
     jobs: () => core.jobs.list(),
-    cancelJob: ({ params }) => {
-      const job = core.jobs.cancel(params.id);
-      if (!job) throw Object.assign(new Error(`no job ${params.id}`), { statusCode: 404 });
-      return job;
-    },
+    cancelJob: ({ params }) => core.jobs.cancel(params.id),
   };
 }
 
@@ -123,7 +115,7 @@ export async function startDeskServer(opts: DeskServerOptions): Promise<RunningD
     reply.header('referrer-policy', 'no-referrer');
   });
   app.setErrorHandler((error: FastifyError, req, reply) => {
-    const http = error.statusCode === 404 ? { status: 404, detail: error.message } : fastifyErrorToHttp(error, req.body, DESK_BODY_LIMIT);
+    const http = fastifyErrorToHttp(error, req.body, DESK_BODY_LIMIT);
     if (http.status === 500) log(`error on ${req.method} ${req.url.split('?')[0]}: ${error.stack ?? error.message}`);
     return reply.code(http.status).send({ detail: http.detail });
   });

@@ -1,5 +1,6 @@
 // One place that decides which HTTP status and detail an error of the core becomes.
 import type { FastifyError } from 'fastify';
+import { JobNotFoundError } from '../desk/jobs.js';
 import { SettingsError } from '../desk/settings-store.js';
 import { ClusterError } from '../kube/errors.js';
 import { sandboxIdProblem, threadIdProblem, userIdProblem } from '../sandbox/names.js';
@@ -17,7 +18,7 @@ export function fieldError(field: string, msg: string, where = 'body'): HttpErro
 
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof ValidationError) return fieldError(e.field, e.message, e.where);
-  if (e instanceof SandboxNotFoundError) return { status: 404, detail: e.message };
+  if (e instanceof SandboxNotFoundError || e instanceof JobNotFoundError) return { status: 404, detail: e.message };
   if (e instanceof SettingsError)
     return { status: 422, detail: e.fields.map((f) => ({ loc: ['body', f.field], msg: f.message, type: 'value_error' })) };
   if (e instanceof NodePortsExhaustedError) return { status: 503, detail: `Cannot create the sandbox: ${e.message}` };

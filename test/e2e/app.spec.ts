@@ -93,8 +93,7 @@ test('delete asks first, then removes the sandbox', async ({ page, served }) => 
 });
 
 test('the cluster going away is shown, and the UI recovers when it is back', async ({ page, served }, testInfo) => {
-  await page.goto(`${served.uiUrl.split('?')[0]}#/cluster`);
-  await page.goto(served.uiUrl); // token kept for the tab
+  await page.goto(served.uiUrl);
   await page.getByRole('link', { name: 'Cluster' }).click();
   await expect(page.getByTestId('reachability')).toHaveAttribute('data-state', 'ready');
   await screenshot(page, '05-cluster', testInfo);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskEvent, LogEvent } from '../../app/desk/contract.js';
+import { DeskCore } from '../../app/desk/desk-core.js';
 import type { RunningDeskServer } from '../../app/server/desk-api.js';
 import { type DeskClient, DeskError } from '../../renderer/src/api/client.js';
 import { clusterInfo, startDesk, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
@@ -128,6 +129,14 @@ describe('settings and the provisioner API', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const listed = (await (await fetch(`${on.url}/api/sandboxes`)).json()) as { count: number };
     expect(listed.count).toBe(1);
+    // Left on, it starts again with the next launch.
+    const again = new DeskCore({
+      settingsFile: desk.core.settings.file,
+      env: { KUBECONFIG_PATH: clusterInfo().kubeconfig, PROVISIONER_PORT: '0' },
+    });
+    await again.start();
+    expect(again.provisionerApiState().running).toBe(true);
+    await again.close();
     const off = await client.call('setProvisionerApi', { body: { running: false } });
     expect(off).toEqual({ running: false, url: undefined, error: undefined });
     await expect(fetch(`${on.url}/health`)).rejects.toThrow();
@@ -151,6 +160,11 @@ describe('settings and the provisioner API', () => {
     expect(status.reachability).toMatchObject({ state: 'ready' });
     expect(status.nodeCount).toBeGreaterThanOrEqual(1);
     expect(status.containerApiServer).toBe(`https://host.docker.internal:${new URL(clusterInfo().server).port}`);
+  });
+
+  it('answers 404 for a job it does not know', async () => {
+    const err = await client.call('cancelJob', { params: { id: 'no-such-job' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 404, message: 'no job no-such-job' });
   });
 
   it('names an unknown context', async () => {

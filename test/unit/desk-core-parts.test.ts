@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../app/desk/contract.js';
-import { JobRegistry } from '../../app/desk/jobs.js';
+import { JobNotFoundError, JobRegistry } from '../../app/desk/jobs.js';
 import { SettingsError, SettingsStore } from '../../app/desk/settings-store.js';
 
 const file = () => join(mkdtempSync(join(tmpdir(), 'spd-settings-')), 'nested', 'settings.json');
@@ -122,7 +122,7 @@ describe('JobRegistry', () => {
       throw new Error('disk full');
     });
     expect(await finished(jobs, bad.id)).toMatchObject({ state: 'failed', error: 'disk full' });
-    expect(jobs.cancel('nope')).toBeUndefined();
+    expect(() => jobs.cancel('nope')).toThrow(JobNotFoundError);
   });
 
   it('a job that may not be cancelled ignores Cancel and ends done', async () => {
