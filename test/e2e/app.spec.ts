@@ -121,6 +121,10 @@ test('the cluster going away is shown, and the UI recovers when it is back', asy
 test('the migration wizard migrates a legacy folder and shows the report', async ({ page, served }, testInfo) => {
   // No sandbox may use the data while it moves.
   await served.core.deleteCollectionNamespacedPod({ namespace: served.namespace, gracePeriodSeconds: 0 });
+  // A Pod still terminating counts as using the data: wait until they are gone.
+  await expect
+    .poll(async () => (await served.core.listNamespacedPod({ namespace: served.namespace })).items.length, { timeout: 30_000 })
+    .toBe(0);
   const base = mkdtempSync(join(tmpdir(), 'spd-e2e-migrate-'));
   makeLegacyTree(base, { threads: 3, filesPerThread: 2, memory: true, agents: ['Writer'] });
   writeFileSync(join(base, 'threads', 'thread-0', 'user-data', 'outputs', 'note.txt'), 'kept');

@@ -131,3 +131,20 @@ export function Progress({ done, total }: { done: number; total: number }) {
     </div>
   );
 }
+
+/** A small table: its column headings once, its rows as children (<tr> elements). */
+export function SmallTable({ columns, className, children }: { columns: string[]; className?: string; children: ReactNode }) {
+  return (
+    <table className={className ? `small-table ${className}` : 'small-table'}>
+      <thead>
+        <tr>
+          {columns.map((c, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: headings are fixed; some are blank
+            <th key={i}>{c}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ImagePresence } from '../../../app/cluster/images.js';
 import type { ToolsStatus } from '../../../app/desk/contract.js';
 import { DeskError } from '../api/client.js';
-import { ConfirmDialog, CopyButton, Field } from '../components/common.js';
+import { ConfirmDialog, CopyButton, Field, SmallTable } from '../components/common.js';
 import { FolderInput } from '../components/FolderInput.js';
 import { JobPanel } from '../components/JobPanel.js';
 import { reloadCluster } from '../live.js';
@@ -139,37 +139,27 @@ export function ClusterScreen() {
 
       <section className="card" aria-label="Contexts">
         <h2>Contexts</h2>
-        <table className="small-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Kind</th>
-              <th>Server</th>
-              <th />
+        <SmallTable columns={['Name', 'Kind', 'Server', '']}>
+          {(status?.contexts ?? []).map((c) => (
+            <tr key={c.name} data-testid={`context-${c.name}`} className={c.current ? 'current' : ''}>
+              <td className="mono">
+                {c.current ? '● ' : ''}
+                {c.name}
+              </td>
+              <td>{c.kind}</td>
+              <td className="mono">{c.server}</td>
+              <td>
+                {c.current ? (
+                  <span className="muted">in use</span>
+                ) : (
+                  <button type="button" disabled={switching !== undefined} onClick={() => void use(c.name)}>
+                    {switching === c.name ? 'Switching…' : 'Use'}
+                  </button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {(status?.contexts ?? []).map((c) => (
-              <tr key={c.name} data-testid={`context-${c.name}`} className={c.current ? 'current' : ''}>
-                <td className="mono">
-                  {c.current ? '● ' : ''}
-                  {c.name}
-                </td>
-                <td>{c.kind}</td>
-                <td className="mono">{c.server}</td>
-                <td>
-                  {c.current ? (
-                    <span className="muted">in use</span>
-                  ) : (
-                    <button type="button" disabled={switching !== undefined} onClick={() => void use(c.name)}>
-                      {switching === c.name ? 'Switching…' : 'Use'}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </SmallTable>
       </section>
 
       <section className="card" aria-label="Local tools">

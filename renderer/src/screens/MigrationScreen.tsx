@@ -4,7 +4,7 @@
 // unfinished run is offered for resuming.
 import { useState } from 'react';
 import type { MigrationScanView, MigrationSource } from '../../../app/desk/contract.js';
-import { ConfirmDialog, Field } from '../components/common.js';
+import { ConfirmDialog, Field, SmallTable } from '../components/common.js';
 import { FolderInput } from '../components/FolderInput.js';
 import { JobPanel } from '../components/JobPanel.js';
 import { bytes } from '../format.js';
@@ -135,35 +135,24 @@ export function MigrationScreen() {
             </details>
           ) : null}
           {plan.moves.length ? (
-            <table className="small-table moves">
-              <thead>
-                <tr>
-                  <th>Kind</th>
-                  <th>From</th>
-                  <th>To</th>
-                  <th>Owner</th>
-                  <th>Files</th>
+            <SmallTable columns={['Kind', 'From', 'To', 'Owner', 'Files']} className="moves">
+              {plan.moves.slice(0, MAX_ROWS).map((m) => (
+                <tr
+                  key={m.from}
+                  className={m.conflict ? 'conflict' : ''}
+                  title={m.conflict ? `${m.target} exists: kept, legacy copy goes here` : undefined}
+                >
+                  <td>{m.kind}</td>
+                  <td className="mono">{m.from}</td>
+                  <td className="mono">
+                    {m.to}
+                    {m.conflict ? ' (conflict)' : ''}
+                  </td>
+                  <td>{m.owner}</td>
+                  <td>{m.files}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {plan.moves.slice(0, MAX_ROWS).map((m) => (
-                  <tr
-                    key={m.from}
-                    className={m.conflict ? 'conflict' : ''}
-                    title={m.conflict ? `${m.target} exists: kept, legacy copy goes here` : undefined}
-                  >
-                    <td>{m.kind}</td>
-                    <td className="mono">{m.from}</td>
-                    <td className="mono">
-                      {m.to}
-                      {m.conflict ? ' (conflict)' : ''}
-                    </td>
-                    <td>{m.owner}</td>
-                    <td>{m.files}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </SmallTable>
           ) : (
             <p>Nothing to move.</p>
           )}

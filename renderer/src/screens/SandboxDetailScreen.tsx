@@ -2,7 +2,7 @@
 // its conditions, the Kubernetes events of its Pod and Service, and its logs.
 import { useEffect, useState } from 'react';
 import type { SandboxDetail } from '../../../app/desk/views.js';
-import { ConfirmDialog, CopyButton, StatusPill } from '../components/common.js';
+import { ConfirmDialog, CopyButton, SmallTable, StatusPill } from '../components/common.js';
 import { navigate } from '../router.js';
 import { desk } from '../state/desk.js';
 import { noticeError } from '../state/notices.js';
@@ -107,30 +107,21 @@ export function SandboxDetailScreen({ id }: { id: string }) {
         </section>
         <section className="card" aria-label="Mounts">
           <h2>Mounts</h2>
-          <table className="small-table">
-            <thead>
-              <tr>
-                <th>Path</th>
-                <th>Source</th>
-                <th>Mode</th>
+          <SmallTable columns={['Path', 'Source', 'Mode']}>
+            {(detail?.mounts ?? []).map((m) => (
+              <tr key={m.name}>
+                <td className="mono">{m.mountPath}</td>
+                <td className="mono">
+                  {'hostPath' in m.source
+                    ? `hostPath ${m.source.hostPath}`
+                    : 'claim' in m.source
+                      ? `PVC ${m.source.claim}${m.source.subPath ? ` / ${m.source.subPath}` : ''}`
+                      : m.source.other}
+                </td>
+                <td>{m.readOnly ? 'read-only' : 'read-write'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {(detail?.mounts ?? []).map((m) => (
-                <tr key={m.name}>
-                  <td className="mono">{m.mountPath}</td>
-                  <td className="mono">
-                    {'hostPath' in m.source
-                      ? `hostPath ${m.source.hostPath}`
-                      : 'claim' in m.source
-                        ? `PVC ${m.source.claim}${m.source.subPath ? ` / ${m.source.subPath}` : ''}`
-                        : m.source.other}
-                  </td>
-                  <td>{m.readOnly ? 'read-only' : 'read-write'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </SmallTable>
         </section>
         <section className="card" aria-label="Conditions">
           <h2>Conditions</h2>
@@ -152,32 +143,21 @@ export function SandboxDetailScreen({ id }: { id: string }) {
         <section className="card" aria-label="Events">
           <h2>Events</h2>
           {detail?.events.length ? (
-            <table className="small-table">
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>Object</th>
-                  <th>Type</th>
-                  <th>Reason</th>
-                  <th>Message</th>
+            <SmallTable columns={['When', 'Object', 'Type', 'Reason', 'Message']}>
+              {detail.events.map((e, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: events have no stable id here
+                <tr key={i} className={e.type === 'Warning' ? 'warning' : ''}>
+                  <td>{e.last ? new Date(e.last).toLocaleTimeString() : ''}</td>
+                  <td>{e.object}</td>
+                  <td>{e.type}</td>
+                  <td>{e.reason}</td>
+                  <td>
+                    {e.message}
+                    {e.count > 1 ? ` (×${e.count})` : ''}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {detail.events.map((e, i) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: events have no stable id here
-                  <tr key={i} className={e.type === 'Warning' ? 'warning' : ''}>
-                    <td>{e.last ? new Date(e.last).toLocaleTimeString() : ''}</td>
-                    <td>{e.object}</td>
-                    <td>{e.type}</td>
-                    <td>{e.reason}</td>
-                    <td>
-                      {e.message}
-                      {e.count > 1 ? ` (×${e.count})` : ''}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </SmallTable>
           ) : (
             <p className="muted">No events.</p>
           )}
