@@ -19,7 +19,10 @@ beforeAll(async () => {
     KUBECONFIG_PATH: clusterInfo().kubeconfig,
     K8S_NAMESPACE: namespace,
     PROVISIONER_PORT: '0',
-    SANDBOX_ORPHAN_GRACE_SECONDS: '1',
+    // Long enough that neither the periodic sweep nor a creationTimestamp (whole seconds, so a
+    // Pod looks up to 1 s older than it is) can remove the test's orphan early; the sweep test
+    // moves the clock forward instead of waiting.
+    SANDBOX_ORPHAN_GRACE_SECONDS: '30',
   });
   api = await startProvisioner(config, () => {});
 });
@@ -93,7 +96,7 @@ describe('API server down and back during a burst of creates', () => {
     const { buildPod } = await import('../../app/sandbox/specs.js');
     await core.createNamespacedPod({ namespace, body: buildPod(config, { sandboxId: 'orphan', threadId: 'orphan', userId: 'default' }) });
     expect(await api.provisioner.sweepOrphans(Date.now())).not.toContain('orphan'); // still inside the grace period
-    const removed = await api.provisioner.sweepOrphans(Date.now() + 5_000);
+    const removed = await api.provisioner.sweepOrphans(Date.now() + 60_000);
     expect(removed).toEqual(['orphan']);
     await waitUntil(
       'orphan gone',
