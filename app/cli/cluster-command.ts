@@ -10,6 +10,7 @@ import { kindConfigYaml, provisionerEnvForKind } from '../cluster/kind-config.js
 import { detectLocalTools } from '../cluster/local-tools.js';
 import { deleteMinikube, provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
 import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/plans.js';
+import { toolStatusText } from '../cluster/tool-status.js';
 import { loadConfig } from '../config/config.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { formatNodePortRange } from '../sandbox/node-ports.js';
@@ -37,8 +38,7 @@ export async function clusterDetectCommand(opts: { json?: boolean }): Promise<nu
       out(`${c.current ? '*' : ' '} ${c.name}  [${c.kind}]  ${c.server}  ${state}`);
     }
     for (const t of local.tools) {
-      const state = 'version' in t ? t.version : 'hint' in t ? `not installed (${t.hint})` : `error: ${t.error}`;
-      out(`${t.tool}: ${state}`);
+      out(`${t.tool}: ${toolStatusText(t)}`);
     }
     if (local.kindClusters) out(`kind clusters: ${local.kindClusters.join(', ') || '(none)'}`);
     if (local.kindError) out(`kind clusters: ${local.kindError}`);

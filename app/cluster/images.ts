@@ -4,8 +4,9 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { withTimeout } from '../kube/errors.js';
 import type { ContextSummary } from './contexts.js';
+import { dockerEngineProblem } from './docker-engine.js';
 import { loadImageIntoKind } from './kind.js';
-import { runTool, runToolStreaming, type StreamOptions } from './tools.js';
+import { runTool, runToolStreaming, type StreamOptions, ToolFailedError } from './tools.js';
 
 /**
  * The canonical form of an image reference as container runtimes report it:
@@ -43,8 +44,11 @@ export async function imagePresence(kc: KubeConfig, image: string, timeoutMs = 5
 
 /** Pulls `image` into the local docker unless it is there already. */
 export async function ensureLocalImage(image: string, opts: StreamOptions = {}): Promise<'present' | 'pulled'> {
-  const inspect = await runTool('docker', ['image', 'inspect', '--format', '{{.Id}}', image], opts);
+  const args = ['image', 'inspect', '--format', '{{.Id}}', image];
+  const inspect = await runTool('docker', args, opts);
   if (inspect.exitCode === 0) return 'present';
+  // "No such image" means pull it; an engine that does not answer means nothing can be pulled.
+  if (dockerEngineProblem(inspect.stderr)) throw new ToolFailedError('docker', args, inspect.exitCode, inspect.stderr);
   opts.onLine?.(`${image} is not in the local docker: pulling it`);
   await runToolStreaming('docker', ['pull', image], opts);
   return 'pulled';

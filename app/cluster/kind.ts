@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidPlanError } from './data-folders.js';
 import { type KindClusterPlan, kindConfigYaml, kindPlanProblems } from './kind-config.js';
-import { parseKindClusters, type RunOptions, runTool, runToolStreaming, type StreamOptions, ToolCanceledError } from './tools.js';
+import {
+  parseKindClusters,
+  type RunOptions,
+  runTool,
+  runToolStreaming,
+  type StreamOptions,
+  ToolCanceledError,
+  ToolFailedError,
+} from './tools.js';
 
 export class ClusterExistsError extends Error {
   constructor(readonly clusterName: string) {
@@ -19,7 +27,7 @@ export class ClusterExistsError extends Error {
 
 export async function listKindClusters(opts: RunOptions = {}): Promise<string[]> {
   const r = await runTool('kind', ['get', 'clusters'], opts);
-  if (r.exitCode !== 0) throw new Error(`kind get clusters failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+  if (r.exitCode !== 0) throw new ToolFailedError('kind', ['get', 'clusters'], r.exitCode, r.stderr);
   return parseKindClusters(r.stdout);
 }
 

@@ -3,6 +3,7 @@
 // never a crash; a failing one reports its stderr.
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
+import { dockerEngineProblem } from './docker-engine.js';
 
 export type ToolName = 'kind' | 'minikube' | 'docker';
 
@@ -13,7 +14,8 @@ export const INSTALL_HINTS: Record<ToolName, string> = {
 };
 
 export type ToolStatus =
-  | { tool: ToolName; installed: true; version: string }
+  /** `problem`: the CLI answers but cannot work, e.g. docker with its engine not running. */
+  | { tool: ToolName; installed: true; version: string; problem?: string }
   | { tool: ToolName; installed: false; hint: string }
   | { tool: ToolName; installed: true; error: string };
 
@@ -58,8 +60,9 @@ export class ToolFailedError extends Error {
     readonly exitCode: number,
     readonly output: string,
   ) {
-    // The output was streamed already: the message carries only the line that says why.
-    const why = summaryLine(output);
+    // The output was streamed already: the message carries only what says why, in the
+    // developer's terms when it is docker's engine that failed (kind's most common failure).
+    const why = dockerEngineProblem(output)?.advice ?? summaryLine(output);
     super(`\`${tool} ${args.join(' ')}\` failed (exit ${exitCode})${why ? `: ${why}` : ''}`);
     this.name = 'ToolFailedError';
   }
@@ -134,13 +137,17 @@ export async function runToolStreaming(tool: ToolName, args: string[], opts: Str
 export async function detectTool(tool: ToolName, opts: RunOptions = {}): Promise<ToolStatus> {
   try {
     const r = await runTool(tool, VERSION_ARGS[tool], { timeoutMs: 10_000, ...opts });
+    const version = r.stdout.trim().split('\n')[0] ?? '';
+    // docker prints its own version, then fails to reach its engine.
+    const engine = r.exitCode !== 0 && version ? dockerEngineProblem(r.stderr) : undefined;
+    if (engine) return { tool, installed: true, version, problem: engine.advice };
     if (r.exitCode !== 0)
       return {
         tool,
         installed: true,
         error: `${tool} ${VERSION_ARGS[tool].join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`,
       };
-    return { tool, installed: true, version: r.stdout.trim().split('\n')[0] ?? '' };
+    return { tool, installed: true, version };
   } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') return { tool, installed: false, hint: INSTALL_HINTS[tool] };
     throw e;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the test control plane from Go modules (no Docker, no binary downloads):
-# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok; and the kind
-# CLI, whose config loader and validation the cluster tests run for real.
+# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok; the kind
+# CLI, whose config loader and validation the cluster tests run for real; and the docker CLI,
+# which with no engine here answers as on a machine where Docker is installed but not running.
 # Binaries land in $SPD_CLUSTER_CACHE/bin/<piece>-<version>/ and are reused when present.
 set -euo pipefail
 
@@ -22,6 +23,7 @@ k8s_dir="$cache/bin/kubernetes-$K8S_VERSION"
 etcd_dir="$cache/bin/etcd-$ETCD_VERSION"
 kwok_dir="$cache/bin/kwok-$KWOK_VERSION"
 kind_dir="$cache/bin/kind-$KIND_VERSION"
+docker_dir="$cache/bin/docker-cli-$DOCKER_CLI_VERSION"
 
 build_kubernetes() {
   local names=(kube-apiserver kube-controller-manager kube-scheduler kubectl) missing=0 n
@@ -117,14 +119,31 @@ build_kind() {
   rm -rf "$kind_dir" && mv "$kind_dir.tmp" "$kind_dir"
 }
 
+build_docker_cli() {
+  [[ -x "$docker_dir/docker" ]] && { log "docker CLI $DOCKER_CLI_VERSION cached"; return; }
+  log "building the docker CLI $DOCKER_CLI_VERSION"
+  local mod="github.com/docker/cli@$DOCKER_CLI_VERSION+incompatible" src dir="$work/docker-cli-$DOCKER_CLI_VERSION"
+  src="$(cd "$work" && go mod download -json "$mod" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  rm -rf "$dir" && cp -r "$src" "$dir" && chmod -R u+w "$dir"
+  # The module has no go.mod (vendor.mod instead) and its zip has no vendor/ folder.
+  (
+    cd "$dir" && rm -rf vendor && cp vendor.mod go.mod && cp vendor.sum go.sum
+    go mod edit -replace "github.com/moby/swarmkit/v2=github.com/moby/swarmkit/v2@$DOCKER_CLI_SWARMKIT"
+    mkdir -p "$docker_dir.tmp"
+    go build -trimpath -ldflags "-s -w -X github.com/docker/cli/cli/version.Version=${DOCKER_CLI_VERSION#v}" -o "$docker_dir.tmp/docker" ./cmd/docker
+  )
+  rm -rf "$dir" "$docker_dir" && mv "$docker_dir.tmp" "$docker_dir"
+}
+
 what="${1:-all}"
 case "$what" in
   etcd) build_etcd ;;
   kwok) build_kwok ;;
   kubernetes) build_kubernetes ;;
   kind) build_kind ;;
-  all) build_etcd; build_kwok; build_kubernetes; build_kind ;;
-  *) echo "usage: build.sh [all|etcd|kwok|kubernetes|kind]" >&2; exit 2 ;;
+  docker-cli) build_docker_cli ;;
+  all) build_etcd; build_kwok; build_kubernetes; build_kind; build_docker_cli ;;
+  *) echo "usage: build.sh [all|etcd|kwok|kubernetes|kind|docker-cli]" >&2; exit 2 ;;
 esac
 # The last line is machine-readable: where the binaries are.
 echo "$cache/bin"

@@ -63,7 +63,9 @@ export function readVersions(): Record<string, string> {
 }
 
 /** Builds missing binaries (cached by version) and returns the bin directory. */
-export async function ensureBinaries(log: Log): Promise<Record<ComponentName | 'kubectl' | 'kwokStages' | 'kwokCrds' | 'kind', string>> {
+export async function ensureBinaries(
+  log: Log,
+): Promise<Record<ComponentName | 'kubectl' | 'kwokStages' | 'kwokCrds' | 'kind' | 'docker', string>> {
   const proc = execa('bash', [join(here, 'build.sh'), 'all'], { stdin: 'ignore', stderr: 'pipe', stdout: 'pipe' });
   proc.stderr?.on('data', (d: Buffer) => {
     for (const l of d.toString().split('\n')) if (l.trim()) log(l);
@@ -83,6 +85,7 @@ export async function ensureBinaries(log: Log): Promise<Record<ComponentName | '
     kwokStages: join(kwok, 'stage'),
     kwokCrds: join(kwok, 'crd'),
     kind: join(binRoot, `kind-${v.KIND_VERSION}`, 'kind'),
+    docker: join(binRoot, `docker-cli-${v.DOCKER_CLI_VERSION}`, 'docker'),
   };
 }
 

@@ -14,26 +14,35 @@ import { InvalidPlanError } from '../../app/cluster/data-folders.js';
 import { loadSandboxImage } from '../../app/cluster/images.js';
 import { ClusterExistsError, createKindCluster, listKindClusters } from '../../app/cluster/kind.js';
 import { buildKindConfig, type KindClusterPlan, kindClusterNameProblem } from '../../app/cluster/kind-config.js';
+import { detectLocalTools } from '../../app/cluster/local-tools.js';
 import { ToolCanceledError, ToolFailedError } from '../../app/cluster/tools.js';
 import { cacheDir, readVersions } from '../cluster/control-plane.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tools');
 const realKind = join(cacheDir(), 'bin', `kind-${readVersions().KIND_VERSION}`, 'kind');
+const realDocker = join(cacheDir(), 'bin', `docker-cli-${readVersions().DOCKER_CLI_VERSION}`, 'docker');
 
 interface Tools {
   env: NodeJS.ProcessEnv;
   calls: () => string[];
 }
 
-/** A PATH with a recording wrapper around the real kind and the stand-in docker. */
-function tools(vars: Record<string, string> = {}, withKind = true): Tools {
+/** A recording wrapper (one line per call in $STANDIN_CALLS) that runs `binary`. */
+function recordingWrapper(dir: string, name: string, binary: string): void {
+  writeFileSync(join(dir, name), `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> "$STANDIN_CALLS"\nexec "${binary}" "$@"\n`);
+  chmodSync(join(dir, name), 0o755);
+}
+
+/**
+ * A PATH with a recording wrapper around the real kind and the stand-in docker; with
+ * `docker: 'real'`, around the real docker CLI instead, which finds no engine here.
+ */
+function tools(vars: Record<string, string> = {}, withKind = true, docker: 'stand-in' | 'real' = 'stand-in'): Tools {
   const dir = mkdtempSync(join(tmpdir(), 'spd-kind-it-'));
   const callsFile = join(dir, 'calls');
   writeFileSync(callsFile, '');
-  if (withKind) {
-    writeFileSync(join(dir, 'kind'), `#!/bin/sh\nprintf '%s\\n' "kind $*" >> "$STANDIN_CALLS"\nexec "${realKind}" "$@"\n`);
-    chmodSync(join(dir, 'kind'), 0o755);
-  }
+  if (withKind) recordingWrapper(dir, 'kind', realKind);
+  if (docker === 'real') recordingWrapper(dir, 'docker', realDocker);
   return {
     env: { PATH: `${dir}:${fixtures}:/usr/bin:/bin`, HOME: dir, STANDIN_CALLS: callsFile, ...vars },
     calls: () => readFileSync(callsFile, 'utf8').trim().split('\n').filter(Boolean),
@@ -142,6 +151,49 @@ describe('kind create with the generated config (real kind, stand-in docker)', (
         .filter((c) => c.startsWith('kind '))
         .at(-1),
     ).toBe('kind delete cluster --name deer-flow');
+  });
+});
+
+// The real docker CLI with no engine behind it: what a developer sees whose Docker is installed
+// but not started, the most common reason `kind create cluster` fails.
+describe('Docker installed but its engine not running (real docker CLI, real kind)', () => {
+  const engineDown =
+    /Docker is installed but its engine is not running \(nothing answers at unix:\/\/\/var\/run\/docker\.sock\)\. Start Docker Desktop/;
+
+  it("detection shows docker's version and why it cannot work", async () => {
+    const t = tools({}, true, 'real');
+    const local = await detectLocalTools({ env: { ...t.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
+    const docker = local.tools.find((x) => x.tool === 'docker');
+    expect(docker).toEqual({
+      tool: 'docker',
+      installed: true,
+      version: readVersions().DOCKER_CLI_VERSION?.replace(/^v/, ''),
+      problem: expect.stringMatching(engineDown),
+    });
+    expect(local.kindClusters).toBeUndefined();
+    expect(local.kindError).toMatch(engineDown);
+  });
+
+  it('creating a cluster says so before kind starts anything', async () => {
+    const t = tools({}, true, 'real');
+    const err = await createKindCluster(plan, { env: { ...t.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ToolFailedError);
+    expect((err as Error).message).toMatch(/^`kind get clusters` failed \(exit 1\): /);
+    expect((err as Error).message).toMatch(engineDown);
+    expect(t.calls().filter((c) => c.startsWith('kind '))).toEqual(['kind get clusters']);
+  });
+
+  it('loading an image says so instead of trying to pull', async () => {
+    const t = tools({}, true, 'real');
+    const lines: string[] = [];
+    const err = await loadSandboxImage(
+      'sandbox:1',
+      { tool: 'kind', cluster: 'deer-flow' },
+      { env: { ...t.env, DOCKER_HOST: 'unix:///var/run/docker.sock' }, onLine: (l) => lines.push(l) },
+    ).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(engineDown);
+    expect(t.calls()).toEqual(['docker image inspect --format {{.Id}} sandbox:1']);
+    expect(lines.join('\n')).not.toContain('pulling');
   });
 });
 

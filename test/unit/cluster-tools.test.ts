@@ -122,7 +122,7 @@ describe('detectLocalTools', () => {
     const t = standIns({ kind: '[ "$1" = version ] && { echo "kind v0.33.0"; exit 0; }; echo "boom" >&2; exit 1' });
     const r = await detectLocalTools({ env: t.env });
     expect(r.kindClusters).toBeUndefined();
-    expect(r.kindError).toMatch(/kind get clusters failed \(exit 1\): boom/);
+    expect(r.kindError).toBe('`kind get clusters` failed (exit 1): boom');
     expect(r.minikubeProfiles).toBeUndefined();
     expect(t.calls('minikube')).toEqual([]);
   });

@@ -3,6 +3,7 @@
 // nodes — and, when there is no cluster, creating a kind cluster for DeerFlow.
 import { useEffect, useMemo, useState } from 'react';
 import type { ImagePresence } from '../../../app/cluster/images.js';
+import { toolStatusText } from '../../../app/cluster/tool-status.js';
 import type { ToolsStatus } from '../../../app/desk/contract.js';
 import { DeskError } from '../api/client.js';
 import { ConfirmDialog, CopyButton, Field, SmallTable } from '../components/common.js';
@@ -167,7 +168,7 @@ export function ClusterScreen() {
         <ul className="plain">
           {(tools?.tools ?? []).map((t) => (
             <li key={t.tool}>
-              <strong>{t.tool}</strong>: {'version' in t ? t.version : 'hint' in t ? `not installed — ${t.hint}` : `error — ${t.error}`}
+              <strong>{t.tool}</strong>: {toolStatusText(t)}
             </li>
           ))}
           {tools?.kindClusters ? (
