@@ -7,3 +7,12 @@ export function toolStatusText(t: ToolStatus): string {
   if ('hint' in t) return `not installed — ${t.hint}`;
   return `error — ${t.error}`;
 }
+
+/** Why kind cannot create a cluster right now, as far as the docker CLI tells (kind runs on it). */
+export function dockerBlocker(tools: ToolStatus[] | undefined): string | undefined {
+  const docker = tools?.find((t) => t.tool === 'docker');
+  if (!docker) return undefined;
+  if ('hint' in docker) return `kind needs docker, which is not installed: ${docker.hint}`;
+  if ('problem' in docker) return docker.problem;
+  return undefined;
+}

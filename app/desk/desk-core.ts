@@ -4,21 +4,15 @@
 // changes into `sandbox` events (coalesced per id; each looked up alone, not by listing all).
 // Transport-free: the desk API (app/server/desk-api.ts) translates HTTP to these methods.
 import { EventEmitter } from 'node:events';
-import { isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { type KubeConfig, Log } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
-import { InvalidPlanError } from '../cluster/data-folders.js';
-import { type ImagePresence, imagePresence, imageTargetOf, loadSandboxImage } from '../cluster/images.js';
-import { createKindCluster, deleteKindCluster } from '../cluster/kind.js';
-import { kindClusterNameProblem, provisionerEnvForKind } from '../cluster/kind-config.js';
+import { type ImagePresence, imagePresence } from '../cluster/images.js';
 import { detectLocalTools } from '../cluster/local-tools.js';
-import { provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
-import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/plans.js';
 import type { ProvisionerConfig } from '../config/config.js';
-import { containerEndpoint, containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
+import { containerEndpoint } from '../kube/container-kubeconfig.js';
 import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
@@ -38,7 +32,13 @@ import type {
   ProvisionerApiState,
   ToolsStatus,
 } from './contract.js';
-import { type JobContext, JobRegistry } from './jobs.js';
+import { JobRegistry } from './jobs.js';
+import {
+  type ClusterCreateRequest,
+  type ContainerKubeconfigExport,
+  type ContainerKubeconfigRequest,
+  DeskLocalClusters,
+} from './local-clusters.js';
 import { DeskMigrations, type MigrationRequest } from './migrations.js';
 import { toSandboxDetail } from './sandbox-detail.js';
 import { SettingsStore } from './settings-store.js';
@@ -280,10 +280,6 @@ export class DeskCore {
     return this.clusterStatus();
   }
 
-  tools(): Promise<ToolsStatus> {
-    return detectLocalTools();
-  }
-
   imageStatus(): Promise<ImagePresence> {
     const { kc, server } = this.connection();
     return imagePresence(kc, this.config.sandboxImage).catch((e: unknown) => {
@@ -291,72 +287,39 @@ export class DeskCore {
     });
   }
 
-  async createKindCluster(body: ClusterRequest & { name: string; dataDir: string }): Promise<JobView> {
-    const plan = await asFieldErrors(() => kindPlanFor(body));
-    return this.jobs.start('kind-create', `Create kind cluster "${plan.name}"`, async (ctx) => {
-      const { context } = await createKindCluster(plan, { onLine: ctx.line, signal: ctx.signal });
-      return this.useNewCluster(ctx, context, provisionerEnvForKind(plan));
-    });
+  // ---- local clusters (app/desk/local-clusters.ts) -----------------------------------------
+
+  private readonly localClusters = new DeskLocalClusters({
+    jobs: this.jobs,
+    connection: () => this.connection(),
+    sandboxImage: () => this.config.sandboxImage,
+    applySettings: (env) => this.settings.update(env),
+    useContext: (name) => this.useContext(name),
+    clustersChanged: () => this.emit({ type: 'cluster' }),
+  });
+
+  tools(): Promise<ToolsStatus> {
+    return detectLocalTools();
   }
 
-  /** `minikube start` with the data folder mounted; its node IP becomes NODE_HOST. */
-  async createMinikubeCluster(body: ClusterRequest & { name: string; dataDir: string }): Promise<JobView> {
-    const plan = await asFieldErrors(async () => minikubePlanFor(body));
-    return this.jobs.start('minikube-start', `Start minikube "${plan.profile}"`, async (ctx) => {
-      const { context, nodeIp } = await startMinikube(plan, { onLine: ctx.line, signal: ctx.signal });
-      ctx.line(`started: node IP ${nodeIp} (NODE_HOST)`);
-      return this.useNewCluster(ctx, context, provisionerEnvForMinikube(plan, nodeIp));
-    });
+  createKindCluster(body: ClusterCreateRequest): Promise<JobView> {
+    return this.localClusters.createKind(body);
   }
 
-  /** After a cluster was made: its provisioner settings saved, its context in use. */
-  private async useNewCluster(ctx: JobContext, context: string, env: Record<string, string>): Promise<JobView['result']> {
-    ctx.line(`switching to context ${context} and applying the provisioner settings`);
-    this.settings.update(env);
-    await this.useContext(context);
-    return { context, env };
+  createMinikubeCluster(body: ClusterCreateRequest): Promise<JobView> {
+    return this.localClusters.createMinikube(body);
   }
 
   deleteKindCluster(name: string): JobView {
-    const problem = kindClusterNameProblem(name);
-    if (problem) throw new ValidationError('name', problem);
-    return this.jobs.start('kind-delete', `Delete kind cluster "${name}"`, async (ctx) => {
-      await deleteKindCluster(name, { onLine: ctx.line, signal: ctx.signal });
-      this.emit({ type: 'cluster' });
-      return {};
-    });
+    return this.localClusters.deleteKind(name);
   }
 
-  /** The container kubeconfig of the context in use, written to `path` (mode 600, never over a file unless `replace`). */
-  exportContainerKubeconfig(body: { path: string; host?: string; replace?: boolean }): {
-    path: string;
-    apiServer: string;
-    warnings: string[];
-  } {
-    if (!isAbsolute(body.path)) throw new ValidationError('path', 'must be an absolute path');
-    const out = containerKubeconfig(this.connection().kc, { host: body.host });
-    try {
-      writePrivateFile(body.path, out.yaml, { replace: body.replace });
-    } catch (e) {
-      if (e instanceof FileExistsError) throw new ValidationError('path', `${body.path} exists; choose another file or allow replacing it`);
-      throw e;
-    }
-    return { path: body.path, apiServer: out.apiServer, warnings: out.warnings };
+  exportContainerKubeconfig(body: ContainerKubeconfigRequest): ContainerKubeconfigExport {
+    return this.localClusters.exportContainerKubeconfig(body);
   }
 
   loadImage(): JobView {
-    const conn = this.connection();
-    const target = imageTargetOf(summarizeContexts(conn.kc).find((c) => c.name === conn.context));
-    if (!target)
-      throw new ValidationError(
-        'context',
-        `the current context (${conn.context}) is not a kind or minikube cluster; load the image with your cluster's own tooling`,
-      );
-    const image = this.config.sandboxImage;
-    return this.jobs.start('load-image', `Load ${image}`, async (ctx) => {
-      await loadSandboxImage(image, target, { onLine: ctx.line, signal: ctx.signal });
-      return {};
-    });
+    return this.localClusters.loadImage();
   }
 
   // ---- settings and the provisioner API --------------------------------------------------
@@ -434,25 +397,6 @@ export class DeskCore {
 
   runMigration(body: MigrationRequest): JobView {
     return this.migrations.run(body);
-  }
-}
-
-/** Plan problems ("--option: what is wrong") as a 422 on the form's field (the first problem). */
-const FIELD_OF_OPTION: Record<string, string> = {
-  '--name': 'name',
-  '--data-dir': 'dataDir',
-  '--skills-dir': 'skillsDir',
-  '--node-ports': 'nodePorts',
-  '--listen-address': 'nodePorts',
-};
-
-async function asFieldErrors<T>(plan: () => Promise<T>): Promise<T> {
-  try {
-    return await plan();
-  } catch (e) {
-    if (!(e instanceof InvalidPlanError)) throw e;
-    const m = /^(--[a-z-]+): (.*)$/s.exec(e.problems[0] ?? '');
-    throw new ValidationError(FIELD_OF_OPTION[m?.[1] ?? ''] ?? 'name', m?.[2] ?? e.message);
   }
 }
 

@@ -14,11 +14,16 @@ import { screenshot } from './fixtures.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tools');
 
-function toolsDir(): { dir: string; calls: () => string[] } {
+/** Recording wrappers around the real kind (and, with `realDocker`, the real docker CLI). */
+function toolsDir(realDocker = false): { dir: string; calls: () => string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'spd-e2e-tools-'));
-  const realKind = join(cacheDir(), 'bin', `kind-${readVersions().KIND_VERSION}`, 'kind');
-  writeFileSync(join(dir, 'kind'), `#!/bin/sh\nprintf '%s\\n' "kind $*" >> "${dir}/calls"\nexec "${realKind}" "$@"\n`);
-  chmodSync(join(dir, 'kind'), 0o755);
+  const versions = readVersions();
+  const wrap = (name: string, binary: string) => {
+    writeFileSync(join(dir, name), `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> "${dir}/calls"\nexec "${binary}" "$@"\n`);
+    chmodSync(join(dir, name), 0o755);
+  };
+  wrap('kind', join(cacheDir(), 'bin', `kind-${versions.KIND_VERSION}`, 'kind'));
+  if (realDocker) wrap('docker', join(cacheDir(), 'bin', `docker-cli-${versions.DOCKER_CLI_VERSION}`, 'docker'));
   chmodSync(join(fixtures, 'docker'), 0o755);
   writeFileSync(join(dir, 'calls'), '');
   return { dir, calls: () => readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean) };
@@ -48,6 +53,30 @@ test("creating a kind cluster streams kind's output and shows why it failed", as
     const run = tools.calls().find((c) => c.startsWith('docker run '));
     expect(run).toContain(`--volume=${dataDir}:${dataDir}`);
     expect(run).toMatch(/--publish=[\d.]+:30002:30002\/TCP/);
+  } finally {
+    await served.stop();
+  }
+});
+
+test('Docker installed but not running is said before creating, and the create stops there', async ({ page }, testInfo) => {
+  const tools = toolsDir(true);
+  const served = await startServe({ PATH: `${tools.dir}:${process.env.PATH}`, DOCKER_HOST: 'unix:///var/run/docker.sock' });
+  try {
+    await page.goto(served.uiUrl);
+    await page.getByRole('link', { name: 'Cluster' }).click();
+    const engineDown = 'Docker is installed but its engine is not running (nothing answers at unix:///var/run/docker.sock).';
+    await expect(page.getByTestId('docker-problem')).toContainText(engineDown);
+    await expect(page.getByRole('region', { name: 'Local tools' })).toContainText(
+      `docker: ${readVersions().DOCKER_CLI_VERSION?.slice(1)}, but:`,
+    );
+    const job = await createFromUi(page, served.uiUrl, mkdtempSync(join(tmpdir(), 'spd-e2e-data-')));
+    await expect(job).toHaveAttribute('data-state', 'failed');
+    await expect(job).toContainText(engineDown);
+    await screenshot(page, '13-cluster-docker-not-running', testInfo, job);
+    // The create's first step (listing clusters) failed; kind never started creating one.
+    const kindCalls = tools.calls().filter((c) => c.startsWith('kind '));
+    expect(kindCalls).toContain('kind get clusters');
+    expect(kindCalls.filter((c) => c.startsWith('kind create'))).toEqual([]);
   } finally {
     await served.stop();
   }

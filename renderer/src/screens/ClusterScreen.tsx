@@ -3,7 +3,7 @@
 // nodes — and, when there is no cluster, creating a kind cluster for DeerFlow.
 import { useEffect, useMemo, useState } from 'react';
 import type { ImagePresence } from '../../../app/cluster/images.js';
-import { toolStatusText } from '../../../app/cluster/tool-status.js';
+import { dockerBlocker, toolStatusText } from '../../../app/cluster/tool-status.js';
 import type { ToolsStatus } from '../../../app/desk/contract.js';
 import { DeskError } from '../api/client.js';
 import { ConfirmDialog, CopyButton, Field, SmallTable } from '../components/common.js';
@@ -75,7 +75,7 @@ export function ClusterScreen() {
           <p>Ways out: create a kind cluster for DeerFlow below, pick another context, or run the simulated cluster (npm run demo).</p>
         </div>
       ) : null}
-      {firstRun ? <KindCreateForm /> : null}
+      {firstRun ? <KindCreateForm dockerProblem={dockerBlocker(tools?.tools)} /> : null}
 
       <div className="detail-grid">
         <section className="card" aria-label="Current cluster">
@@ -207,7 +207,7 @@ export function ClusterScreen() {
         onCancel={() => setDeleting(undefined)}
       />
 
-      {firstRun ? null : <KindCreateForm />}
+      {firstRun ? null : <KindCreateForm dockerProblem={dockerBlocker(tools?.tools)} />}
       {jobs.map((j) => (
         <JobPanel key={j.id} job={j} />
       ))}
@@ -266,8 +266,12 @@ function ExportKubeconfigForm({ disabled }: { disabled: boolean }) {
   );
 }
 
-/** Create a cluster for DeerFlow: kind (mounts + published NodePorts) or minikube (mount + node IP). */
-function KindCreateForm() {
+/**
+ * Create a cluster for DeerFlow: kind (mounts + published NodePorts) or minikube (mount + node IP).
+ * `dockerProblem`: what docker said when the screen opened; kind would fail on it, so it is shown
+ * before the button (which stays usable: Docker may have been started since).
+ */
+function KindCreateForm({ dockerProblem }: { dockerProblem: string | undefined }) {
   const [tool, setTool] = useState<'kind' | 'minikube'>('kind');
   const [values, setValues] = useState({ name: 'deer-flow', dataDir: '', skillsDir: '', nodePorts: '30000-30049' });
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -331,6 +335,11 @@ function KindCreateForm() {
           <Field id="kind-nodePorts" label="NodePort range" error={errors.nodePorts}>
             <input id="kind-nodePorts" value={values.nodePorts} onChange={(e) => set('nodePorts', e.target.value)} />
           </Field>
+        ) : null}
+        {tool === 'kind' && dockerProblem ? (
+          <p className="banner banner-error" role="alert" data-testid="docker-problem">
+            {dockerProblem}
+          </p>
         ) : null}
         <button type="submit" className="primary">
           {tool === 'kind' ? 'Create kind cluster' : 'Start minikube'}
