@@ -134,24 +134,7 @@ export class SandboxProvisioner {
   private async createOnce(ids: { sandboxId: string; threadId: string; userId: string }): Promise<Sandbox> {
     // A sweep of this id that is under way finishes first (its Pod is being deleted).
     await this.sweeping.get(ids.sandboxId);
-    let pod: V1Pod | undefined;
-    let createdPod = false;
-    try {
-      pod = await this.createPodEnsuringNamespace(buildPod(this.config, ids));
-      createdPod = true;
-    } catch (e) {
-      if (!isConflict(e)) throw this.fail('create Pod', e);
-      // The existing Pod may be on its way out (deleted a moment ago, by a client or the
-      // sweep): wait for it to go and create a new one, rather than answer with a dying Pod.
-      const existing = await this.readPod(ids.sandboxId);
-      if (existing?.metadata?.deletionTimestamp) {
-        await this.waitForPodGone(ids.sandboxId);
-        pod = await this.createPodEnsuringNamespace(buildPod(this.config, ids)).catch((e2: unknown) => {
-          throw this.fail('create Pod', e2);
-        });
-        createdPod = true;
-      } else pod = existing;
-    }
+    const { pod, created: createdPod } = await this.createOrFindPod(ids);
 
     let service: V1Service | undefined;
     try {
@@ -163,11 +146,29 @@ export class SandboxProvisioner {
       }
     }
 
-    // An existing object's current state is read back (both in parallel when both existed).
-    [pod, service] = await Promise.all([pod ?? this.readPod(ids.sandboxId), service ?? this.readService(ids.sandboxId)]);
+    // The Service existed: its current state is read back.
+    service ??= await this.readService(ids.sandboxId);
     if (createdPod) this.log(`created sandbox ${ids.sandboxId} (thread ${ids.threadId}, user ${ids.userId})`);
     this.cache?.noteCreated(ids.sandboxId, pod, service);
     return toSandbox(this.config, ids.sandboxId, pod, service);
+  }
+
+  /**
+   * Creates the Pod, or finds the live one that exists. A Pod on its way out (deleted a moment
+   * ago, by a client or the sweep) is waited for and replaced rather than answered with; one
+   * that went between our create and our read (seen under load) is simply created again.
+   */
+  private async createOrFindPod(ids: { sandboxId: string; threadId: string; userId: string }): Promise<{ pod: V1Pod; created: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { pod: await this.createPodEnsuringNamespace(buildPod(this.config, ids)), created: true };
+      } catch (e) {
+        if (!isConflict(e) || attempt >= 5) throw this.fail('create Pod', e);
+      }
+      const existing = await this.readPod(ids.sandboxId);
+      if (existing && !existing.metadata?.deletionTimestamp) return { pod: existing, created: false };
+      if (existing) await this.waitForPodGone(ids.sandboxId);
+    }
   }
 
   /**
