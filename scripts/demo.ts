@@ -1,12 +1,14 @@
 // npm run demo: the whole product on a machine with no cluster and no Electron — the simulated
 // cluster (the test control plane: real API server, kwok node), the provisioner API on port
 // 8002 and the UI for a browser, with a few sample sandboxes whose logs say something.
+// `npm run demo -- --desktop`: the same in the desktop app instead of a browser.
 // Ctrl-C stops everything this script started.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { SettingsStore } from '../app/desk/settings-store.js';
 import { down, isHealthy, readState, up } from '../test/cluster/control-plane.js';
 import { wireLogs } from '../test/cluster/kwok.js';
 import { criLine } from '../test/support/cri.js';
@@ -20,41 +22,63 @@ const reuse = running !== undefined && (await isHealthy(running));
 log(reuse ? 'using the running simulated cluster' : 'starting the simulated cluster (first run builds it from Go modules: minutes)');
 const state = reuse && running ? running : await up(log);
 
-const serve = spawn('npm', ['run', '-s', 'serve'], {
-  env: {
-    ...process.env,
-    KUBECONFIG_PATH: state.kubeconfig,
-    K8S_NAMESPACE: namespace,
-    PROVISIONER_PORT: port,
-    SPD_SETTINGS_FILE: process.env.SPD_SETTINGS_FILE ?? join(mkdtempSync(join(tmpdir(), 'spd-demo-')), 'settings.json'),
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+// --desktop: the Electron app (npm start) on the simulated cluster, with a profile of its own
+// (so your settings stay as they are) whose provisioner API is on; else `serve` for a browser.
+const desktop = process.argv.includes('--desktop');
+const profile = mkdtempSync(join(tmpdir(), 'spd-demo-'));
+const env = { ...process.env, KUBECONFIG_PATH: state.kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: port };
+if (desktop) new SettingsStore(join(profile, 'settings.json'), {}).setProvisionerApi(true);
+const child = desktop
+  ? spawn('npm', ['start'], { env: { ...env, SPD_USER_DATA: profile }, stdio: ['ignore', 'inherit', 'inherit'] })
+  : spawn('npm', ['run', '-s', 'serve'], {
+      env: { ...env, SPD_SETTINGS_FILE: process.env.SPD_SETTINGS_FILE ?? join(profile, 'settings.json') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
 
 const stop = async (code: number) => {
-  serve.kill('SIGTERM');
+  child.kill('SIGTERM');
   if (!reuse) await down(log);
   process.exit(code);
 };
 process.once('SIGINT', () => void stop(0));
 process.once('SIGTERM', () => void stop(0));
-serve.on('exit', (code) => {
-  log(`the server stopped (exit ${code})`);
+child.on('exit', (code) => {
+  log(`${desktop ? 'the desktop app' : 'the server'} stopped (exit ${code})`);
   void stop(code ?? 1);
 });
 
-let printed = false;
-serve.stdout?.on('data', (d: Buffer) => {
-  const text = d.toString();
-  process.stdout.write(text);
-  if (!printed && /^UI: /m.test(text)) {
-    printed = true;
-    void seed().then(
-      () => log(`ready: provisioner API http://127.0.0.1:${port}, sample sandboxes demo-1..3; open the UI address above. Ctrl-C stops.`),
-      (e: Error) => log(`could not create the sample sandboxes: ${e.message}`),
+const seeded = () =>
+  seed().then(
+    () =>
+      log(
+        `ready: provisioner API http://127.0.0.1:${port}, sample sandboxes demo-1..3; ${desktop ? 'see the app window' : 'open the UI address above'}. Ctrl-C stops.`,
+      ),
+    (e: Error) => log(`could not create the sample sandboxes: ${e.message}`),
+  );
+if (desktop) void waitForProvisionerApi().then(seeded);
+else {
+  let printed = false;
+  child.stdout?.on('data', (d: Buffer) => {
+    const text = d.toString();
+    process.stdout.write(text);
+    if (!printed && /^UI: /m.test(text)) {
+      printed = true;
+      void seeded();
+    }
+  });
+}
+
+/** The app builds first, then starts the provisioner API: wait for its /health. */
+async function waitForProvisionerApi(): Promise<void> {
+  for (;;) {
+    const up = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
     );
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 500));
   }
-});
+}
 
 /** Three sandboxes through the provisioner API, each with a short log kwok serves (and follows). */
 async function seed(): Promise<void> {

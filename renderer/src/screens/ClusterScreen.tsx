@@ -72,7 +72,11 @@ export function ClusterScreen() {
       {status?.problem ? (
         <div className="banner banner-error" role="alert">
           <strong>No cluster in use.</strong> {status.problem}
-          <p>Ways out: create a kind cluster for DeerFlow below, pick another context, or run the simulated cluster (npm run demo).</p>
+          <p>
+            Ways out: create a kind cluster for DeerFlow below, pick another context, or try the product on the simulated cluster from a
+            source checkout: <span className="mono">npm run demo -- --desktop</span> (this app) or{' '}
+            <span className="mono">npm run demo</span> (a browser).
+          </p>
         </div>
       ) : null}
       {firstRun ? <KindCreateForm dockerProblem={dockerBlocker(tools?.tools)} /> : null}
