@@ -28,15 +28,24 @@ const desktop = process.argv.includes('--desktop');
 const profile = mkdtempSync(join(tmpdir(), 'spd-demo-'));
 const env = { ...process.env, KUBECONFIG_PATH: state.kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: port };
 if (desktop) new SettingsStore(join(profile, 'settings.json'), {}).setProvisionerApi(true);
+// Its own process group (detached), so stopping reaches what npm started under a shell too.
 const child = desktop
-  ? spawn('npm', ['start'], { env: { ...env, SPD_USER_DATA: profile }, stdio: ['ignore', 'inherit', 'inherit'] })
+  ? spawn('npm', ['start'], { env: { ...env, SPD_USER_DATA: profile }, stdio: ['ignore', 'inherit', 'inherit'], detached: true })
   : spawn('npm', ['run', '-s', 'serve'], {
       env: { ...env, SPD_SETTINGS_FILE: process.env.SPD_SETTINGS_FILE ?? join(profile, 'settings.json') },
       stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
     });
 
+let stopping = false;
 const stop = async (code: number) => {
-  child.kill('SIGTERM');
+  if (stopping) return;
+  stopping = true;
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // the group is gone already
+  }
   if (!reuse) await down(log);
   process.exit(code);
 };
