@@ -8,6 +8,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.{ts,tsx}'],
           environment: 'node',
+          // Some unit tests start the CLI (a tsx process, ~1.5 s each on these machines, more
+          // when the machine is busy): the 5 s default made them fail on timing alone.
+          testTimeout: 60_000,
         },
       },
       {
