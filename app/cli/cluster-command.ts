@@ -2,6 +2,7 @@
 // minikube), delete one, and put the sandbox image into it. The work is done by app/cluster;
 // this file turns options into plans and prints.
 import { resolve } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ContextSummary } from '../cluster/contexts.js';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
 import { type ImageTarget, imagePresence, imageTargetOf, loadSandboxImage } from '../cluster/images.js';
@@ -21,35 +22,47 @@ const err = (s: string) => process.stderr.write(`${s}\n`);
 
 export class ClusterUsageError extends Error {}
 
+/**
+ * What this machine has: kubeconfig contexts (and whether each answers), the local CLIs and the
+ * clusters they know. No kubeconfig is a finding, not a failure: the tools are still listed,
+ * since that is when a developer needs to know whether kind or minikube could make one.
+ */
 export async function clusterDetectCommand(opts: { json?: boolean }): Promise<number> {
+  let kubeconfigPath: string | undefined;
   try {
-    const { kc, origin } = loadKubeConfig({ kubeconfigPath: loadConfig(process.env).kubeconfigPath });
-    const contexts = summarizeContexts(kc);
-    const [probes, local] = await Promise.all([Promise.all(contexts.map((c) => probeContext(kc, c.name))), detectLocalTools()]);
-    const result = contexts.map((c, i) => ({ ...c, reachability: probes[i] }));
-    if (opts.json) {
-      out(JSON.stringify({ kubeconfig: origin, contexts: result, ...local }, null, 2));
-      return 0;
-    }
-    out(`kubeconfig: ${origin}`);
-    for (const c of result) {
-      const r = c.reachability;
-      const state = r?.state === 'ready' ? `ready (${r.version})` : `${r?.state}: ${r && 'message' in r ? r.message : ''}`;
-      out(`${c.current ? '*' : ' '} ${c.name}  [${c.kind}]  ${c.server}  ${state}`);
-    }
-    for (const t of local.tools) {
-      out(`${t.tool}: ${toolStatusText(t)}`);
-    }
-    if (local.kindClusters) out(`kind clusters: ${local.kindClusters.join(', ') || '(none)'}`);
-    if (local.kindError) out(`kind clusters: ${local.kindError}`);
-    if (local.minikubeProfiles)
-      out(`minikube profiles: ${local.minikubeProfiles.map((p) => `${p.name} (${p.status})`).join(', ') || '(none)'}`);
-    if (local.minikubeError) out(`minikube profiles: ${local.minikubeError}`);
-    return 0;
+    kubeconfigPath = loadConfig(process.env).kubeconfigPath;
   } catch (e) {
     err(`cluster detect: ${(e as Error).message}`);
     return 1;
   }
+  let kube: { kc: KubeConfig; origin: string } | { problem: string };
+  try {
+    kube = loadKubeConfig({ kubeconfigPath });
+  } catch (e) {
+    kube = { problem: (e as Error).message };
+  }
+  const kc = 'kc' in kube ? kube.kc : undefined;
+  const contexts = kc ? summarizeContexts(kc) : [];
+  const [probes, local] = await Promise.all([Promise.all(contexts.map((c) => probeContext(kc as KubeConfig, c.name))), detectLocalTools()]);
+  const result = contexts.map((c, i) => ({ ...c, reachability: probes[i] }));
+  if (opts.json) {
+    const kubeconfig = 'origin' in kube ? { kubeconfig: kube.origin } : { kubeconfig: null, kubeconfigProblem: kube.problem };
+    out(JSON.stringify({ ...kubeconfig, contexts: result, ...local }, null, 2));
+    return 0;
+  }
+  out(`kubeconfig: ${'origin' in kube ? kube.origin : `none — ${kube.problem}`}`);
+  for (const c of result) {
+    const r = c.reachability;
+    const state = r?.state === 'ready' ? `ready (${r.version})` : `${r?.state}: ${r && 'message' in r ? r.message : ''}`;
+    out(`${c.current ? '*' : ' '} ${c.name}  [${c.kind}]  ${c.server}  ${state}`);
+  }
+  for (const t of local.tools) out(`${t.tool}: ${toolStatusText(t)}`);
+  if (local.kindClusters) out(`kind clusters: ${local.kindClusters.join(', ') || '(none)'}`);
+  if (local.kindError) out(`kind clusters: ${local.kindError}`);
+  if (local.minikubeProfiles)
+    out(`minikube profiles: ${local.minikubeProfiles.map((p) => `${p.name} (${p.status})`).join(', ') || '(none)'}`);
+  if (local.minikubeError) out(`minikube profiles: ${local.minikubeError}`);
+  return 0;
 }
 
 export interface PlanOptions {

@@ -154,6 +154,17 @@ describe('sandbox-provisioner cluster', () => {
     expect(r.stderr).toContain('kind is not installed; install kind: https://kind.sigs.k8s.io');
   });
 
+  it('detect with no kubeconfig still lists the local tools (that is when they matter)', () => {
+    const text = cliWith(noTools, 'cluster', 'detect');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^kubeconfig: none — No kubeconfig found/m);
+    expect(text.stdout).toMatch(/^kind: not installed — install kind:/m);
+    expect(text.stdout).toMatch(/^docker: not installed — install Docker/m);
+    const json = JSON.parse(cliWith(noTools, 'cluster', 'detect', '--json').stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ kubeconfig: null, kubeconfigProblem: expect.stringContaining('No kubeconfig found'), contexts: [] });
+    expect((json.tools as { tool: string }[]).map((t) => t.tool)).toEqual(['kind', 'minikube', 'docker']);
+  });
+
   it('delete without a terminal needs --yes', () => {
     const r = cliWith(noTools, 'cluster', 'delete', '--kind', '--name', 'deer-flow');
     expect(r.code).toBe(2);
