@@ -4,9 +4,7 @@
 // changes into `sandbox` events (coalesced per id; each looked up alone, not by listing all).
 // Transport-free: the desk API (app/server/desk-api.ts) translates HTTP to these methods.
 import { EventEmitter } from 'node:events';
-import { createInterface } from 'node:readline';
-import { PassThrough } from 'node:stream';
-import { type KubeConfig, Log } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
 import { type ImagePresence, imagePresence } from '../cluster/images.js';
@@ -17,7 +15,6 @@ import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
 import type { CreateSandboxInput, Sandbox } from '../sandbox/model.js';
-import { podName } from '../sandbox/names.js';
 import { ValidationError } from '../sandbox/provisioner.js';
 import { toSandbox } from '../sandbox/specs.js';
 import { type ClusterConnection, connectCluster, listenProvisionerApi } from '../server/serve.js';
@@ -41,6 +38,7 @@ import {
 } from './local-clusters.js';
 import { DeskMigrations, type MigrationRequest } from './migrations.js';
 import { toSandboxDetail } from './sandbox-detail.js';
+import { streamSandboxLogs } from './sandbox-logs.js';
 import { SettingsStore } from './settings-store.js';
 import type { DeskSettingsView, SandboxDetail } from './views.js';
 
@@ -60,7 +58,6 @@ export interface DeskCoreOptions {
 }
 
 const COALESCE_MS = 30;
-const LOG_BATCH_MS = 50;
 
 export class DeskCore {
   /** Emits 'event' with a DeskEvent. */
@@ -185,48 +182,9 @@ export class DeskCore {
     return toSandboxDetail(this.config, id, pod, service, { pod: podEvents, service: serviceEvents });
   }
 
-  /**
-   * Streams the sandbox container's log as batches of lines (every 50 ms at most), until the
-   * container's stream ends (not following, or it stopped) or `signal` aborts.
-   */
-  async streamLogs(id: string, opts: LogsOptions, onEvent: (e: LogEvent) => void, signal: AbortSignal): Promise<void> {
-    const { kc } = this.connection();
-    const stream = new PassThrough();
-    let batch: string[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const flush = () => {
-      timer = undefined;
-      if (batch.length) onEvent({ type: 'lines', lines: batch });
-      batch = [];
-    };
-    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-    lines.on('line', (line) => {
-      batch.push(line);
-      timer ??= setTimeout(flush, LOG_BATCH_MS);
-    });
-    const done = new Promise<string>((resolve) => {
-      lines.on('close', () => resolve(opts.follow ? 'the container stopped or the stream closed' : 'end of log'));
-      stream.on('error', (e) => resolve(e.message));
-      signal.addEventListener('abort', () => resolve('stopped'), { once: true });
-    });
-    let req: AbortController | undefined;
-    try {
-      req = await new Log(kc).log(this.config.namespace, podName(id), 'sandbox', stream, {
-        follow: opts.follow ?? false,
-        previous: opts.previous ?? false,
-        timestamps: opts.timestamps ?? false,
-        ...(opts.tailLines ? { tailLines: opts.tailLines } : {}),
-      });
-    } catch (e) {
-      lines.close();
-      onEvent({ type: 'error', message: logError(e, id) });
-      return;
-    }
-    signal.addEventListener('abort', () => req?.abort(), { once: true });
-    const reason = await done;
-    if (timer) clearTimeout(timer);
-    flush();
-    onEvent({ type: 'end', reason });
+  /** The sandbox container's log as batches of lines (app/desk/sandbox-logs.ts). */
+  streamLogs(id: string, opts: LogsOptions, onEvent: (e: LogEvent) => void, signal: AbortSignal): Promise<void> {
+    return streamSandboxLogs(this.connection().kc, this.config.namespace, id, opts, onEvent, signal);
   }
 
   // ---- cluster ---------------------------------------------------------------------------
@@ -412,16 +370,4 @@ function emptyStatus(namespace: string, problem: string | undefined): ClusterSta
     watching: false,
     problem,
   };
-}
-
-function logError(e: unknown, id: string): string {
-  const body = (e as { body?: unknown })?.body;
-  const text = typeof body === 'string' ? body : ((e as Error)?.message ?? String(e));
-  try {
-    const parsed = JSON.parse(text) as { message?: string };
-    if (parsed.message) return `logs of sandbox ${id}: ${parsed.message}`;
-  } catch {
-    // not JSON: use as is
-  }
-  return `logs of sandbox ${id}: ${text}`;
 }
