@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/serve.js';
 import { startComponent, stopComponent } from '../cluster/control-plane.js';
-import { clusterInfo, testKubeConfig, uniqueName, waitUntil } from '../integration/helpers.js';
+import { clusterInfo, testKubeConfig, timedCreate, uniqueName, waitUntil } from '../integration/helpers.js';
 
 const core = testKubeConfig().makeApiClient(CoreV1Api);
 const namespace = uniqueName('faults');
@@ -32,16 +32,7 @@ afterAll(async () => {
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
 });
 
-async function create(id: string): Promise<{ status: number; detail?: string; ms: number }> {
-  const started = Date.now();
-  const r = await fetch(`${api.url}/api/sandboxes`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sandbox_id: id }),
-  });
-  const body = (await r.json()) as { detail?: string };
-  return { status: r.status, detail: body.detail, ms: Date.now() - started };
-}
+const create = (id: string) => timedCreate(api.url, id);
 
 describe('API server down and back during a burst of creates', () => {
   it('answers 503 in bounded time while down, keeps /health, recovers, and leaves no orphan', async () => {

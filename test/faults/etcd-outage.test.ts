@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/serve.js';
 import { type ClusterState, down, startComponent, stopComponent, up } from '../cluster/control-plane.js';
-import { startDesk, waitUntil } from '../integration/helpers.js';
+import { startDesk, timedCreate, waitUntil } from '../integration/helpers.js';
 
 // Every control-plane helper reads this at call time; this test file runs in a process of its own.
 const runDir = mkdtempSync(join(tmpdir(), 'spd-etcd-outage-'));
@@ -37,15 +37,7 @@ afterAll(async () => {
   rmSync(runDir, { recursive: true, force: true });
 });
 
-const post = async (id: string) => {
-  const started = Date.now();
-  const r = await fetch(`${api.url}/api/sandboxes`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sandbox_id: id }),
-  });
-  return { status: r.status, detail: ((await r.json()) as { detail?: string }).detail, ms: Date.now() - started };
-};
+const post = (id: string) => timedCreate(api.url, id);
 
 describe('etcd down under a running API server', () => {
   it('the desk says not ready, creates are 503 in bounded time, and both recover', async () => {

@@ -96,3 +96,15 @@ export async function startDesk(env: Record<string, string>) {
     },
   };
 }
+
+/** POST /api/sandboxes on a provisioner API: the status, the error detail, and how long it took. */
+export async function timedCreate(baseUrl: string, sandboxId: string): Promise<{ status: number; detail?: string; ms: number }> {
+  const started = Date.now();
+  const r = await fetch(`${baseUrl}/api/sandboxes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sandbox_id: sandboxId }),
+  });
+  const body = (await r.json()) as { detail?: string };
+  return { status: r.status, detail: body.detail, ms: Date.now() - started };
+}
