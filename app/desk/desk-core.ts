@@ -15,7 +15,7 @@ import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
 import type { CreateSandboxInput, Sandbox } from '../sandbox/model.js';
-import { ValidationError } from '../sandbox/provisioner.js';
+import { SandboxNotFoundError, ValidationError } from '../sandbox/provisioner.js';
 import { toSandbox } from '../sandbox/specs.js';
 import { type ClusterConnection, connectCluster, listenProvisionerApi } from '../server/serve.js';
 import type {
@@ -178,7 +178,7 @@ export class DeskCore {
 
   async sandboxDetail(id: string): Promise<SandboxDetail> {
     const { pod, service, podEvents, serviceEvents } = await this.connection().provisioner.inspect(id);
-    if (!pod && !service) throw new ValidationError('id', `sandbox ${id} does not exist`, 'path');
+    if (!pod && !service) throw new SandboxNotFoundError(id); // 404, as the provisioner API answers
     return toSandboxDetail(this.config, id, pod, service, { pod: podEvents, service: serviceEvents });
   }
 

@@ -291,6 +291,8 @@ export class SandboxProvisioner {
     podEvents: CoreV1Event[];
     serviceEvents: CoreV1Event[];
   }> {
+    // Like get(): an id that cannot name a sandbox names none (and never reaches a field selector).
+    if (sandboxIdProblem(sandboxId)) throw new SandboxNotFoundError(sandboxId);
     const events = (name: string) =>
       this.call('list Events', () =>
         this.core.listNamespacedEvent({ namespace: this.ns, fieldSelector: `involvedObject.name=${name}` }),

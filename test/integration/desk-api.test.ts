@@ -90,7 +90,10 @@ describe('sandboxes through the desk API', () => {
     expect(d.resources.limits).toMatchObject({ cpu: '1', memory: '1Gi' });
     expect(d.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(d.events.some((e) => e.object === 'Pod' && e.reason === 'Scheduled')).toBe(true);
-    await expect(client.call('sandboxDetail', { params: { id: 'missing' } })).rejects.toMatchObject({ status: 422 });
+    await expect(client.call('sandboxDetail', { params: { id: 'missing' } })).rejects.toMatchObject({
+      status: 404,
+      message: "Sandbox 'missing' not found",
+    });
   });
 
   it('streams logs kwok serves, then says the stream ended', async () => {
