@@ -9,8 +9,8 @@ import { type RunningDeskServer, startDeskServer } from '../app/server/desk-api.
 import {
   isAllowedNavigation,
   isAllowedPermission,
-  isExternalWebLink,
   isTrustedSender,
+  openSandboxLink,
   restoreWindowState,
   secureWebPreferences,
   type WindowState,
@@ -67,11 +67,33 @@ export async function startDesktop(electron: ElectronApi, opts: DesktopOptions):
     contents.on('will-navigate', (event, url) => {
       if (!isAllowedNavigation(url, deskOrigin)) event.preventDefault();
     });
+    // Never a window of ours; a sandbox's address opens in the browser after the person
+    // agrees, and nothing else opens at all.
     contents.setWindowOpenHandler(({ url }) => {
-      if (isExternalWebLink(url)) void shell.openExternal(url);
+      void openLink(url);
       return { action: 'deny' };
     });
   });
+
+  const openLink = (url: string) =>
+    openSandboxLink(url, {
+      sandboxes: async () => (await core.listSandboxes()).sandboxes,
+      confirm: async (id, target) => {
+        const options = {
+          type: 'question' as const,
+          buttons: ['Open in browser', 'Cancel'],
+          defaultId: 0,
+          cancelId: 1,
+          message: `Open sandbox ${id} in your browser?`,
+          detail: target,
+        };
+        const owner = BrowserWindow.getFocusedWindow();
+        const answer = owner ? await dialog.showMessageBox(owner, options) : await dialog.showMessageBox(options);
+        return answer.response === 0;
+      },
+      open: (target) => shell.openExternal(target),
+      log,
+    });
 
   const stateFile = join(userData, 'window-state.json');
   const saved = existsSync(stateFile) ? safeJson(readFileSync(stateFile, 'utf8')) : undefined;

@@ -38,13 +38,52 @@ export function isAllowedNavigation(target: string, deskOrigin: string): boolean
   }
 }
 
-export function isExternalWebLink(target: string): boolean {
+/**
+ * The sandbox a link opens, when it is the address of one the app shows (same http(s) origin
+ * as its sandbox_url); undefined for any other address, which the app never opens (a page
+ * that could open any URL could hand the browser anything, file:// and custom schemes included).
+ */
+export function sandboxOfLink(target: string, sandboxes: { sandbox_id: string; sandbox_url: string | null }[]): string | undefined {
+  let u: URL;
   try {
-    const u = new URL(target);
-    return u.protocol === 'https:' || u.protocol === 'http:';
+    u = new URL(target);
   } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
+  for (const s of sandboxes) {
+    if (!s.sandbox_url) continue;
+    try {
+      if (new URL(s.sandbox_url).origin === u.origin) return s.sandbox_id;
+    } catch {
+      // an unparseable sandbox URL matches nothing
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What the window-open handler does with a link: a sandbox's address opens in the browser
+ * once the person agrees; any other address is refused (and said in the log). Returns whether
+ * it was opened.
+ */
+export async function openSandboxLink(
+  url: string,
+  deps: {
+    sandboxes: () => Promise<{ sandbox_id: string; sandbox_url: string | null }[]>;
+    confirm: (sandboxId: string, url: string) => Promise<boolean>;
+    open: (url: string) => Promise<void>;
+    log: (line: string) => void;
+  },
+): Promise<boolean> {
+  const id = sandboxOfLink(url, await deps.sandboxes().catch(() => []));
+  if (!id) {
+    deps.log(`refused to open ${url}: not the address of a sandbox this app shows`);
     return false;
   }
+  if (!(await deps.confirm(id, url))) return false;
+  await deps.open(url);
+  return true;
 }
 
 /** IPC is answered only for the desk page itself (its top frame), never for other content. */

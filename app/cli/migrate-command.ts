@@ -9,7 +9,7 @@ import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js
 import { LocalBackend } from '../migration/local-backend.js';
 import { isValidUserId } from '../migration/plan.js';
 import { PvcBackend } from '../migration/pvc-backend.js';
-import { runMigration, scanAndPlan } from '../migration/run.js';
+import { runMigration, scanAndPlan, withMigrationLock } from '../migration/run.js';
 import { confirm } from './prompt.js';
 
 export interface MigrateOptions {
@@ -84,6 +84,22 @@ async function migrateWith(
   ownerDb: { baseDir: string } | { file: string } | undefined,
   opts: MigrateOptions,
 ): Promise<number> {
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  try {
+    return await scanAndRun(backend, ownerDb, opts);
+  } catch (e) {
+    // Refusals (a link on the way, a second run, a journal that cannot be replayed) and
+    // failures end here, as one line that says what to do; nothing half-done is left unsaid.
+    err(`migrate: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+async function scanAndRun(
+  backend: MigrationBackend,
+  ownerDb: { baseDir: string } | { file: string } | undefined,
+  opts: MigrateOptions,
+): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const err = (s: string) => process.stderr.write(`${s}\n`);
   let scan: Awaited<ReturnType<typeof scanAndPlan>>;
@@ -119,16 +135,20 @@ async function migrateWith(
   }
 
   let lastLine = 0;
-  const outcome = await runMigration(backend, scan, {
-    force: Boolean(opts.force),
-    guard: () => guardFromEnvironment(opts.namespace),
-    onProgress: (p) => {
-      if (Date.now() - lastLine > 1000 || p.done === p.total) {
-        lastLine = Date.now();
-        err(`  ${p.done}/${p.total} moved`);
-      }
-    },
-  });
+  // The run holds the base folder's lock and plans again under it: what was shown may have been
+  // changed by another run meanwhile (a dry run or a question takes no lock: they write nothing).
+  const outcome = await withMigrationLock(backend, async () =>
+    runMigration(backend, await scanAndPlan(backend, opts.userId, ownerDb), {
+      force: Boolean(opts.force),
+      guard: () => guardFromEnvironment(opts.namespace),
+      onProgress: (p) => {
+        if (Date.now() - lastLine > 1000 || p.done === p.total) {
+          lastLine = Date.now();
+          err(`  ${p.done}/${p.total} moved`);
+        }
+      },
+    }),
+  );
   if (outcome.kind === 'refused') {
     if (opts.json) out(JSON.stringify({ outcome: 'refused', reason: outcome.reason }, null, 2));
     err(`Refused: ${outcome.reason}`);

@@ -1,6 +1,7 @@
 // The provisioner's configuration: environment variables with the upstream names, parsed once
 // into one typed object. Every problem is collected (not just the first) and reported with
 // the variable, the value and what is allowed, so one start-up attempt shows everything to fix.
+import { isIP } from 'node:net';
 import { isAbsoluteHostPath } from '../sandbox/host-path.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../sandbox/names.js';
 import { type NodePortRange, parseNodePortRange } from '../sandbox/node-ports.js';
@@ -33,8 +34,17 @@ export interface ProvisionerConfig {
 export const DEFAULT_SANDBOX_IMAGE = 'enterprise-public-cn-beijing.cr.volces.com/vefaas-public/all-in-one-sandbox:latest';
 
 /** A host name or IP address (IPv6 in brackets), without scheme or port. */
+/**
+ * A DNS name (labels of 1–63 letters, digits and inner "-"), an IPv4 address, or a bracketed
+ * IPv6 address: what can stand as the host of an https URL unchanged. (A looser pattern let
+ * `a..b` or `[::::]` through, and the URL built from it failed later.)
+ */
 export function isHostName(host: string): boolean {
-  return /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(host);
+  if (host.length === 0 || host.length > 253) return false;
+  if (host.startsWith('[') && host.endsWith(']')) return isIP(host.slice(1, -1)) === 6;
+  if (isIP(host) === 4) return true;
+  if (/^[0-9.]+$/.test(host)) return false; // looks like an address but is not one
+  return /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host);
 }
 
 export class ConfigError extends Error {

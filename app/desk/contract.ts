@@ -81,16 +81,36 @@ export const SettingsSchema = Type.Object(
 export type DeskSettings = Static<typeof SettingsSchema>;
 export const SETTING_NAMES = Object.keys(SettingsSchema.properties) as (keyof DeskSettings)[];
 
+export interface LogsOptions {
+  follow?: boolean;
+  previous?: boolean;
+  timestamps?: boolean;
+  tailLines?: number;
+}
+
+/**
+ * The logs stream's query string as it arrives: text, since the desk API coerces no types
+ * (JSON bodies must carry real booleans and numbers). Read with logsOptionsOf.
+ */
+const Flag = Type.Union([Type.Literal('true'), Type.Literal('false')]);
 export const LogsQuery = Type.Object(
   {
-    follow: Type.Optional(Type.Boolean()),
-    previous: Type.Optional(Type.Boolean()),
-    timestamps: Type.Optional(Type.Boolean()),
-    tailLines: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    follow: Type.Optional(Flag),
+    previous: Type.Optional(Flag),
+    timestamps: Type.Optional(Flag),
+    tailLines: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$|^1000000$' })),
   },
   { additionalProperties: false },
 );
-export type LogsOptions = Static<typeof LogsQuery>;
+
+export function logsOptionsOf(query: Static<typeof LogsQuery>): LogsOptions {
+  const out: LogsOptions = {};
+  if (query.follow) out.follow = query.follow === 'true';
+  if (query.previous) out.previous = query.previous === 'true';
+  if (query.timestamps) out.timestamps = query.timestamps === 'true';
+  if (query.tailLines) out.tailLines = Number(query.tailLines);
+  return out;
+}
 
 export interface ClusterStatus {
   kubeconfig: string;

@@ -69,6 +69,8 @@ export class DeskCore {
   private config: ProvisionerConfig;
   private api: { app: FastifyInstance; url: string } | undefined;
   private apiError: string | undefined;
+  /** Whether the provisioner API should run (serve's flag, or as the person last left it). */
+  private apiWanted = false;
   private readonly log: (line: string) => void;
   private pending = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -90,7 +92,8 @@ export class DeskCore {
   async start(opts: { requireCluster?: boolean } = {}): Promise<void> {
     const error = await this.connect(this.settings.context);
     if (error && opts.requireCluster) throw error;
-    if (this.opts.provisionerApi ?? this.settings.provisionerApi) await this.setProvisionerApi(true);
+    this.apiWanted = this.opts.provisionerApi ?? this.settings.provisionerApi;
+    if (this.apiWanted) await this.setProvisionerApi(true);
   }
 
   /** Saved settings that replace a variable set in the environment (worth a warning at start). */
@@ -234,7 +237,7 @@ export class DeskCore {
     if (!kc.getContextObject(name)) throw new ValidationError('name', `context "${name}" is not in the kubeconfig`);
     this.settings.setContext(name);
     await this.connect(name);
-    await this.restartProvisionerApi();
+    await this.reconcileProvisionerApi();
     return this.clusterStatus();
   }
 
@@ -289,7 +292,7 @@ export class DeskCore {
   async saveSettings(update: DeskSettings): Promise<DeskSettingsView> {
     const view = this.settings.save(update);
     await this.connect(this.settings.context);
-    await this.restartProvisionerApi();
+    await this.reconcileProvisionerApi();
     return view;
   }
 
@@ -324,14 +327,19 @@ export class DeskCore {
   /** The person switched the provisioner API on or off: as they leave it, it starts next time. */
   async switchProvisionerApi(running: boolean): Promise<ProvisionerApiState> {
     const state = await this.setProvisionerApi(running);
+    this.apiWanted = state.running;
     this.settings.setProvisionerApi(state.running);
     return state;
   }
 
-  private async restartProvisionerApi(): Promise<void> {
-    if (!this.api) return;
+  /**
+   * After the cluster or the settings changed: the provisioner API runs on the new connection
+   * if it is wanted — also when it could not run on the previous one (a switch to a context
+   * that failed, then back, left it off while the settings said on); else apiError says why.
+   */
+  private async reconcileProvisionerApi(): Promise<void> {
     await this.setProvisionerApi(false);
-    await this.setProvisionerApi(true);
+    if (this.apiWanted) await this.setProvisionerApi(true);
   }
 
   // ---- migration (app/desk/migrations.ts) -------------------------------------------------

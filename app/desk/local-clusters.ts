@@ -2,7 +2,8 @@
 // DeerFlow (then use it, with its provisioner settings), delete a kind cluster, load the
 // sandbox image, export the container kubeconfig. Long ones are jobs (output streamed,
 // cancellable). The same adapters as `sandbox-provisioner cluster …` (app/cluster).
-import { isAbsolute } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
 import { summarizeContexts } from '../cluster/contexts.js';
 import { InvalidPlanError } from '../cluster/data-folders.js';
 import { imageTargetOf, loadSandboxImage } from '../cluster/images.js';
@@ -10,6 +11,7 @@ import { createKindCluster, deleteKindCluster } from '../cluster/kind.js';
 import { kindClusterNameProblem, provisionerEnvForKind } from '../cluster/kind-config.js';
 import { provisionerEnvForMinikube, startMinikube } from '../cluster/minikube.js';
 import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/plans.js';
+import { isHostName } from '../config/config.js';
 import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
 import { ValidationError } from '../sandbox/provisioner.js';
 import type { ClusterConnection } from '../server/serve.js';
@@ -82,6 +84,11 @@ export class DeskLocalClusters {
   /** The container kubeconfig of the context in use, written to `path` (mode 600, never over a file unless `replace`). */
   exportContainerKubeconfig(body: ContainerKubeconfigRequest): ContainerKubeconfigExport {
     if (!isAbsolute(body.path)) throw new ValidationError('path', 'must be an absolute path');
+    const folder = dirname(body.path);
+    if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory())
+      throw new ValidationError('path', `the folder ${folder} does not exist; create it first or choose another place`);
+    if (body.host !== undefined && !isHostName(body.host))
+      throw new ValidationError('host', 'must be a host name (such as host.docker.internal) or an IP address');
     const out = containerKubeconfig(this.deps.connection().kc, { host: body.host });
     try {
       writePrivateFile(body.path, out.yaml, { replace: body.replace });

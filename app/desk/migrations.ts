@@ -2,7 +2,7 @@
 // guard's verdict, and a run as a job (progress, report saved beside the data). The same
 // planner, executor and journal as `sandbox-provisioner migrate`; a PVC is reached through
 // a helper Pod that is removed afterwards.
-import { existsSync, statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { MigrationBackend } from '../migration/backend.js';
@@ -11,7 +11,7 @@ import type { GuardResult } from '../migration/guard.js';
 import { LocalBackend } from '../migration/local-backend.js';
 import { isValidUserId } from '../migration/plan.js';
 import { PvcBackend } from '../migration/pvc-backend.js';
-import { checkGuard, runMigration, scanAndPlan } from '../migration/run.js';
+import { checkGuard, runMigration, scanAndPlan, withMigrationLock } from '../migration/run.js';
 import { ValidationError } from '../sandbox/provisioner.js';
 import type { JobView, MigrationScanView, MigrationSource } from './contract.js';
 import type { JobRegistry } from './jobs.js';
@@ -38,8 +38,10 @@ export class DeskMigrations {
 
   private check(body: MigrationRequest): void {
     if (!isValidUserId(body.userId)) throw new ValidationError('userId', 'must be letters, digits, "_" and "-"');
-    if (body.source.kind === 'local' && !isExistingDir(body.source.baseDir))
-      throw new ValidationError('source', `${body.source.baseDir} is not an existing folder (an absolute path)`);
+    if (body.source.kind === 'local') {
+      const problem = baseDirProblem(body.source.baseDir);
+      if (problem) throw new ValidationError('source', problem);
+    }
   }
 
   /** Runs `fn` with the source's backend (a PVC's helper Pod is removed afterwards). */
@@ -50,9 +52,11 @@ export class DeskMigrations {
   ): Promise<T> {
     if (source.kind === 'local') return fn(new LocalBackend(source.baseDir), { baseDir: source.baseDir });
     const backend = new PvcBackend(this.deps.kubeConfig(), { namespace: this.deps.namespace(), claim: source.claim, log });
-    await backend.start();
-    const db = await backend.fetchOwnerDb().catch(() => undefined);
+    let db: Awaited<ReturnType<PvcBackend['fetchOwnerDb']>>;
     try {
+      // Inside the try: a start that fails half-way (the Pod made, never Running) is cleaned up too.
+      await backend.start();
+      db = await backend.fetchOwnerDb().catch(() => undefined);
       return await fn(backend, db ? { file: db.path } : undefined);
     } finally {
       db?.cleanup();
@@ -92,12 +96,13 @@ export class DeskMigrations {
           body.source,
           async (backend, ownerDb) => {
             ctx.line(`scanning ${where}`);
-            const scan = await scanAndPlan(backend, body.userId, ownerDb);
-            const outcome = await runMigration(backend, scan, {
-              force: Boolean(body.force),
-              guard: this.deps.guard,
-              onProgress: (p) => ctx.progress(p.done, p.total),
-            });
+            const outcome = await withMigrationLock(backend, async () =>
+              runMigration(backend, await scanAndPlan(backend, body.userId, ownerDb), {
+                force: Boolean(body.force),
+                guard: this.deps.guard,
+                onProgress: (p) => ctx.progress(p.done, p.total),
+              }),
+            );
             if (outcome.kind === 'refused') throw new Error(outcome.reason);
             if (outcome.kind === 'nothing-to-do') {
               ctx.line('nothing to migrate: the data is in the per-user layout already');
@@ -115,6 +120,12 @@ export class DeskMigrations {
   }
 }
 
-function isExistingDir(dir: string): boolean {
-  return isAbsolute(dir) && existsSync(dir) && statSync(dir).isDirectory();
+/** Why a local base folder cannot be migrated, before anything is read there. */
+function baseDirProblem(dir: string): string | undefined {
+  if (!isAbsolute(dir)) return `${dir} is not an absolute path`;
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  if (!st) return `${dir} does not exist`;
+  if (st.isSymbolicLink()) return `${dir} is a symbolic link; choose the folder it points to (the migration never follows links)`;
+  if (!st.isDirectory()) return `${dir} is not a folder`;
+  return undefined;
 }

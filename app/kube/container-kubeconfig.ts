@@ -2,7 +2,9 @@
 // rewritten to an address containers reach (host.docker.internal by default) with TLS still
 // verified for the original name, and every credential file inlined (a container cannot read
 // the host's paths). Credentials stay in the returned document; nothing here logs them.
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fchmodSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Cluster, KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { isHostName } from '../config/config.js';
@@ -110,8 +112,19 @@ export function writePrivateFile(path: string, content: string, opts: { replace?
     }
     return;
   }
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
+  // Replacing: a new file beside it under a random name, created exclusively and never through
+  // a link (a predictable name could be made first by another local user, who would then own
+  // the credentials), then renamed over the old one in one step.
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeFileSync(fd, content);
+    fchmodSync(fd, 0o600); // the umask may have narrowed it only
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
   renameSync(tmp, path);
 }

@@ -29,6 +29,8 @@ export interface MigrationBackend {
   readonly description: string;
   /** How many steps to hand to applySteps at once. */
   readonly stepBatch: number;
+  /** Refuses (MigrationSourceError) a base folder that is missing, not a folder, or not writable. */
+  checkBase(): Promise<void>;
   /** Every entry under the legacy roots, and the per-user / conflict places (to a useful depth). */
   scan(): Promise<Entry[]>;
   stat(path: string): Promise<FileStat | undefined>;
@@ -47,6 +49,34 @@ export interface MigrationBackend {
   /** Replaces a small file atomically and durably (write, fsync, rename). */
   writeTextAtomic(path: string, text: string): Promise<void>;
   appendText(path: string, text: string): Promise<void>;
+  /** Creates a file that must not exist yet (atomically); false when it exists. */
+  createExclusive(path: string, text: string): Promise<boolean>;
+  /** Removes a file; a missing one is not an error. */
+  removeFile(path: string): Promise<void>;
+}
+
+/** The place to migrate cannot be used as given (missing, not a folder, a link, no such claim). */
+export class MigrationSourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrationSourceError';
+  }
+}
+
+/**
+ * A folder on the way from B to a path is a symbolic link: following it would read or write
+ * outside B, so the migration stops before touching anything there.
+ */
+export class LinkOnTheWayError extends Error {
+  constructor(
+    readonly base: string,
+    readonly link: string,
+  ) {
+    super(
+      `${link} in ${base} is a symbolic link: the migration reads and writes only inside ${base} and never follows links. Replace ${link} with a real folder (move what it points to in its place), then run again; nothing was changed there`,
+    );
+    this.name = 'LinkOnTheWayError';
+  }
 }
 
 export class MoveConflictError extends Error {

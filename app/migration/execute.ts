@@ -71,14 +71,45 @@ export function manifestOf(entries: Entry[], moves: Move[]): [string, number][][
   return out;
 }
 
+/**
+ * The journal of an unfinished run cannot be read or replayed: every rerun would stop at the
+ * same place, so the message says how to get out (the data moved so far stays where it is).
+ */
+export class JournalError extends Error {
+  constructor(base: string, why: string) {
+    super(
+      `the unfinished migration recorded in ${base}/${JOURNAL_FILE} cannot be resumed: ${why}. Nothing more was changed; what it moved already is at its new place. To start afresh, rename that file (for example to journal.jsonl.broken) and run again: the new run plans from what is on disk now`,
+    );
+    this.name = 'JournalError';
+  }
+}
+
+/** Path segments the file system takes (NAME_MAX is 255 bytes on Linux, macOS and Windows). */
+const segmentsFit = (p: unknown) =>
+  typeof p === 'string' && p.length > 0 && p.split('/').every((s) => s !== '' && s !== '..' && Buffer.byteLength(s) <= 255);
+
+function checkHeader(base: string, header: Partial<JournalHeader>): JournalHeader {
+  if (header.type !== 'plan' || header.version !== 1) throw new JournalError(base, 'it is not a journal this version understands');
+  if (!Array.isArray(header.moves) || !Array.isArray(header.manifest) || !Array.isArray(header.removeIfEmpty))
+    throw new JournalError(base, 'its plan is incomplete');
+  const bad = header.moves.find((m) => !segmentsFit(m?.from) || !segmentsFit(m?.to));
+  if (bad) throw new JournalError(base, `it names a path no file system can hold (${String(bad?.to ?? bad?.from).slice(0, 80)}…)`);
+  return header as JournalHeader;
+}
+
 export async function readJournal(
   backend: MigrationBackend,
 ): Promise<{ header: JournalHeader; steps: Map<number, JournalStep> } | undefined> {
   const text = await backend.readText(JOURNAL_FILE);
   if (!text) return undefined;
   const lines = text.split('\n').filter(Boolean);
-  const header = JSON.parse(lines[0] ?? '{}') as JournalHeader;
-  if (header.type !== 'plan' || header.version !== 1) throw new Error(`${JOURNAL_FILE} is not a journal this version understands`);
+  let parsed: Partial<JournalHeader>;
+  try {
+    parsed = JSON.parse(lines[0] ?? '{}') as Partial<JournalHeader>;
+  } catch (e) {
+    throw new JournalError(backend.description, `its first line is not valid JSON (${(e as Error).message})`);
+  }
+  const header = checkHeader(backend.description, parsed);
   const steps = new Map<number, JournalStep>();
   for (const line of lines.slice(1)) {
     try {

@@ -2,9 +2,9 @@
 // mounted locally. Moves are renames inside B; files are moved with link+unlink so an
 // existing destination is never replaced, folders with rename onto a free name.
 import { constants, type Dirent, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
-import { access, appendFile, lstat, mkdir, open, readFile, rename, rmdir } from 'node:fs/promises';
+import { access, lstat, mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { FileStat, MigrationBackend, Step, StepOutcome } from './backend.js';
+import { type FileStat, LinkOnTheWayError, type MigrationBackend, MigrationSourceError, type Step, type StepOutcome } from './backend.js';
 import type { Entry } from './plan.js';
 
 /** Roots the scan walks, and how deep (undefined: all the way). */
@@ -15,7 +15,9 @@ const SCAN_ROOTS: [string, number | undefined][] = [
   ['users', 4], // users/{u}/threads/{t}, users/{u}/skills/custom/{s}
   ['migration-conflicts', 2],
 ];
-const SCAN_FILES = ['memory.json', 'memory.legacy.json', 'deer-flow.db'];
+/** Looked at alone: the legacy files, and the journal folder (a link there is refused). */
+const SCAN_FILES = ['memory.json', 'memory.legacy.json', 'deer-flow.db', '.deer-flow-migration'];
+const { O_WRONLY, O_CREAT, O_TRUNC, O_EXCL, O_APPEND, O_NOFOLLOW } = constants;
 
 export class LocalBackend implements MigrationBackend {
   readonly description: string;
@@ -36,15 +38,35 @@ export class LocalBackend implements MigrationBackend {
     return p;
   }
 
+  /**
+   * Refuses a path whose folders on the way from B include a symbolic link: a move, journal or
+   * report write through `B/users -> /elsewhere` would land outside B. The last part may be a
+   * link (links move as links, and lstat never follows it). `verified` remembers the folders
+   * checked in one batch of work, so 100,000 moves do not lstat the same folder each time.
+   */
+  private checkedAbs(rel: string, verified = new Set<string>()): string {
+    const p = this.abs(rel);
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (verified.has(prefix)) continue;
+      const st = lstatSync(join(this.base, ...parts.slice(0, i)), { throwIfNoEntry: false });
+      if (!st) break; // nothing below it exists either
+      if (st.isSymbolicLink()) throw new LinkOnTheWayError(this.base, prefix);
+      verified.add(prefix);
+    }
+    return p;
+  }
+
   async checkBase(): Promise<void> {
     const st = await lstat(this.base).catch(() => undefined);
-    if (!st) throw new Error(`base directory ${this.base} does not exist`);
+    if (!st) throw new MigrationSourceError(`base directory ${this.base} does not exist`);
     if (!st.isDirectory())
-      throw new Error(
+      throw new MigrationSourceError(
         `base directory ${this.base} is not a folder${st.isSymbolicLink() ? ' (it is a symbolic link; pass the real path)' : ''}`,
       );
     await access(this.base, constants.W_OK).catch(() => {
-      throw new Error(`base directory ${this.base} is not writable by this user`);
+      throw new MigrationSourceError(`base directory ${this.base} is not writable by this user`);
     });
   }
 
@@ -102,7 +124,7 @@ export class LocalBackend implements MigrationBackend {
   }
 
   async stat(rel: string): Promise<FileStat | undefined> {
-    const st = await lstat(this.abs(rel)).catch(() => undefined);
+    const st = await lstat(this.checkedAbs(rel)).catch(() => undefined);
     if (!st) return undefined;
     return { type: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file', size: st.size, id: `${st.dev}:${st.ino}` };
   }
@@ -114,10 +136,11 @@ export class LocalBackend implements MigrationBackend {
   async applySteps(steps: Step[]): Promise<StepOutcome[]> {
     const out: StepOutcome[] = [];
     const madeDirs = new Set<string>();
+    const verified = new Set<string>();
     for (let i = 0; i < steps.length; i++) {
       const { from, to } = steps[i] as Step;
-      const src = this.abs(from);
-      const dst = this.abs(to);
+      const src = this.checkedAbs(from, verified);
+      const dst = this.checkedAbs(to, verified);
       const a = lstatSync(src, { throwIfNoEntry: false });
       const b = lstatSync(dst, { throwIfNoEntry: false });
       if (!a) out.push(b ? 'already' : 'vanished');
@@ -145,7 +168,7 @@ export class LocalBackend implements MigrationBackend {
 
   async removeDirIfEmpty(rel: string): Promise<boolean> {
     try {
-      await rmdir(this.abs(rel)); // fails unless empty
+      await rmdir(this.checkedAbs(rel)); // fails unless empty
       return true;
     } catch {
       return false;
@@ -154,23 +177,29 @@ export class LocalBackend implements MigrationBackend {
 
   async sizes(paths: string[]): Promise<(number | undefined)[]> {
     const out: (number | undefined)[] = new Array(paths.length);
+    const verified = new Set<string>();
     for (let i = 0; i < paths.length; i++) {
-      out[i] = lstatSync(this.abs(paths[i] as string), { throwIfNoEntry: false })?.size;
+      out[i] = lstatSync(this.checkedAbs(paths[i] as string, verified), { throwIfNoEntry: false })?.size;
       if (i % 5000 === 4999) await new Promise((r) => setImmediate(r)); // stay responsive
     }
     return out;
   }
 
   async readText(rel: string): Promise<string | undefined> {
-    return readFile(this.abs(rel), 'utf8').catch(() => undefined);
+    const p = this.checkedAbs(rel);
+    const st = await lstat(p).catch(() => undefined);
+    if (st?.isSymbolicLink()) throw new LinkOnTheWayError(this.base, rel);
+    return st ? readFile(p, 'utf8').catch(() => undefined) : undefined;
   }
 
   async writeTextAtomic(rel: string, text: string): Promise<void> {
-    const p = this.abs(rel);
+    const p = this.checkedAbs(rel);
     await mkdir(dirname(p), { recursive: true });
+    this.checkedAbs(rel); // the folders mkdir made are real ones; one that appeared meanwhile is checked
     // One fixed temporary name: a write cut short is replaced by the next write of that file.
+    // Never through a link planted at that name.
     const tmp = `${p}.tmp`;
-    const fh = await open(tmp, 'w');
+    const fh = await open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o644);
     try {
       await fh.writeFile(text);
       await fh.sync();
@@ -181,6 +210,37 @@ export class LocalBackend implements MigrationBackend {
   }
 
   async appendText(rel: string, text: string): Promise<void> {
-    await appendFile(this.abs(rel), text);
+    const fh = await open(this.checkedAbs(rel), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o644);
+    try {
+      await fh.writeFile(text);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async createExclusive(rel: string, text: string): Promise<boolean> {
+    const p = this.checkedAbs(rel);
+    await mkdir(dirname(p), { recursive: true });
+    this.checkedAbs(rel);
+    let fh: Awaited<ReturnType<typeof open>>;
+    try {
+      fh = await open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return true;
+  }
+
+  async removeFile(rel: string): Promise<void> {
+    await unlink(this.checkedAbs(rel)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
   }
 }

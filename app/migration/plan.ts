@@ -2,7 +2,7 @@
 // thread owner map, every move, every conflict and everything left in place, with the reason.
 // Pure: no filesystem access, so both backends (local folder, PVC) share it and tests can
 // feed it generated trees.
-import { USER_ID_PATTERN } from '../sandbox/names.js';
+import { USER_ID_MAX_LENGTH, userIdProblem } from '../sandbox/names.js';
 
 /** One entry of B, path relative to B with "/" separators. Symlinks are never followed. */
 export interface Entry {
@@ -79,8 +79,36 @@ function contentsByItem(entries: Entry[]): Map<string, { files: number; bytes: n
   return out;
 }
 
+/**
+ * Whether an id can become a folder name under users/: the API's rule, length included (a
+ * 10,000-letter owner made the run fail half-way with ENAMETOOLONG, and every rerun again).
+ */
 export function isValidUserId(id: string): boolean {
-  return USER_ID_PATTERN.test(id);
+  return userIdProblem(id) === undefined;
+}
+
+/**
+ * The first folder on the way from B to a place the run writes (a destination, the journal
+ * and report folder) that the scan found to be a symbolic link; undefined when there is none.
+ * The last part of a destination is not looked at: it is where the item will go.
+ */
+export function linkOnTheWay(entries: Entry[], plan: Pick<Plan, 'moves'>): string | undefined {
+  const links = new Set(entries.filter((e) => e.type === 'symlink').map((e) => e.path));
+  if (links.size === 0) return undefined;
+  if (links.has(JOURNAL_DIR)) return JOURNAL_DIR;
+  for (const m of plan.moves) {
+    const parts = m.to.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (links.has(prefix)) return prefix;
+    }
+  }
+  return undefined;
+}
+
+/** A value for a message: quoted, and cut to a readable length. */
+function shortForm(value: string): string {
+  return value.length <= 60 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)`;
 }
 
 export function planMigration(entries: Entry[], ownerMap: ReadonlyMap<string, string>, userId: string): Plan {
@@ -121,7 +149,7 @@ export function planMigration(entries: Entry[], ownerMap: ReadonlyMap<string, st
       if (recorded !== undefined && !isValidUserId(recorded)) {
         leftInPlace.push({
           path: e.path,
-          reason: `its owner in deer-flow.db, ${JSON.stringify(recorded)}, is not a valid user id; fix threads_meta or move it by hand`,
+          reason: `its owner in deer-flow.db, ${shortForm(recorded)}, is not a valid user id (1 to ${USER_ID_MAX_LENGTH} letters, digits, "_" and "-"); fix threads_meta or move it by hand`,
         });
         continue;
       }

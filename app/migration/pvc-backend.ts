@@ -12,7 +12,7 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { isNotFound } from '../kube/errors.js';
 import { execInPod } from '../kube/exec.js';
 import { reasonOf } from '../sandbox/specs.js';
-import type { FileStat, MigrationBackend, Step, StepOutcome } from './backend.js';
+import { type FileStat, type MigrationBackend, MigrationSourceError, type Step, type StepOutcome } from './backend.js';
 import type { Entry } from './plan.js';
 
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
@@ -156,6 +156,16 @@ export class PvcBackend implements MigrationBackend {
   /** Creates the helper Pod and waits until it runs; explains why when it does not. */
   async start(): Promise<void> {
     const log = this.opts.log ?? (() => {});
+    // A claim that does not exist would leave the helper Pending until the deadline: ask first.
+    try {
+      await this.core.readNamespacedPersistentVolumeClaim({ namespace: this.opts.namespace, name: this.opts.claim });
+    } catch (e) {
+      if (isNotFound(e))
+        throw new MigrationSourceError(
+          `there is no PersistentVolumeClaim ${this.opts.claim} in namespace ${this.opts.namespace}; choose one of that namespace's claims (kubectl get pvc -n ${this.opts.namespace})`,
+        );
+      throw e;
+    }
     log(`starting helper Pod ${this.podName} with claim ${this.opts.claim}`);
     await this.core.createNamespacedPod({ namespace: this.opts.namespace, body: helperPod({ ...this.opts, podName: this.podName }) });
     this.started = true;
@@ -193,15 +203,20 @@ export class PvcBackend implements MigrationBackend {
       stdin,
       timeoutMs: 300_000,
     });
-    if (r.exitCode === 3) throw new Error(`claim ${this.opts.claim} has no ${BASE_IN_CLAIM}/ folder: nothing to migrate there`);
+    if (r.exitCode === 3)
+      throw new MigrationSourceError(`claim ${this.opts.claim} has no ${BASE_IN_CLAIM}/ folder: nothing to migrate there`);
     return r;
+  }
+
+  async checkBase(): Promise<void> {
+    await this.sh('true');
   }
 
   async scan(): Promise<Entry[]> {
     const fmt = "'%F|%s|%n'";
     const r = await this.sh(
       [
-        `for p in memory.json memory.legacy.json deer-flow.db; do if [ -e "$p" ] || [ -L "$p" ]; then stat -c ${fmt} "$p"; fi; done`,
+        `for p in memory.json memory.legacy.json deer-flow.db .deer-flow-migration; do if [ -e "$p" ] || [ -L "$p" ]; then stat -c ${fmt} "$p"; fi; done`,
         `for p in threads agents skills/custom; do if [ -e "$p" ] || [ -L "$p" ]; then find "$p" -exec stat -c ${fmt} {} +; fi; done`,
         `if [ -d users ]; then find users -maxdepth 4 -exec stat -c ${fmt} {} +; fi`,
         `if [ -d migration-conflicts ]; then find migration-conflicts -maxdepth 2 -exec stat -c ${fmt} {} +; fi`,
@@ -282,6 +297,23 @@ export class PvcBackend implements MigrationBackend {
     const data = Buffer.from(text);
     const r = await this.sh(`head -c ${data.length} >> ${shq(path)}`, data);
     if (r.exitCode !== 0) throw new Error(`appending to ${path} in the claim failed: ${r.stderr.trim()}`);
+  }
+
+  async createExclusive(path: string, text: string): Promise<boolean> {
+    const data = Buffer.from(text);
+    // noclobber (set -C) makes the shell create the file with O_EXCL: exit 6 when it exists.
+    const r = await this.sh(
+      `mkdir -p "$(dirname ${shq(path)})" && if [ -e ${shq(path)} ] || [ -L ${shq(path)} ]; then exit 6; fi; set -C; head -c ${data.length} > ${shq(path)} || exit 6`,
+      data,
+    );
+    if (r.exitCode === 6) return false;
+    if (r.exitCode !== 0) throw new Error(`creating ${path} in the claim failed: ${r.stderr.trim()}`);
+    return true;
+  }
+
+  async removeFile(path: string): Promise<void> {
+    const r = await this.sh(`rm -f ${shq(path)}`);
+    if (r.exitCode !== 0) throw new Error(`removing ${path} in the claim failed: ${r.stderr.trim()}`);
   }
 
   /** Copies deer-flow.db out of the claim (base64 through exec) to read the owner map locally. */

@@ -141,8 +141,11 @@ export class SandboxProvisioner {
       service = await this.createService(ids.sandboxId);
     } catch (e) {
       if (!isConflict(e)) {
-        if (createdPod) await this.rollbackPod(ids.sandboxId);
-        throw this.fail('create Service', e);
+        service = await this.serviceAfterFailedCreate(ids.sandboxId, e);
+        if (!service) {
+          if (createdPod) await this.rollbackPod(ids.sandboxId);
+          throw this.fail('create Service', e);
+        }
       }
     }
 
@@ -198,6 +201,25 @@ export class SandboxProvisioner {
       }
     }
     throw new NodePortsExhaustedError(range);
+  }
+
+  /**
+   * After a Service POST failed: whether the Service was made anyway. A request that timed out
+   * on our side (or lost its connection) may still have been carried out by the API server, so
+   * the answer is read back rather than guessed. Undefined means "certainly not made"; when
+   * even the read fails, the original error stands and nothing is rolled back (the sweep
+   * removes whichever half is left, after the grace period).
+   */
+  private async serviceAfterFailedCreate(sandboxId: string, e: unknown): Promise<V1Service | undefined> {
+    if (!(e instanceof ClusterError) || e.kind !== 'unreachable') return undefined;
+    let found: V1Service | undefined;
+    try {
+      found = await this.readService(sandboxId);
+    } catch {
+      throw this.fail('create Service', e);
+    }
+    if (found) this.log(`the Service of ${sandboxId} was created although its request failed on our side (${e.message})`);
+    return found;
   }
 
   private async nodePortsInUse(): Promise<Set<number>> {
@@ -306,28 +328,33 @@ export class SandboxProvisioner {
     return { pod, service, podEvents, serviceEvents };
   }
 
-  /** The sandbox with a usable URL, or SandboxNotFoundError (upstream: no URL means 404). */
+  /**
+   * The sandbox with a usable URL, or SandboxNotFoundError (upstream: no URL means 404). A
+   * Service whose Pod is gone is no sandbox either (upstream answers it with its URL and status
+   * NotFound, so DeerFlow keeps using a dead address): 404, and a create repairs it.
+   */
   async get(sandboxId: string): Promise<Sandbox> {
     const problem = sandboxIdProblem(sandboxId);
     if (problem) throw new SandboxNotFoundError(sandboxId);
     const [pod, service] = await Promise.all([this.readPod(sandboxId), this.readService(sandboxId)]);
     const sandbox = toSandbox(this.config, sandboxId, pod, service);
-    if (!sandbox.sandbox_url) throw new SandboxNotFoundError(sandboxId);
+    if (!isUsable(sandbox, pod)) throw new SandboxNotFoundError(sandboxId);
     return sandbox;
   }
 
   /**
    * Every sandbox in the namespace, joined from two label-selected lists (a constant number
    * of requests however many sandboxes exist). `includeIncomplete` also returns sandboxes
-   * without a usable URL (the UI shows them; the upstream API does not).
+   * without a usable URL or without their Pod (the UI shows them; the upstream API does not).
    */
   async list(opts: { includeIncomplete?: boolean } = {}): Promise<Sandbox[]> {
     const { pods, services } = this.cache?.synced ? this.cache.objects() : await this.listObjects();
     const ids = new Set<string>([...services.keys(), ...(opts.includeIncomplete ? pods.keys() : [])]);
     const out: Sandbox[] = [];
     for (const id of [...ids].sort()) {
-      const s = toSandbox(this.config, id, pods.get(id), services.get(id));
-      if (s.sandbox_url || opts.includeIncomplete) out.push(s);
+      const pod = pods.get(id);
+      const s = toSandbox(this.config, id, pod, services.get(id));
+      if (opts.includeIncomplete || isUsable(s, pod)) out.push(s);
     }
     return out;
   }
@@ -367,41 +394,73 @@ export class SandboxProvisioner {
   }
 
   /**
-   * Removes sandbox Pods that have had no Service for longer than the grace period: what a
-   * crash between "create Pod" and "create Service" leaves. Returns the ids it removed.
+   * Removes half-made sandboxes older than the grace period: Pods without their Service (a
+   * crash between "create Pod" and "create Service") and Services without their Pod (a delete
+   * racing a create, a Pod removed by hand, a Service POST that landed after we gave up).
+   * Returns the ids it removed something of. One sweep at a time: a call while one runs gets
+   * that sweep's answer (overlapping sweeps deleted the same orphans twice).
    */
-  async sweepOrphans(now = Date.now()): Promise<string[]> {
+  sweepOrphans(now = Date.now()): Promise<string[]> {
+    this.sweepRun ??= this.sweepOnce(now).finally(() => {
+      this.sweepRun = undefined;
+    });
+    return this.sweepRun;
+  }
+
+  private sweepRun: Promise<string[]> | undefined;
+
+  private async sweepOnce(now: number): Promise<string[]> {
     const { pods, services } = await this.listObjects();
+    const graceMs = this.config.orphanGraceSeconds * 1000;
+    const ageOf = (o: V1Pod | V1Service) => now - (o.metadata?.creationTimestamp ? new Date(o.metadata.creationTimestamp).getTime() : now);
     const removed: string[] = [];
-    for (const [id, pod] of pods) {
-      if (services.has(id) || this.inflight.has(id) || pod.metadata?.deletionTimestamp) continue;
-      const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : now;
-      if (now - created < this.config.orphanGraceSeconds * 1000) continue;
-      // Checked again right before deleting: a create of this id may have started (here, or
-      // in another process that made the Service since the list).
-      if (this.inflight.has(id)) continue;
+    const halves: { id: string; kind: 'Pod' | 'Service'; uid: string | undefined; age: number }[] = [];
+    for (const [id, pod] of pods)
+      if (!services.has(id) && !pod.metadata?.deletionTimestamp && ageOf(pod) >= graceMs)
+        halves.push({ id, kind: 'Pod', uid: pod.metadata?.uid, age: ageOf(pod) });
+    for (const [id, service] of services)
+      if (!pods.has(id) && !service.metadata?.deletionTimestamp && ageOf(service) >= graceMs)
+        halves.push({ id, kind: 'Service', uid: service.metadata?.uid, age: ageOf(service) });
+
+    for (const half of halves) {
+      // A create of this id may have started (here, or in another process that made the
+      // missing half since the list): skip it now, and look again right before deleting.
+      if (this.inflight.has(half.id)) continue;
       const deletion = (async () => {
-        if (await this.readService(id)) return false;
-        await this.call('delete orphan Pod', () =>
-          this.core.deleteNamespacedPod({ name: podName(id), namespace: this.ns, body: { preconditions: { uid: pod.metadata?.uid } } }),
-        );
+        const otherHalf = half.kind === 'Pod' ? await this.readService(half.id) : await this.readPod(half.id);
+        if (otherHalf || this.inflight.has(half.id)) return false;
+        const body = { preconditions: { uid: half.uid } };
+        if (half.kind === 'Pod')
+          await this.call('delete orphan Pod', () => this.core.deleteNamespacedPod({ name: podName(half.id), namespace: this.ns, body }));
+        else
+          await this.call('delete orphan Service', () =>
+            this.core.deleteNamespacedService({ name: serviceName(half.id), namespace: this.ns, body }),
+          );
         return true;
       })();
       this.sweeping.set(
-        id,
+        half.id,
         deletion.catch(() => undefined),
       );
       try {
         if (await deletion) {
-          removed.push(id);
-          this.log(`removed orphan Pod ${podName(id)} (no Service for ${Math.round((now - created) / 1000)} s)`);
+          removed.push(half.id);
+          const name = half.kind === 'Pod' ? podName(half.id) : serviceName(half.id);
+          const missing = half.kind === 'Pod' ? 'Service' : 'Pod';
+          this.log(`removed orphan ${half.kind} ${name} (no ${missing} for ${Math.round(half.age / 1000)} s)`);
+          this.cache?.noteDeleted(half.id, [half.uid]);
         }
       } catch (e) {
         if (!isNotFound(e) && !isConflict(e)) throw e;
       } finally {
-        this.sweeping.delete(id);
+        this.sweeping.delete(half.id);
       }
     }
     return removed;
   }
+}
+
+/** Whether a sandbox can be handed to DeerFlow: it has an address and a Pod behind it. */
+function isUsable(sandbox: Sandbox, pod: V1Pod | undefined): boolean {
+  return Boolean(sandbox.sandbox_url) && pod !== undefined;
 }

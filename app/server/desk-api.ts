@@ -9,14 +9,15 @@ import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import {
   type DeskEvent,
   deskOperations,
   deskStreams,
   type InputOf,
-  type LogsOptions,
   LogsQuery,
+  logsOptionsOf,
   type OperationName,
   type OutputOf,
   TOKEN_HEADER,
@@ -24,6 +25,7 @@ import {
 import type { DeskCore } from '../desk/desk-core.js';
 import { keyMatches } from './auth.js';
 import { fastifyErrorToHttp } from './http-errors.js';
+import { guardRoutes, loopbackHostCheck, publicScope } from './route-access.js';
 import { SandboxIdSchema } from './schemas.js';
 
 export const DESK_BODY_LIMIT = 256 * 1024;
@@ -101,16 +103,23 @@ export async function startDeskServer(opts: DeskServerOptions): Promise<RunningD
   const app = Fastify({
     logger: false,
     bodyLimit: DESK_BODY_LIMIT,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+    // Types are not coerced (`{"running": 0}` is refused, not read as false), as in the
+    // provisioner API; the logs query string is text and is read by logsOptionsOf.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  let allowedHosts = new Set<string>();
+  // Known once listening (port 0 until then: nothing is allowed before).
+  let hostAllowed: (host: string) => boolean = () => false;
 
-  app.addHook('onRequest', async (req, reply) => {
-    if (!allowedHosts.has(String(req.headers.host ?? '').toLowerCase()))
-      return reply.code(421).send({ detail: 'This server only answers requests addressed to it on 127.0.0.1 (Host header)' });
-    if (req.url.startsWith('/desk/') && !keyMatches(req.headers[TOKEN_HEADER] as string | undefined, token))
-      return reply.code(401).send({ detail: 'Missing or wrong desk token: open the UI from the address the app printed' });
+  guardRoutes(app, {
+    hostAllowed: (host) => hostAllowed(host),
+    authorized: (req) => keyMatches(req.headers[TOKEN_HEADER] as string | undefined, token),
+    onForeignHost: (reply) =>
+      reply.code(421).send({ detail: 'This server only answers requests addressed to it on 127.0.0.1 (Host header)' }),
+    onUnauthorized: (reply) =>
+      reply.code(401).send({ detail: 'Missing or wrong desk token: open the UI from the address the app printed' }),
+  });
+  app.addHook('onRequest', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
   });
@@ -148,7 +157,7 @@ export async function startDeskServer(opts: DeskServerOptions): Promise<RunningD
     });
   });
 
-  app.get<{ Params: { id: string }; Querystring: LogsOptions }>(
+  app.get<{ Params: { id: string }; Querystring: Static<typeof LogsQuery> }>(
     deskStreams.logs,
     { schema: { params: { type: 'object', properties: { id: SandboxIdSchema }, required: ['id'] }, querystring: LogsQuery } },
     (req, reply) => {
@@ -156,19 +165,24 @@ export async function startDeskServer(opts: DeskServerOptions): Promise<RunningD
       const abort = new AbortController();
       req.raw.on('close', () => abort.abort());
       void opts.core
-        .streamLogs(req.params.id, req.query, (e) => sse(res, e), abort.signal)
+        .streamLogs(req.params.id, logsOptionsOf(req.query), (e) => sse(res, e), abort.signal)
         .catch((e: Error) => sse(res, { type: 'error', message: e.message }))
         .finally(() => res.end());
     },
   );
 
   if (opts.rendererDir && existsSync(join(opts.rendererDir, 'index.html'))) {
-    await app.register(fastifyStatic, {
-      root: opts.rendererDir,
-      setHeaders: (res) => {
-        res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
-        res.setHeader('x-frame-options', 'DENY');
-      },
+    // The page itself is public (it holds no data; it asks for the token to do anything).
+    const root = opts.rendererDir;
+    await app.register(async (scope) => {
+      publicScope(scope);
+      await scope.register(fastifyStatic, {
+        root,
+        setHeaders: (res) => {
+          res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+          res.setHeader('x-frame-options', 'DENY');
+        },
+      });
     });
     // Client-side routes (#/…) need nothing here; any other unknown path is a 404.
   }
@@ -177,7 +191,7 @@ export async function startDeskServer(opts: DeskServerOptions): Promise<RunningD
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  hostAllowed = loopbackHostCheck(port);
   const url = `http://127.0.0.1:${port}`;
   return { app, url, token, uiUrl: `${url}/?token=${token}`, close: () => app.close() };
 }

@@ -3,6 +3,10 @@ import type { FastifyError } from 'fastify';
 import { JobNotFoundError } from '../desk/jobs.js';
 import { SettingsError } from '../desk/settings-store.js';
 import { ClusterError } from '../kube/errors.js';
+import { KubeconfigError } from '../kube/kubeconfig.js';
+import { LinkOnTheWayError, MigrationSourceError } from '../migration/backend.js';
+import { JournalError } from '../migration/execute.js';
+import { MigrationLockedError } from '../migration/run.js';
 import { sandboxIdProblem, threadIdProblem, userIdProblem } from '../sandbox/names.js';
 import { NodePortsExhaustedError } from '../sandbox/node-ports.js';
 import { SandboxNotFoundError, ValidationError } from '../sandbox/provisioner.js';
@@ -21,6 +25,10 @@ export function toHttpError(e: unknown): HttpError {
   if (e instanceof SandboxNotFoundError || e instanceof JobNotFoundError) return { status: 404, detail: e.message };
   if (e instanceof SettingsError)
     return { status: 422, detail: e.fields.map((f) => ({ loc: ['body', f.field], msg: f.message, type: 'value_error' })) };
+  // The kubeconfig in use cannot serve the request (malformed, no such context, bad server).
+  if (e instanceof KubeconfigError) return { status: 422, detail: e.message };
+  if (e instanceof MigrationSourceError || e instanceof LinkOnTheWayError) return fieldError('source', e.message);
+  if (e instanceof MigrationLockedError || e instanceof JournalError) return { status: 409, detail: e.message };
   if (e instanceof NodePortsExhaustedError) return { status: 503, detail: `Cannot create the sandbox: ${e.message}` };
   if (e instanceof ClusterError) {
     switch (e.kind) {

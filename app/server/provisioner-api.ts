@@ -8,6 +8,7 @@ import { toResponse } from '../sandbox/model.js';
 import type { SandboxProvisioner } from '../sandbox/provisioner.js';
 import { keyMatches } from './auth.js';
 import { fastifyErrorToHttp } from './http-errors.js';
+import { guardRoutes, loopbackHostCheck, publicScope } from './route-access.js';
 import {
   CreateSandboxBody,
   DeleteResponseSchema,
@@ -49,13 +50,28 @@ export async function buildProvisionerApi(opts: ProvisionerApiOptions): Promise<
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The interactive docs stay open, as FastAPI's do upstream.
+  await app.register(async (scope) => {
+    publicScope(scope);
+    await scope.register(swaggerUi, { routePrefix: '/docs' });
+  });
 
-  app.addHook('onRequest', async (req, reply) => {
+  const apiKey = opts.apiKey;
+  guardRoutes(app, {
+    // With a key, the key is the proof (any Host: DeerFlow's containers name this host in many
+    // ways). Without one the server listens on loopback only, and the Host header must name it
+    // there, so a web page rebinding its own name to 127.0.0.1 cannot create or delete sandboxes.
+    hostAllowed: apiKey ? undefined : loopbackHostOf(app),
+    authorized: (req) => apiKey === undefined || keyMatches(req.headers['x-api-key'] as string | undefined, apiKey),
+    onForeignHost: (reply) =>
+      reply.code(421).send({
+        detail:
+          'This server answers only requests addressed to it on loopback (Host header 127.0.0.1, localhost or host.docker.internal with its port); set PROVISIONER_API_KEY to serve other names',
+      }),
+    onUnauthorized: (reply) => reply.code(401).send({ detail: 'Invalid or missing API key (header X-API-Key)' }),
+  });
+  app.addHook('onRequest', async (req) => {
     (req as unknown as { startedAt: bigint }).startedAt = process.hrtime.bigint();
-    if (opts.apiKey && req.url.startsWith('/api/') && !keyMatches(req.headers['x-api-key'] as string | undefined, opts.apiKey)) {
-      return reply.code(401).send({ detail: 'Invalid or missing API key (header X-API-Key)' });
-    }
   });
   // One line per request; never headers (they carry the API key).
   app.addHook('onResponse', async (req, reply) => {
@@ -74,13 +90,14 @@ export async function buildProvisionerApi(opts: ProvisionerApiOptions): Promise<
   const errors = { 401: ErrorSchema, 404: ErrorSchema, 422: ErrorSchema, 503: ErrorSchema };
   const security = opts.apiKey ? [{ apiKey: [] }] : [];
 
+  const open = { access: 'public' as const };
   app.get(
     '/health',
-    { schema: { hide: false, response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+    { config: open, schema: { hide: false, response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
     async () => ({ status: 'ok' }),
   );
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: open, schema: { hide: true } }, async () => app.swagger());
 
   app.get('/api/capabilities', { schema: { security } }, async () => opts.capabilities ?? {});
 
@@ -115,4 +132,17 @@ export async function buildProvisionerApi(opts: ProvisionerApiOptions): Promise<
   );
 
   return app;
+}
+
+/** The Host check for the port the server listens on, made once that port is known. */
+function loopbackHostOf(app: FastifyInstance): (host: string) => boolean {
+  let check: ((host: string) => boolean) | undefined;
+  return (host) => {
+    if (!check) {
+      const address = app.server.address();
+      if (typeof address !== 'object' || !address) return false;
+      check = loopbackHostCheck(address.port, ['host.docker.internal']);
+    }
+    return check(host);
+  };
 }

@@ -60,7 +60,10 @@ function fakeElectron(opts: { locked?: boolean; userData: string }) {
     BrowserWindow: FakeWindow,
     shell: { openExternal: vi.fn(async () => undefined) },
     ipcMain: { on: (ch: string, h: Handler) => ipcOn.set(ch, h), handle: (ch: string, h: Handler) => ipcHandle.set(ch, h) },
-    dialog: { showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: ['/picked'] })) },
+    dialog: {
+      showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: ['/picked'] })),
+      showMessageBox: vi.fn(async () => ({ response: 0 })),
+    },
     screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
     session: {
       defaultSession: {
@@ -82,6 +85,7 @@ function fakeElectron(opts: { locked?: boolean; userData: string }) {
     permission,
     app: electron.app,
     shell: electron.shell,
+    dialog: electron.dialog,
   };
 }
 
@@ -152,10 +156,12 @@ describe('desktop main process (Electron mocked)', () => {
     expect(wc.prevented('will-navigate', 'https://evil.example/')).toBe(true);
     expect(wc.prevented('will-navigate', `${origin}/#/cluster`)).toBe(false);
     expect(wc.prevented('will-attach-webview')).toBe(true);
+    // No sandbox shows (no cluster): an outside address is neither opened nor asked about.
     expect(wc.open('https://kind.sigs.k8s.io/')).toEqual({ action: 'deny' });
-    expect(f.shell.openExternal).toHaveBeenCalledWith('https://kind.sigs.k8s.io/');
     expect(wc.open('file:///etc/passwd')).toEqual({ action: 'deny' });
-    expect(f.shell.openExternal).toHaveBeenCalledTimes(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(f.shell.openExternal).not.toHaveBeenCalled();
+    expect(f.dialog.showMessageBox).not.toHaveBeenCalled();
   });
 
   it('grants only the clipboard-write permission', async () => {
