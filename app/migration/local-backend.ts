@@ -34,7 +34,9 @@ export class LocalBackend implements MigrationBackend {
     if (rel.startsWith('/') || rel.split('/').some((s) => s === '..' || s === ''))
       throw new Error(`refusing a path outside the base directory: ${rel}`);
     const p = join(this.base, ...rel.split('/'));
-    if (p !== this.base && !p.startsWith(this.base + sep)) throw new Error(`refusing a path outside the base directory: ${rel}`);
+    // The root folder ends in a separator already (`/`, `C:\\`): '//' would match nothing.
+    const inside = this.base.endsWith(sep) ? this.base : this.base + sep;
+    if (p !== this.base && !p.startsWith(inside)) throw new Error(`refusing a path outside the base directory: ${rel}`);
     return p;
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -86,5 +86,34 @@ describe('writePrivateFile', () => {
     writePrivateFile(loose, 'new', { replace: true });
     expect(readFileSync(loose, 'utf8')).toBe('new');
     expect(statSync(loose).mode & 0o777).toBe(0o600);
+  });
+
+  it('replacing never writes through a name another local user could have made first', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spd-private-'));
+    const p = join(dir, 'kc');
+    writeFileSync(p, 'old');
+    // The old temporary name was predictable (kc.tmp-<pid>): a link planted there took the credentials.
+    const victim = join(dir, 'attacker-owned');
+    writeFileSync(victim, '');
+    symlinkSync(victim, `${p}.tmp-${process.pid}`);
+    writePrivateFile(p, 'SECRET', { replace: true });
+    expect(readFileSync(p, 'utf8')).toBe('SECRET');
+    expect(readFileSync(victim, 'utf8')).toBe('');
+    expect(lstatSync(p).isSymbolicLink()).toBe(false);
+    // Nothing is left beside it but what was there.
+    expect(readdirSync(dir).sort()).toEqual(['attacker-owned', 'kc', `kc.tmp-${process.pid}`]);
+  });
+
+  it('a link at the destination is replaced by the file, never followed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spd-private-'));
+    const victim = join(dir, 'elsewhere');
+    writeFileSync(victim, 'keep');
+    const p = join(dir, 'kc');
+    symlinkSync(victim, p);
+    expect(() => writePrivateFile(p, 'SECRET')).toThrow(FileExistsError);
+    writePrivateFile(p, 'SECRET', { replace: true });
+    expect(readFileSync(victim, 'utf8')).toBe('keep');
+    expect(lstatSync(p).isSymbolicLink()).toBe(false);
+    expect(statSync(p).mode & 0o777).toBe(0o600);
   });
 });
