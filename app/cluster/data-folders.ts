@@ -23,11 +23,19 @@ export function isWithin(dir: string, parent: string): boolean {
   return d === p || d.startsWith(p === '/' ? '/' : `${p}/`);
 }
 
-/** The provisioner's host paths for a data folder (and a skills folder elsewhere). */
-export function hostPathSettings(dataDir: string, skillsDir: string | undefined): { THREADS_HOST_PATH: string; SKILLS_HOST_PATH: string } {
+/**
+ * The provisioner's host paths for a data folder (DeerFlow's base folder): it is
+ * DEER_FLOW_HOST_BASE_DIR, so the skills_view projections and the extra mounts the Gateway
+ * forwards lie in the folder the node mounts. A separate skills folder is the seed era's
+ * single skills mount (SKILLS_HOST_PATH, with no base folder set).
+ */
+export function hostPathSettings(
+  dataDir: string,
+  skillsDir: string | undefined,
+): { THREADS_HOST_PATH: string; DEER_FLOW_HOST_BASE_DIR: string } | { THREADS_HOST_PATH: string; SKILLS_HOST_PATH: string } {
   const data = normalizeDir(dataDir);
-  return {
-    THREADS_HOST_PATH: posix.join(data, 'threads'),
-    SKILLS_HOST_PATH: skillsDir === undefined ? posix.join(data, 'skills') : normalizeDir(skillsDir),
-  };
+  const threads = posix.join(data, 'threads');
+  return skillsDir === undefined
+    ? { THREADS_HOST_PATH: threads, DEER_FLOW_HOST_BASE_DIR: data }
+    : { THREADS_HOST_PATH: threads, SKILLS_HOST_PATH: normalizeDir(skillsDir) };
 }

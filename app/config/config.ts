@@ -2,6 +2,7 @@
 // into one typed object. Every problem is collected (not just the first) and reported with
 // the variable, the value and what is allowed, so one start-up attempt shows everything to fix.
 import { isIP } from 'node:net';
+import { posix } from 'node:path';
 import { isAbsoluteHostPath } from '../sandbox/host-path.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../sandbox/names.js';
 import { type NodePortRange, parseNodePortRange } from '../sandbox/node-ports.js';
@@ -16,8 +17,24 @@ export interface ProvisionerConfig {
   nodeHost: string;
   /** SANDBOX_NODE_PORT_RANGE: sandbox NodePorts come from here (the ports a kind cluster publishes). */
   nodePortRange: NodePortRange | undefined;
-  skillsHostPath: string;
+  /**
+   * Where the skills come from on a hostPath setup: upstream's three `skills_view` projections
+   * under DEER_FLOW_HOST_BASE_DIR ('views'), or the seed era's single SKILLS_HOST_PATH mount
+   * ('single': only when that is set and DEER_FLOW_HOST_BASE_DIR is not).
+   */
+  skillsLayout: 'views' | 'single';
+  /** SKILLS_HOST_PATH, for the 'single' layout only. */
+  skillsHostPath: string | undefined;
+  /** DEER_FLOW_HOST_BASE_DIR (default /.deer-flow): the skills views and the root extra mounts must lie under. */
+  hostBaseDir: string | undefined;
   threadsHostPath: string;
+  /** LARK_CLI_INIT_IMAGE / LARK_CLI_BROKER_IMAGE: Lark Pattern A and B, each only when its image is set. */
+  larkCliInitImage: string | undefined;
+  larkCliBrokerImage: string | undefined;
+  /** DEERFLOW_LARK_BROKER_DENY_SUBCOMMANDS, forwarded verbatim to the broker sidecar. */
+  larkBrokerDenySubcommands: string | undefined;
+  /** Settings that work but are worth a line at start-up (a seed-era variable, one ignored). */
+  warnings: string[];
   skillsPvcName: string | undefined;
   skillsPvcSubpathTemplate: string | undefined;
   userdataPvcName: string | undefined;
@@ -98,6 +115,22 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     return raw;
   };
 
+  const image = (name: string): string | undefined => {
+    const raw = read(env, name);
+    if (raw !== undefined && /\s/.test(raw)) bad(name, raw, 'an image reference has no spaces');
+    return raw;
+  };
+
+  // Skills and the base folder, as upstream today, with the seed era's single mount kept for
+  // setups that still set only SKILLS_HOST_PATH (DEER_FLOW_HOST_BASE_DIR decides).
+  const warnings: string[] = [];
+  const threadsHostPath = hostPath('THREADS_HOST_PATH', '/.deer-flow/threads');
+  const baseRaw = env.DEER_FLOW_HOST_BASE_DIR?.trim();
+  const skillsRaw = read(env, 'SKILLS_HOST_PATH');
+  const skills = skillsLayoutOf(baseRaw, skillsRaw, threadsHostPath, warnings, problems);
+  if (skills.skillsHostPath !== undefined) hostPath('SKILLS_HOST_PATH', skills.skillsHostPath);
+  if (baseRaw) hostPath('DEER_FLOW_HOST_BASE_DIR', baseRaw);
+
   const namespace = read(env, 'K8S_NAMESPACE') ?? 'deer-flow';
   if (!DNS1123_LABEL.test(namespace))
     bad('K8S_NAMESPACE', namespace, 'expected a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters');
@@ -163,8 +196,12 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     serviceType: serviceType ?? 'NodePort',
     nodeHost,
     nodePortRange,
-    skillsHostPath: hostPath('SKILLS_HOST_PATH', '/skills'),
-    threadsHostPath: hostPath('THREADS_HOST_PATH', '/.deer-flow/threads'),
+    ...skills,
+    threadsHostPath,
+    larkCliInitImage: image('LARK_CLI_INIT_IMAGE'),
+    larkCliBrokerImage: image('LARK_CLI_BROKER_IMAGE'),
+    larkBrokerDenySubcommands: env.DEERFLOW_LARK_BROKER_DENY_SUBCOMMANDS || undefined,
+    warnings,
     skillsPvcName: objectName('SKILLS_PVC_NAME'),
     skillsPvcSubpathTemplate,
     userdataPvcName: objectName('USERDATA_PVC_NAME'),
@@ -181,6 +218,44 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+export const DEFAULT_HOST_BASE_DIR = '/.deer-flow';
+
+/**
+ * DEER_FLOW_HOST_BASE_DIR set: upstream's skills views under it (a leftover SKILLS_HOST_PATH is
+ * ignored, as upstream ignores it). Unset with SKILLS_HOST_PATH set: the seed's single mount.
+ * Neither: the views under /.deer-flow. Set but empty: upstream's fallback, THREADS_HOST_PATH's
+ * parent when that ends in `threads`.
+ */
+function skillsLayoutOf(
+  baseRaw: string | undefined,
+  skillsRaw: string | undefined,
+  threadsHostPath: string,
+  warnings: string[],
+  problems: string[],
+): Pick<ProvisionerConfig, 'skillsLayout' | 'skillsHostPath' | 'hostBaseDir'> {
+  if (baseRaw) {
+    if (skillsRaw)
+      warnings.push(
+        `SKILLS_HOST_PATH is ignored: DEER_FLOW_HOST_BASE_DIR is set, so skills come from its skills_view folders (as upstream); unset SKILLS_HOST_PATH`,
+      );
+    return { skillsLayout: 'views', skillsHostPath: undefined, hostBaseDir: baseRaw };
+  }
+  if (baseRaw === undefined && skillsRaw) {
+    warnings.push(
+      `SKILLS_HOST_PATH mounts one skills folder at /mnt/skills, the seed-era layout; DeerFlow now mounts skills_view/{public,custom,legacy} from DEER_FLOW_HOST_BASE_DIR: set that instead`,
+    );
+    return { skillsLayout: 'single', skillsHostPath: skillsRaw, hostBaseDir: DEFAULT_HOST_BASE_DIR };
+  }
+  if (baseRaw === undefined) return { skillsLayout: 'views', skillsHostPath: undefined, hostBaseDir: DEFAULT_HOST_BASE_DIR };
+  const threads = posix.normalize(threadsHostPath);
+  const fallback = posix.basename(threads) === 'threads' ? posix.dirname(threads) : undefined;
+  if (!fallback)
+    problems.push(
+      `DEER_FLOW_HOST_BASE_DIR is empty and THREADS_HOST_PATH (${threadsHostPath}) does not end in /threads: set DEER_FLOW_HOST_BASE_DIR to DeerFlow's base folder on the node`,
+    );
+  return { skillsLayout: 'views', skillsHostPath: undefined, hostBaseDir: fallback };
 }
 
 /** True for loopback listen addresses, where running without an API key is allowed. */

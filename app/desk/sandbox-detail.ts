@@ -50,6 +50,13 @@ export function toSandboxDetail(
     node: pod?.spec?.nodeName,
     podIp: pod?.status?.podIP,
     mounts,
+    requestMounts: mounts.filter((m) => m.name.startsWith('extra-')).map((m) => m.mountPath),
+    companions: [
+      ...(pod?.spec?.initContainers ?? []).map((c) => ({ name: c.name, role: 'init' as const, image: c.image })),
+      ...(pod?.spec?.containers ?? [])
+        .filter((c) => c !== container)
+        .map((c) => ({ name: c.name, role: 'sidecar' as const, image: c.image })),
+    ],
     resources: {
       requests: stringMap(container?.resources?.requests),
       limits: stringMap(container?.resources?.limits),

@@ -11,6 +11,13 @@ export interface MountView {
   source: { hostPath: string; type: string | undefined } | { claim: string; subPath: string | undefined } | { other: string };
 }
 
+/** Another container of the sandbox Pod: the Lark init container or broker sidecar. */
+export interface CompanionView {
+  name: string;
+  role: 'init' | 'sidecar';
+  image: string | undefined;
+}
+
 export interface EventView {
   object: 'Pod' | 'Service';
   type: string;
@@ -26,6 +33,9 @@ export interface SandboxDetail {
   node: string | undefined;
   podIp: string | undefined;
   mounts: MountView[];
+  /** Which mounts came with the create request (extra-{i}), not from the provisioner's settings. */
+  requestMounts: string[];
+  companions: CompanionView[];
   resources: { requests: Record<string, string>; limits: Record<string, string> };
   conditions: { type: string; status: string; reason: string | undefined; message: string | undefined }[];
   containerState: { ready: boolean; restartCount: number; state: string; reason: string | undefined } | undefined;

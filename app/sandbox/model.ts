@@ -29,7 +29,14 @@ export interface SandboxResponse {
 export interface CreateSandboxInput {
   sandbox_id: string;
   thread_id?: string | null | undefined;
-  user_id?: string | null | undefined;
+  user_id?: string | undefined;
+  /** Per-request mounts the Gateway forwards (allowlisted container paths under the base folder). */
+  extra_mounts?: { host_path: string; container_path: string; read_only?: boolean | undefined }[] | undefined;
+  /** Accepted and ignored, as upstream: the legacy skills view is always mounted. */
+  include_legacy_skills?: boolean | undefined;
+  /** Lark Pattern A (init container) and B (broker sidecar), each only when its image is configured. */
+  provision_lark_cli_runtime?: boolean | undefined;
+  provision_lark_cli_broker?: boolean | undefined;
 }
 
 export const toResponse = (s: Sandbox): SandboxResponse => ({ sandbox_id: s.sandbox_id, sandbox_url: s.sandbox_url, status: s.status });

@@ -5,10 +5,21 @@
 import type { CoreV1Api, CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { ProvisionerConfig as FullConfig } from '../config/config.js';
 import { ClusterError, isConflict, isNotFound, toClusterError, withTimeout } from '../kube/errors.js';
+import { checkExtraMounts, larkModeOf, normpath, withoutLarkRuntime } from './extra-mounts.js';
 import type { CreateSandboxInput, Sandbox } from './model.js';
 import { DEFAULT_USER_ID, podName, sandboxIdProblem, serviceName, threadIdProblem, userIdProblem } from './names.js';
 import { isPortAllocated, NodePortsExhaustedError, nodePortRangeSize, nodePortsOf, pickNodePort } from './node-ports.js';
-import { buildPod, buildService, namespaceLabels, SANDBOX_ID_LABEL, SANDBOX_SELECTOR, type SpecConfig, toSandbox } from './specs.js';
+import {
+  buildPod,
+  buildService,
+  namespaceLabels,
+  SANDBOX_ID_LABEL,
+  SANDBOX_SELECTOR,
+  type SandboxExtras,
+  type SandboxIds,
+  type SpecConfig,
+  toSandbox,
+} from './specs.js';
 import type { SandboxWatchCache } from './watch-cache.js';
 
 export class ValidationError extends Error {
@@ -44,6 +55,18 @@ export interface ProvisionerOptions {
 }
 
 export type ProvisionerConfig = SpecConfig & Pick<FullConfig, 'orphanGraceSeconds' | 'nodePortRange'>;
+
+/**
+ * Validates create input with the same rules as the API schema, then the extra mounts with
+ * upstream's (ExtraMountError, a 400): everything before any cluster call.
+ */
+export function validateCreateRequest(input: CreateSandboxInput, config: SpecConfig): { ids: SandboxIds; extras: SandboxExtras } {
+  const ids = validateCreateInput(input);
+  const lark = larkModeOf(input, { init: config.larkCliInitImage, broker: config.larkCliBrokerImage });
+  const requested = withoutLarkRuntime(input.extra_mounts ?? [], lark);
+  const base = config.hostBaseDir ? normpath(config.hostBaseDir) : undefined;
+  return { ids, extras: { mounts: checkExtraMounts(requested, base, { pvc: config.userdataPvcName !== undefined }), lark } };
+}
 
 /** Validates create input with the same rules as the API schema; returns normalised ids. */
 export function validateCreateInput(input: CreateSandboxInput): { sandboxId: string; threadId: string; userId: string } {
@@ -123,18 +146,18 @@ export class SandboxProvisioner {
    * one id in this process share one attempt; across processes 409 AlreadyExists is success.
    */
   create(input: CreateSandboxInput): Promise<Sandbox> {
-    const ids = validateCreateInput(input);
+    const { ids, extras } = validateCreateRequest(input, this.config);
     const running = this.inflight.get(ids.sandboxId);
     if (running) return running;
-    const attempt = this.createOnce(ids).finally(() => this.inflight.delete(ids.sandboxId));
+    const attempt = this.createOnce(ids, extras).finally(() => this.inflight.delete(ids.sandboxId));
     this.inflight.set(ids.sandboxId, attempt);
     return attempt;
   }
 
-  private async createOnce(ids: { sandboxId: string; threadId: string; userId: string }): Promise<Sandbox> {
+  private async createOnce(ids: SandboxIds, extras: SandboxExtras): Promise<Sandbox> {
     // A sweep of this id that is under way finishes first (its Pod is being deleted).
     await this.sweeping.get(ids.sandboxId);
-    const { pod, created: createdPod } = await this.createOrFindPod(ids);
+    const { pod, created: createdPod } = await this.createOrFindPod(ids, extras);
 
     let service: V1Service | undefined;
     try {
@@ -161,10 +184,10 @@ export class SandboxProvisioner {
    * ago, by a client or the sweep) is waited for and replaced rather than answered with; one
    * that went between our create and our read (seen under load) is simply created again.
    */
-  private async createOrFindPod(ids: { sandboxId: string; threadId: string; userId: string }): Promise<{ pod: V1Pod; created: boolean }> {
+  private async createOrFindPod(ids: SandboxIds, extras: SandboxExtras): Promise<{ pod: V1Pod; created: boolean }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return { pod: await this.createPodEnsuringNamespace(buildPod(this.config, ids)), created: true };
+        return { pod: await this.createPodEnsuringNamespace(buildPod(this.config, ids, extras)), created: true };
       } catch (e) {
         if (!isConflict(e) || attempt >= 5) throw this.fail('create Pod', e);
       }

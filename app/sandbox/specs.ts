@@ -1,7 +1,16 @@
 // Pod and Service manifests for a sandbox (DESIGN §4), as pure functions of the configuration
 // and the ids, plus reading a Sandbox back from the objects the cluster returns.
-import type { V1Pod, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1SecurityContext, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ProvisionerConfig } from '../config/config.js';
+import {
+  type CheckedMount,
+  LARK_BROKER_URL,
+  LARK_CONFIG_PATH,
+  LARK_DATA_PATH,
+  LARK_LOCKS_PATH,
+  LARK_RUNTIME_PATH,
+  type LarkMode,
+} from './extra-mounts.js';
 import { joinHostPath } from './host-path.js';
 import type { Sandbox, SandboxStatus } from './model.js';
 import { podName, serviceName } from './names.js';
@@ -20,8 +29,13 @@ export type SpecConfig = Pick<
   | 'containerPort'
   | 'serviceType'
   | 'nodeHost'
+  | 'skillsLayout'
   | 'skillsHostPath'
+  | 'hostBaseDir'
   | 'threadsHostPath'
+  | 'larkCliInitImage'
+  | 'larkCliBrokerImage'
+  | 'larkBrokerDenySubcommands'
   | 'skillsPvcName'
   | 'skillsPvcSubpathTemplate'
   | 'userdataPvcName'
@@ -32,6 +46,14 @@ export interface SandboxIds {
   threadId: string;
   userId: string;
 }
+
+/** What a create request adds to the Pod: checked extra mounts and the Lark pattern. */
+export interface SandboxExtras {
+  mounts: CheckedMount[];
+  lark: LarkMode;
+}
+
+const NO_EXTRAS: SandboxExtras = { mounts: [], lark: 'none' };
 
 export const namespaceLabels = () => ({ 'app.kubernetes.io/name': 'deer-flow', 'app.kubernetes.io/component': 'sandbox' });
 
@@ -50,27 +72,131 @@ export function userDataPvcSubpath(ids: Pick<SandboxIds, 'threadId' | 'userId'>)
   return `deer-flow/users/${ids.userId}/threads/${ids.threadId}/user-data`;
 }
 
-function volumes(config: SpecConfig, ids: SandboxIds): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
-  const skills: V1Volume = config.skillsPvcName
-    ? { name: 'skills', persistentVolumeClaim: { claimName: config.skillsPvcName, readOnly: true } }
-    : { name: 'skills', hostPath: { path: config.skillsHostPath, type: 'Directory' } };
-  const skillsMount: V1VolumeMount = { name: 'skills', mountPath: SKILLS_MOUNT, readOnly: true };
-  if (config.skillsPvcName && config.skillsPvcSubpathTemplate)
-    skillsMount.subPath = renderSubpathTemplate(config.skillsPvcSubpathTemplate, ids);
+const SKILL_VIEWS = ['public', 'custom', 'legacy'] as const;
 
+/** The skills: three read-only skills_view projections (upstream today), one folder (seed era), or a claim. */
+function skillsVolumes(config: SpecConfig, ids: SandboxIds): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
+  if (config.skillsPvcName) {
+    const mount: V1VolumeMount = { name: 'skills', mountPath: SKILLS_MOUNT, readOnly: true };
+    if (config.skillsPvcSubpathTemplate) mount.subPath = renderSubpathTemplate(config.skillsPvcSubpathTemplate, ids);
+    return { volumes: [{ name: 'skills', persistentVolumeClaim: { claimName: config.skillsPvcName, readOnly: true } }], mounts: [mount] };
+  }
+  if (config.skillsLayout === 'single' && config.skillsHostPath) {
+    return {
+      volumes: [{ name: 'skills', hostPath: { path: config.skillsHostPath, type: 'Directory' } }],
+      mounts: [{ name: 'skills', mountPath: SKILLS_MOUNT, readOnly: true }],
+    };
+  }
+  const base = config.hostBaseDir ?? '/.deer-flow';
+  const pathOf = (view: (typeof SKILL_VIEWS)[number]) =>
+    view === 'public' ? joinHostPath(base, 'skills_view', 'public') : joinHostPath(base, 'users', ids.userId, 'skills_view', view);
+  return {
+    volumes: SKILL_VIEWS.map((v) => ({ name: `skills-${v}`, hostPath: { path: pathOf(v), type: 'Directory' } })),
+    mounts: SKILL_VIEWS.map((v) => ({ name: `skills-${v}`, mountPath: `${SKILLS_MOUNT}/${v}`, readOnly: true })),
+  };
+}
+
+/** One volume from a request mount: a host folder (RO must exist, RW is made), or the user-data claim at deer-flow/<relative>. */
+function mountVolume(config: SpecConfig, name: string, m: CheckedMount): { volume: V1Volume; subPath: string | undefined } {
+  if (config.userdataPvcName)
+    return { volume: { name, persistentVolumeClaim: { claimName: config.userdataPvcName } }, subPath: `deer-flow/${m.relative}` };
+  return { volume: { name, hostPath: { path: m.hostPath, type: m.readOnly ? 'Directory' : 'DirectoryOrCreate' } }, subPath: undefined };
+}
+
+const NOT_PRIVILEGED: V1SecurityContext = { privileged: false, allowPrivilegeEscalation: false };
+const LARK_SIDECAR_MOUNTS: [string, string, string][] = [
+  [LARK_CONFIG_PATH, 'lark-cli-config', '/var/lark/config'],
+  [LARK_LOCKS_PATH, 'lark-cli-locks', '/var/lark/config/locks'],
+  [LARK_DATA_PATH, 'lark-cli-data', '/var/lark/data'],
+];
+
+/**
+ * Every volume and the sandbox container's mounts, in upstream's order: skills, user-data,
+ * extra-{i}, lark-cli-runtime, lark-cli-{config,locks,data}; plus the Lark init container and
+ * broker sidecar when asked for and configured. An extra mount at a path a built-in mount
+ * already has is skipped: the Gateway always forwards /mnt/skills/custom with the same host
+ * folder, which upstream then fails on ("mountPath must be unique").
+ */
+function podVolumes(
+  config: SpecConfig,
+  ids: SandboxIds,
+  extras: SandboxExtras,
+): {
+  volumes: V1Volume[];
+  mounts: V1VolumeMount[];
+  initContainers: V1Container[];
+  sidecars: V1Container[];
+  env: { name: string; value: string }[];
+} {
+  const skills = skillsVolumes(config, ids);
   const userData: V1Volume = config.userdataPvcName
     ? { name: 'user-data', persistentVolumeClaim: { claimName: config.userdataPvcName } }
     : { name: 'user-data', hostPath: { path: joinHostPath(config.threadsHostPath, ids.threadId, 'user-data'), type: 'DirectoryOrCreate' } };
   const userDataMount: V1VolumeMount = { name: 'user-data', mountPath: USER_DATA_MOUNT, readOnly: false };
   if (config.userdataPvcName) userDataMount.subPath = userDataPvcSubpath(ids);
+  const volumes = [...skills.volumes, userData];
+  const mounts = [...skills.mounts, userDataMount];
 
-  return { volumes: [skills, userData], mounts: [skillsMount, userDataMount] };
+  const builtIn = new Set(mounts.map((m) => m.mountPath));
+  if (extras.lark !== 'none') builtIn.add(LARK_RUNTIME_PATH);
+  const brokerOwned = new Set(extras.lark === 'broker' ? [LARK_CONFIG_PATH, LARK_LOCKS_PATH, LARK_DATA_PATH, LARK_RUNTIME_PATH] : []);
+  const forSandbox = extras.mounts.filter((m) => !builtIn.has(m.containerPath) && !brokerOwned.has(m.containerPath));
+  forSandbox.forEach((m, i) => {
+    const { volume, subPath } = mountVolume(config, `extra-${i}`, m);
+    volumes.push(volume);
+    mounts.push({ name: `extra-${i}`, mountPath: m.containerPath, readOnly: m.readOnly, ...(subPath ? { subPath } : {}) });
+  });
+
+  const initContainers: V1Container[] = [];
+  const sidecars: V1Container[] = [];
+  const env: { name: string; value: string }[] = [];
+  if (extras.lark !== 'none') {
+    volumes.push({ name: 'lark-cli-runtime', emptyDir: {} });
+    mounts.push({ name: 'lark-cli-runtime', mountPath: LARK_RUNTIME_PATH, readOnly: true });
+    const broker = extras.lark === 'broker';
+    initContainers.push({
+      name: broker ? 'lark-cli-shim-init' : 'lark-cli-init',
+      image: (broker ? config.larkCliBrokerImage : config.larkCliInitImage) as string,
+      imagePullPolicy: 'IfNotPresent',
+      ...(broker ? { args: ['install-shim', LARK_RUNTIME_PATH] } : {}),
+      env: [{ name: 'LARK_CLI_RUNTIME_DEST', value: LARK_RUNTIME_PATH }],
+      volumeMounts: [{ name: 'lark-cli-runtime', mountPath: LARK_RUNTIME_PATH }],
+      securityContext: NOT_PRIVILEGED,
+    });
+    if (broker) {
+      const sidecarMounts: V1VolumeMount[] = [];
+      for (const [requestPath, name, mountPath] of LARK_SIDECAR_MOUNTS) {
+        const m = extras.mounts.find((x) => x.containerPath === requestPath);
+        if (!m) continue; // the client did not send it: no volume
+        const { volume, subPath } = mountVolume(config, name, m);
+        volumes.push(volume);
+        sidecarMounts.push({ name, mountPath, readOnly: m.readOnly, ...(subPath ? { subPath } : {}) });
+      }
+      sidecars.push({
+        name: 'lark-cli-broker',
+        image: config.larkCliBrokerImage as string,
+        imagePullPolicy: 'IfNotPresent',
+        args: ['serve'],
+        env: [
+          { name: 'LARKSUITE_CLI_CONFIG_DIR', value: '/var/lark/config' },
+          { name: 'LARKSUITE_CLI_DATA_DIR', value: '/var/lark/data' },
+          ...(config.larkBrokerDenySubcommands
+            ? [{ name: 'DEERFLOW_LARK_BROKER_DENY_SUBCOMMANDS', value: config.larkBrokerDenySubcommands }]
+            : []),
+        ],
+        volumeMounts: sidecarMounts,
+        securityContext: NOT_PRIVILEGED,
+      });
+      env.push({ name: 'DEERFLOW_LARK_BROKER_URL', value: LARK_BROKER_URL });
+    }
+  }
+  return { volumes, mounts, initContainers, sidecars, env };
 }
 
-export function buildPod(config: SpecConfig, ids: SandboxIds): V1Pod {
-  const { volumes: vols, mounts } = volumes(config, ids);
+export function buildPod(config: SpecConfig, ids: SandboxIds, extras: SandboxExtras = NO_EXTRAS): V1Pod {
+  const { volumes: vols, mounts, initContainers, sidecars, env } = podVolumes(config, ids, extras);
   const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
-    httpGet: { path: '/v1/sandbox', port: 'http' },
+    httpGet: { path: '/v1/sandbox', port: config.containerPort },
     initialDelaySeconds,
     periodSeconds,
     timeoutSeconds: 3,
@@ -89,6 +215,7 @@ export function buildPod(config: SpecConfig, ids: SandboxIds): V1Pod {
       restartPolicy: 'Always',
       // Agent code runs here: it gets no Kubernetes API credentials.
       automountServiceAccountToken: false,
+      ...(initContainers.length ? { initContainers } : {}),
       containers: [
         {
           name: 'sandbox',
@@ -101,9 +228,12 @@ export function buildPod(config: SpecConfig, ids: SandboxIds): V1Pod {
             requests: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': '500Mi' },
             limits: { cpu: '1000m', memory: '1Gi', 'ephemeral-storage': '500Mi' },
           },
-          securityContext: { privileged: false },
+          ...(env.length ? { env } : {}),
+          // As upstream: not privileged; privilege escalation left allowed (sudo in the image).
+          securityContext: { privileged: false, allowPrivilegeEscalation: true },
           volumeMounts: mounts,
         },
+        ...sidecars,
       ],
       volumes: vols,
     },
@@ -123,7 +253,7 @@ export function buildService(config: SpecConfig, sandboxId: string, nodePort?: n
         {
           name: 'http',
           port: config.containerPort,
-          targetPort: 'http',
+          targetPort: config.containerPort,
           protocol: 'TCP',
           ...(nodePort !== undefined && config.serviceType === 'NodePort' ? { nodePort } : {}),
         },

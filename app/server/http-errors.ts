@@ -7,6 +7,7 @@ import { KubeconfigError } from '../kube/kubeconfig.js';
 import { LinkOnTheWayError, MigrationSourceError } from '../migration/backend.js';
 import { JournalError } from '../migration/execute.js';
 import { MigrationLockedError } from '../migration/run.js';
+import { ExtraMountError } from '../sandbox/extra-mounts.js';
 import { sandboxIdProblem, threadIdProblem, userIdProblem } from '../sandbox/names.js';
 import { NodePortsExhaustedError } from '../sandbox/node-ports.js';
 import { SandboxNotFoundError, ValidationError } from '../sandbox/provisioner.js';
@@ -22,6 +23,8 @@ export function fieldError(field: string, msg: string, where = 'body'): HttpErro
 
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof ValidationError) return fieldError(e.field, e.message, e.where);
+  // Upstream's extra-mount refusals: 400 with its exact message as the detail.
+  if (e instanceof ExtraMountError) return { status: 400, detail: e.message };
   if (e instanceof SandboxNotFoundError || e instanceof JobNotFoundError) return { status: 404, detail: e.message };
   if (e instanceof SettingsError)
     return { status: 422, detail: e.fields.map((f) => ({ loc: ['body', f.field], msg: f.message, type: 'value_error' })) };
@@ -54,15 +57,24 @@ const FRIENDLY_FIELD_PROBLEMS: Record<string, (v: unknown) => string | undefined
   user_id: userIdProblem,
 };
 
-/** Turns Fastify/Ajv validation failures into FastAPI-style 422 details that name the field. */
+/**
+ * Turns Fastify/Ajv validation failures into FastAPI-style 422 details whose `loc` is the full
+ * path of the value (`["body", "extra_mounts", "0", "host_path"]`), with our wording for ids.
+ */
 export function validationDetail(error: FastifyError, body: unknown): HttpError {
   const first = error.validation?.[0];
   if (!first) return fieldError('body', error.message);
-  const missing = first.keyword === 'required' ? String((first.params as { missingProperty?: string }).missingProperty ?? '') : '';
-  const field = missing || first.instancePath.replace(/^\//, '').split('/')[0] || 'body';
   const where = error.validationContext ?? 'body';
-  if (missing) return fieldError(field, `${field} is required`, where);
-  if (first.instancePath === '' && first.keyword === 'type') return fieldError('', 'the body must be a JSON object', where);
+  const path = first.instancePath.split('/').filter(Boolean);
+  const missing = first.keyword === 'required' ? String((first.params as { missingProperty?: string }).missingProperty ?? '') : '';
+  if (missing) return { status: 422, detail: [{ loc: [where, ...path, missing], msg: `${missing} is required`, type: 'missing' }] };
+  if (path.length === 0 && first.keyword === 'type') return fieldError('', 'the body must be a JSON object', where);
+  const field = path[0] ?? 'body';
+  if (path.length > 1)
+    return {
+      status: 422,
+      detail: [{ loc: [where, ...path], msg: `${path.join('.')} ${first.message ?? 'is invalid'}`, type: 'value_error' }],
+    };
   const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
   const friendly = FRIENDLY_FIELD_PROBLEMS[field]?.(value);
   return fieldError(field, friendly ? `${field} ${friendly}` : `${field} ${first.message ?? 'is invalid'}`, where);

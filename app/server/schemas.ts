@@ -17,11 +17,22 @@ export const CreateSandboxBody = Type.Object(
     thread_id: Type.Optional(
       Type.Union([Type.String({ pattern: THREAD_ID_PATTERN.source }), Type.Null()], { description: 'Defaults to sandbox_id' }),
     ),
+    // Not nullable, as upstream (user_id: str = "default"): null is a 422.
     user_id: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: USER_ID_MAX_LENGTH, pattern: USER_ID_PATTERN.source }), Type.Null()], {
-        description: 'Defaults to "default"',
-      }),
+      Type.String({ minLength: 1, maxLength: USER_ID_MAX_LENGTH, pattern: USER_ID_PATTERN.source, description: 'Defaults to "default"' }),
     ),
+    extra_mounts: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { host_path: Type.String(), container_path: Type.String(), read_only: Type.Optional(Type.Boolean()) },
+          { additionalProperties: true },
+        ),
+        { description: 'Allowlisted container paths whose host folders lie under DEER_FLOW_HOST_BASE_DIR (upstream checks and messages)' },
+      ),
+    ),
+    include_legacy_skills: Type.Optional(Type.Boolean({ description: 'Accepted and ignored, as upstream' })),
+    provision_lark_cli_runtime: Type.Optional(Type.Boolean({ description: 'Lark Pattern A, when LARK_CLI_INIT_IMAGE is set' })),
+    provision_lark_cli_broker: Type.Optional(Type.Boolean({ description: 'Lark Pattern B, when LARK_CLI_BROKER_IMAGE is set' })),
   },
   { additionalProperties: true, description: 'Unknown fields are ignored' },
 );

@@ -38,6 +38,10 @@ export interface RunningProvisioner {
 
 export function capabilitiesOf(config: ProvisionerConfig): Record<string, boolean> {
   return {
+    // The two keys upstream has and DeerFlow's Gateway reads (Lark Pattern A / B available).
+    lark_cli_init_image: config.larkCliInitImage !== undefined,
+    lark_cli_broker_image: config.larkCliBrokerImage !== undefined,
+    extra_mounts: true,
     user_id: true,
     per_user_data: true,
     node_port_service: config.serviceType === 'NodePort',
@@ -60,7 +64,7 @@ export async function connectCluster(
   opts: { context?: string | undefined } = {},
 ): Promise<ClusterConnection> {
   const { kc, origin, warnings } = loadKubeConfig({ ...config, context: opts.context });
-  for (const w of warnings) log(`warning: ${w}`);
+  for (const w of [...config.warnings, ...warnings]) log(`warning: ${w}`);
   const server = kc.getCurrentCluster()?.server ?? '(unknown)';
   log(`kubeconfig ${origin}, context ${kc.getCurrentContext()}, API server ${server}`);
 

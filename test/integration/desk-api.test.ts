@@ -82,7 +82,12 @@ describe('sandboxes through the desk API', () => {
 
   it('shows the Pod as the UI needs it: mounts, resources, conditions, events', async () => {
     const d = await client.call('sandboxDetail', { params: { id: 'desk-1' } });
-    expect(d.mounts.map((m) => m.mountPath).sort()).toEqual(['/mnt/skills', '/mnt/user-data']);
+    expect(d.mounts.map((m) => m.mountPath).sort()).toEqual([
+      '/mnt/skills/custom',
+      '/mnt/skills/legacy',
+      '/mnt/skills/public',
+      '/mnt/user-data',
+    ]);
     expect(d.mounts.find((m) => m.mountPath === '/mnt/user-data')?.source).toEqual({
       hostPath: '/.deer-flow/threads/desk-1/user-data',
       type: 'DirectoryOrCreate',

@@ -78,18 +78,21 @@ describe('provisioner API', () => {
     expect(c?.name).toBe('sandbox');
     expect(c?.imagePullPolicy).toBe('IfNotPresent');
     expect(c?.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
-    expect(c?.readinessProbe?.httpGet).toMatchObject({ path: '/v1/sandbox', port: 'http' });
-    expect(c?.livenessProbe?.httpGet).toMatchObject({ path: '/v1/sandbox', port: 'http' });
+    expect(c?.readinessProbe?.httpGet).toMatchObject({ path: '/v1/sandbox', port: 8080 });
+    expect(c?.livenessProbe?.httpGet).toMatchObject({ path: '/v1/sandbox', port: 8080 });
     expect(c?.resources?.requests).toEqual({ cpu: '100m', memory: '256Mi', 'ephemeral-storage': '500Mi' });
     expect(c?.resources?.limits).toEqual({ cpu: '1', memory: '1Gi', 'ephemeral-storage': '500Mi' });
     expect(c?.securityContext?.privileged).toBe(false);
     expect(pod.spec?.restartPolicy).toBe('Always');
     expect(c?.volumeMounts?.map((m) => [m.name, m.mountPath, m.readOnly ?? false])).toEqual([
-      ['skills', '/mnt/skills', true],
+      ['skills-public', '/mnt/skills/public', true],
+      ['skills-custom', '/mnt/skills/custom', true],
+      ['skills-legacy', '/mnt/skills/legacy', true],
       ['user-data', '/mnt/user-data', false],
     ]);
     const vols = Object.fromEntries((pod.spec?.volumes ?? []).map((v) => [v.name, v.hostPath]));
-    expect(vols.skills).toEqual({ path: '/skills', type: 'Directory' });
+    expect(vols['skills-public']).toEqual({ path: '/.deer-flow/skills_view/public', type: 'Directory' });
+    expect(vols['skills-custom']).toEqual({ path: '/.deer-flow/users/u-1/skills_view/custom', type: 'Directory' });
     expect(vols['user-data']).toEqual({ path: '/.deer-flow/threads/thread_1/user-data', type: 'DirectoryOrCreate' });
   });
 
@@ -261,7 +264,7 @@ describe('modes', () => {
     expect(await r.json()).toMatchObject({ sandbox_url: `http://sandbox-cip-svc.${s.config.namespace}.svc.cluster.local:9090` });
     const svc = await core.readNamespacedService({ namespace: s.config.namespace, name: 'sandbox-cip-svc' });
     expect(svc.spec?.type).toBe('ClusterIP');
-    expect(svc.spec?.ports?.[0]).toMatchObject({ name: 'http', port: 9090, targetPort: 'http' });
+    expect(svc.spec?.ports?.[0]).toMatchObject({ name: 'http', port: 9090, targetPort: 9090 });
     const listed = (await (await fetch(`${s.url}/api/sandboxes`)).json()) as { count: number };
     expect(listed.count).toBe(1);
   });

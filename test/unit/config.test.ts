@@ -11,6 +11,34 @@ function problems(env: Record<string, string>): string[] {
   }
 }
 
+describe('skills layout and the base folder (upstream today, the seed era kept)', () => {
+  it('DEER_FLOW_HOST_BASE_DIR set: the skills views under it; a leftover SKILLS_HOST_PATH is ignored, with a warning', () => {
+    const c = loadConfig({ DEER_FLOW_HOST_BASE_DIR: '/srv/df', SKILLS_HOST_PATH: '/old/skills' });
+    expect(c).toMatchObject({ skillsLayout: 'views', hostBaseDir: '/srv/df', skillsHostPath: undefined });
+    expect(c.warnings).toEqual([expect.stringMatching(/^SKILLS_HOST_PATH is ignored: DEER_FLOW_HOST_BASE_DIR is set/)]);
+  });
+
+  it('only SKILLS_HOST_PATH set: the seed-era single mount, with a warning naming the new variable', () => {
+    const c = loadConfig({ SKILLS_HOST_PATH: '/old/skills' });
+    expect(c).toMatchObject({ skillsLayout: 'single', skillsHostPath: '/old/skills', hostBaseDir: '/.deer-flow' });
+    expect(c.warnings).toEqual([expect.stringContaining('from DEER_FLOW_HOST_BASE_DIR: set that instead')]);
+  });
+
+  it('set but empty: THREADS_HOST_PATH parent when it ends in threads (upstream fallback), else a problem', () => {
+    expect(loadConfig({ DEER_FLOW_HOST_BASE_DIR: '', THREADS_HOST_PATH: '/data/df/threads' }).hostBaseDir).toBe('/data/df');
+    expect(problems({ DEER_FLOW_HOST_BASE_DIR: ' ', THREADS_HOST_PATH: '/data/threads-x' })).toEqual([
+      expect.stringMatching(/DEER_FLOW_HOST_BASE_DIR is empty and THREADS_HOST_PATH .* does not end in \/threads/),
+    ]);
+  });
+
+  it('a relative base folder and an image with spaces are refused, naming the variable', () => {
+    expect(problems({ DEER_FLOW_HOST_BASE_DIR: 'df', LARK_CLI_BROKER_IMAGE: 'a b' })).toEqual([
+      expect.stringMatching(/^DEER_FLOW_HOST_BASE_DIR="df" is not valid: expected an absolute path/),
+      expect.stringMatching(/^LARK_CLI_BROKER_IMAGE="a b" is not valid/),
+    ]);
+  });
+});
+
 describe('loadConfig', () => {
   it('has the upstream defaults', () => {
     expect(loadConfig({})).toEqual({
@@ -19,8 +47,15 @@ describe('loadConfig', () => {
       containerPort: 8080,
       serviceType: 'NodePort',
       nodeHost: 'host.docker.internal',
-      skillsHostPath: '/skills',
+      nodePortRange: undefined,
+      skillsLayout: 'views',
+      skillsHostPath: undefined,
+      hostBaseDir: '/.deer-flow',
       threadsHostPath: '/.deer-flow/threads',
+      larkCliInitImage: undefined,
+      larkCliBrokerImage: undefined,
+      larkBrokerDenySubcommands: undefined,
+      warnings: [],
       skillsPvcName: undefined,
       skillsPvcSubpathTemplate: undefined,
       userdataPvcName: undefined,

@@ -39,9 +39,9 @@ describe('sandbox ids', () => {
 });
 
 describe('validateCreateInput', () => {
-  it('defaults thread_id to sandbox_id and user_id to default (absent or null)', () => {
+  it('defaults thread_id to sandbox_id (absent or null) and user_id to default (absent)', () => {
     expect(validateCreateInput({ sandbox_id: 'abc' })).toEqual({ sandboxId: 'abc', threadId: 'abc', userId: 'default' });
-    expect(validateCreateInput({ sandbox_id: 'abc', thread_id: null, user_id: null })).toEqual({
+    expect(validateCreateInput({ sandbox_id: 'abc', thread_id: null })).toEqual({
       sandboxId: 'abc',
       threadId: 'abc',
       userId: 'default',

@@ -2,6 +2,7 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
 import { toSandboxDetail } from '../../app/desk/sandbox-detail.js';
+import { validateCreateRequest } from '../../app/sandbox/provisioner.js';
 import { buildPod, buildService } from '../../app/sandbox/specs.js';
 
 const ids = { sandboxId: 'abc', threadId: 't1', userId: 'alice' };
@@ -39,6 +40,29 @@ describe('toSandboxDetail', () => {
     expect(d.sandbox.reason).toMatch(/^ImagePullBackOff \(the node cannot get the sandbox image/);
     expect(d.events.map((e) => `${e.object}:${e.reason}`)).toEqual(['Pod:Scheduled', 'Pod:Pulling', 'Service:Created']);
     expect(d.events[2]).toMatchObject({ type: 'Warning', count: 2, last: '2026-11-28T10:00:03.000Z' });
+  });
+
+  it('names the mounts that came with the request and the Lark containers beside the sandbox', () => {
+    const config = loadConfig({ DEER_FLOW_HOST_BASE_DIR: '/df', LARK_CLI_BROKER_IMAGE: 'lark/broker:1' });
+    const { ids: i, extras } = validateCreateRequest(
+      {
+        sandbox_id: 'abc',
+        user_id: 'alice',
+        provision_lark_cli_broker: true,
+        extra_mounts: [
+          { host_path: '/df/users/alice/acp', container_path: '/mnt/acp-workspace', read_only: true },
+          { host_path: '/df/users/alice/lark/data', container_path: '/mnt/integrations/lark-cli/data' },
+        ],
+      },
+      config,
+    );
+    const d = toSandboxDetail(config, 'abc', buildPod(config, i, extras), undefined, { pod: [], service: [] });
+    expect(d.requestMounts).toEqual(['/mnt/acp-workspace']);
+    expect(d.companions).toEqual([
+      { name: 'lark-cli-shim-init', role: 'init', image: 'lark/broker:1' },
+      { name: 'lark-cli-broker', role: 'sidecar', image: 'lark/broker:1' },
+    ]);
+    expect(d.mounts.map((m) => m.mountPath)).toContain('/mnt/integrations/lark-cli/runtime');
   });
 
   it('a Service without its Pod: no container details, status NotFound', () => {

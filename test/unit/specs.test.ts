@@ -1,6 +1,7 @@
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
+import { validateCreateRequest } from '../../app/sandbox/provisioner.js';
 import { buildPod, buildService, reasonOf, sandboxUrl, statusOf, toSandbox } from '../../app/sandbox/specs.js';
 
 const ids = { sandboxId: 'abc', threadId: 'thread-1', userId: 'alice' };
@@ -52,13 +53,169 @@ describe('buildPod', () => {
   it('custom container port', () => {
     const config = loadConfig({ SANDBOX_CONTAINER_PORT: '9999' });
     expect(buildPod(config, ids).spec?.containers[0]?.ports?.[0]?.containerPort).toBe(9999);
-    expect(buildService(config, 'abc').spec?.ports?.[0]).toEqual({ name: 'http', port: 9999, targetPort: 'http', protocol: 'TCP' });
+    expect(buildService(config, 'abc').spec?.ports?.[0]).toEqual({ name: 'http', port: 9999, targetPort: 9999, protocol: 'TCP' });
+    expect(buildPod(config, ids).spec?.containers[0]?.readinessProbe?.httpGet).toEqual({ path: '/v1/sandbox', port: 9999 });
   });
 
   it('Windows-style host paths keep their style', () => {
     const pod = buildPod(loadConfig({ SKILLS_HOST_PATH: 'D:\\deer\\skills', THREADS_HOST_PATH: 'D:\\deer\\threads' }), ids);
     expect(volumesOf(pod)['user-data']?.hostPath?.path).toBe('D:\\deer\\threads\\thread-1\\user-data');
     expect(volumesOf(pod).skills?.hostPath?.path).toBe('D:\\deer\\skills');
+  });
+});
+
+describe('buildPod as upstream today (DEERFLOW_HEAD §2–§4)', () => {
+  const B = '/srv/df';
+  const base = { DEER_FLOW_HOST_BASE_DIR: B, THREADS_HOST_PATH: `${B}/threads` };
+  const request = (config: ReturnType<typeof loadConfig>, input: Parameters<typeof validateCreateRequest>[0]) => {
+    const { ids: i, extras } = validateCreateRequest(input, config);
+    return buildPod(config, i, extras);
+  };
+  /** What the Gateway forwards for alice / thread t (its table, the allowlisted rows). */
+  const gatewayMounts = [
+    { host_path: `${B}/users/alice/threads/t/acp-workspace`, container_path: '/mnt/acp-workspace', read_only: true },
+    { host_path: `${B}/users/alice/skills_view/custom`, container_path: '/mnt/skills/custom', read_only: true },
+    { host_path: `${B}/users/alice/skills_view/integrations`, container_path: '/mnt/skills/integrations', read_only: true },
+    { host_path: `${B}/users/alice/integrations/lark-cli/config`, container_path: '/mnt/integrations/lark-cli/config', read_only: true },
+    {
+      host_path: `${B}/users/alice/integrations/lark-cli/config/locks`,
+      container_path: '/mnt/integrations/lark-cli/config/locks',
+      read_only: false,
+    },
+    { host_path: `${B}/users/alice/integrations/lark-cli/data`, container_path: '/mnt/integrations/lark-cli/data', read_only: false },
+    { host_path: `${B}/integrations/lark-cli/sandbox-cli`, container_path: '/mnt/integrations/lark-cli/runtime', read_only: true },
+  ];
+  const gateway = { sandbox_id: 'abc', thread_id: 't', user_id: 'alice', include_legacy_skills: true, extra_mounts: gatewayMounts };
+
+  it('hostPath: three skills views, user-data, then extra-{i}; the /mnt/skills/custom collision skipped', () => {
+    const pod = request(loadConfig(base), gateway);
+    expect(pod.spec?.volumes).toEqual([
+      { name: 'skills-public', hostPath: { path: `${B}/skills_view/public`, type: 'Directory' } },
+      { name: 'skills-custom', hostPath: { path: `${B}/users/alice/skills_view/custom`, type: 'Directory' } },
+      { name: 'skills-legacy', hostPath: { path: `${B}/users/alice/skills_view/legacy`, type: 'Directory' } },
+      { name: 'user-data', hostPath: { path: `${B}/threads/t/user-data`, type: 'DirectoryOrCreate' } },
+      { name: 'extra-0', hostPath: { path: `${B}/users/alice/threads/t/acp-workspace`, type: 'Directory' } },
+      { name: 'extra-1', hostPath: { path: `${B}/users/alice/skills_view/integrations`, type: 'Directory' } },
+      { name: 'extra-2', hostPath: { path: `${B}/users/alice/integrations/lark-cli/config`, type: 'Directory' } },
+      { name: 'extra-3', hostPath: { path: `${B}/users/alice/integrations/lark-cli/config/locks`, type: 'DirectoryOrCreate' } },
+      { name: 'extra-4', hostPath: { path: `${B}/users/alice/integrations/lark-cli/data`, type: 'DirectoryOrCreate' } },
+      { name: 'extra-5', hostPath: { path: `${B}/integrations/lark-cli/sandbox-cli`, type: 'Directory' } },
+    ]);
+    const mounts = pod.spec?.containers[0]?.volumeMounts ?? [];
+    expect(mounts.map((m) => [m.name, m.mountPath, m.readOnly])).toEqual([
+      ['skills-public', '/mnt/skills/public', true],
+      ['skills-custom', '/mnt/skills/custom', true],
+      ['skills-legacy', '/mnt/skills/legacy', true],
+      ['user-data', '/mnt/user-data', false],
+      ['extra-0', '/mnt/acp-workspace', true],
+      ['extra-1', '/mnt/skills/integrations', true],
+      ['extra-2', '/mnt/integrations/lark-cli/config', true],
+      ['extra-3', '/mnt/integrations/lark-cli/config/locks', false],
+      ['extra-4', '/mnt/integrations/lark-cli/data', false],
+      ['extra-5', '/mnt/integrations/lark-cli/runtime', true],
+    ]);
+    expect(new Set(mounts.map((m) => m.mountPath)).size).toBe(mounts.length);
+    expect(pod.spec?.initContainers).toBeUndefined();
+    expect(pod.spec?.containers).toHaveLength(1);
+    expect(pod.spec?.containers[0]?.env).toBeUndefined();
+    expect(pod.spec?.containers[0]?.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: true });
+  });
+
+  it('user-data claim: extra mounts are the claim at deer-flow/<relative>, one volume each; skills claim nests custom', () => {
+    const config = loadConfig({
+      ...base,
+      USERDATA_PVC_NAME: 'data',
+      SKILLS_PVC_NAME: 'skills',
+      SKILLS_PVC_SUBPATH_TEMPLATE: 'u/{user_id}',
+    });
+    const pod = request(config, gateway);
+    const vols = pod.spec?.volumes ?? [];
+    expect(vols[0]).toEqual({ name: 'skills', persistentVolumeClaim: { claimName: 'skills', readOnly: true } });
+    expect(vols.find((v) => v.name === 'extra-1')).toEqual({ name: 'extra-1', persistentVolumeClaim: { claimName: 'data' } });
+    const mounts = pod.spec?.containers[0]?.volumeMounts ?? [];
+    expect(mounts[0]).toEqual({ name: 'skills', mountPath: '/mnt/skills', readOnly: true, subPath: 'u/alice' });
+    // Nested under /mnt/skills, not equal to it: kept (no collision in claim mode).
+    expect(mounts.find((m) => m.mountPath === '/mnt/skills/custom')).toEqual({
+      name: 'extra-1',
+      mountPath: '/mnt/skills/custom',
+      readOnly: true,
+      subPath: 'deer-flow/users/alice/skills_view/custom',
+    });
+  });
+
+  it('Lark Pattern A: init container, emptyDir, the runtime read-only; the runtime extra mount dropped', () => {
+    const config = loadConfig({ ...base, LARK_CLI_INIT_IMAGE: 'lark/init:1' });
+    const pod = request(config, { ...gateway, provision_lark_cli_runtime: true });
+    expect(pod.spec?.initContainers).toEqual([
+      {
+        name: 'lark-cli-init',
+        image: 'lark/init:1',
+        imagePullPolicy: 'IfNotPresent',
+        env: [{ name: 'LARK_CLI_RUNTIME_DEST', value: '/mnt/integrations/lark-cli/runtime' }],
+        volumeMounts: [{ name: 'lark-cli-runtime', mountPath: '/mnt/integrations/lark-cli/runtime' }],
+        securityContext: { privileged: false, allowPrivilegeEscalation: false },
+      },
+    ]);
+    expect(pod.spec?.volumes?.at(-1)).toEqual({ name: 'lark-cli-runtime', emptyDir: {} });
+    const mounts = pod.spec?.containers[0]?.volumeMounts ?? [];
+    expect(mounts.filter((m) => m.mountPath === '/mnt/integrations/lark-cli/runtime')).toEqual([
+      { name: 'lark-cli-runtime', mountPath: '/mnt/integrations/lark-cli/runtime', readOnly: true },
+    ]);
+    expect(mounts.some((m) => m.mountPath === '/mnt/integrations/lark-cli/config')).toBe(true);
+  });
+
+  it('Lark Pattern B: shim init, broker sidecar with the config/locks/data volumes, the broker URL in the sandbox', () => {
+    const config = loadConfig({ ...base, LARK_CLI_BROKER_IMAGE: 'lark/broker:1', DEERFLOW_LARK_BROKER_DENY_SUBCOMMANDS: 'auth,logout' });
+    const pod = request(config, { ...gateway, provision_lark_cli_runtime: true, provision_lark_cli_broker: true });
+    expect(pod.spec?.initContainers?.map((c) => [c.name, c.image, c.args])).toEqual([
+      ['lark-cli-shim-init', 'lark/broker:1', ['install-shim', '/mnt/integrations/lark-cli/runtime']],
+    ]);
+    expect(pod.spec?.volumes?.map((v) => v.name)).toEqual([
+      'skills-public',
+      'skills-custom',
+      'skills-legacy',
+      'user-data',
+      'extra-0',
+      'extra-1',
+      'lark-cli-runtime',
+      'lark-cli-config',
+      'lark-cli-locks',
+      'lark-cli-data',
+    ]);
+    const [sandbox, broker] = pod.spec?.containers ?? [];
+    expect(sandbox?.volumeMounts?.map((m) => m.mountPath)).toEqual([
+      '/mnt/skills/public',
+      '/mnt/skills/custom',
+      '/mnt/skills/legacy',
+      '/mnt/user-data',
+      '/mnt/acp-workspace',
+      '/mnt/skills/integrations',
+      '/mnt/integrations/lark-cli/runtime',
+    ]);
+    expect(sandbox?.env).toEqual([{ name: 'DEERFLOW_LARK_BROKER_URL', value: 'http://127.0.0.1:8788' }]);
+    expect(broker).toEqual({
+      name: 'lark-cli-broker',
+      image: 'lark/broker:1',
+      imagePullPolicy: 'IfNotPresent',
+      args: ['serve'],
+      env: [
+        { name: 'LARKSUITE_CLI_CONFIG_DIR', value: '/var/lark/config' },
+        { name: 'LARKSUITE_CLI_DATA_DIR', value: '/var/lark/data' },
+        { name: 'DEERFLOW_LARK_BROKER_DENY_SUBCOMMANDS', value: 'auth,logout' },
+      ],
+      volumeMounts: [
+        { name: 'lark-cli-config', mountPath: '/var/lark/config', readOnly: true },
+        { name: 'lark-cli-locks', mountPath: '/var/lark/config/locks', readOnly: false },
+        { name: 'lark-cli-data', mountPath: '/var/lark/data', readOnly: false },
+      ],
+      securityContext: { privileged: false, allowPrivilegeEscalation: false },
+    });
+  });
+
+  it('the Lark flags without their images change nothing', () => {
+    const config = loadConfig(base);
+    const plain = request(config, gateway);
+    expect(request(config, { ...gateway, provision_lark_cli_runtime: true, provision_lark_cli_broker: true })).toEqual(plain);
   });
 });
 

@@ -39,7 +39,11 @@ export function CreateSandboxDialog({ open, onClose }: { open: boolean; onClose:
     setBusy(true);
     try {
       const sandbox = await desk().call('createSandbox', {
-        body: { sandbox_id: values.sandbox_id, thread_id: values.thread_id || null, user_id: values.user_id || null },
+        body: {
+          sandbox_id: values.sandbox_id,
+          thread_id: values.thread_id || null,
+          ...(values.user_id ? { user_id: values.user_id } : {}),
+        },
       });
       useSandboxes.getState().applyChanges([{ id: sandbox.sandbox_id, sandbox }]);
       useNotices.getState().push({ level: 'info', title: `Sandbox ${sandbox.sandbox_id} created` });

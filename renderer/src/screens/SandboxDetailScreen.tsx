@@ -118,10 +118,27 @@ export function SandboxDetailScreen({ id }: { id: string }) {
                       ? `PVC ${m.source.claim}${m.source.subPath ? ` / ${m.source.subPath}` : ''}`
                       : m.source.other}
                 </td>
-                <td>{m.readOnly ? 'read-only' : 'read-write'}</td>
+                <td>
+                  {m.readOnly ? 'read-only' : 'read-write'}
+                  {detail?.requestMounts.includes(m.mountPath) ? ' · from the request' : ''}
+                </td>
               </tr>
             ))}
           </SmallTable>
+          {detail?.companions.length ? (
+            <>
+              <h3>Other containers</h3>
+              <SmallTable columns={['Name', 'Role', 'Image']}>
+                {detail.companions.map((c) => (
+                  <tr key={c.name}>
+                    <td className="mono">{c.name}</td>
+                    <td>{c.role === 'init' ? 'init container' : 'sidecar'}</td>
+                    <td className="mono">{c.image ?? '—'}</td>
+                  </tr>
+                ))}
+              </SmallTable>
+            </>
+          ) : null}
         </section>
         <section className="card" aria-label="Conditions">
           <h2>Conditions</h2>

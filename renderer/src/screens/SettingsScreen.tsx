@@ -15,10 +15,14 @@ const FIELDS: { name: Exclude<keyof DeskSettings, 'PROVISIONER_API_KEY'>; label:
   { name: 'SANDBOX_SERVICE_TYPE', label: 'Service type', hint: 'NodePort or ClusterIP' },
   { name: 'NODE_HOST', label: 'Node host', hint: 'host in sandbox URLs (host.docker.internal)' },
   { name: 'SANDBOX_NODE_PORT_RANGE', label: 'NodePort range', hint: 'e.g. 30000-30049 (kind: the published ports)' },
-  { name: 'SKILLS_HOST_PATH', label: 'Skills host path', hint: 'absolute path on the node' },
+  { name: 'DEER_FLOW_HOST_BASE_DIR', label: 'DeerFlow base folder', hint: 'on the node: skills_view/ and extra mounts (/.deer-flow)' },
   { name: 'THREADS_HOST_PATH', label: 'Threads host path', hint: 'absolute path on the node' },
+  { name: 'SKILLS_HOST_PATH', label: 'Skills host path (seed era)', hint: 'one skills folder; only without a base folder' },
   { name: 'SKILLS_PVC_NAME', label: 'Skills PVC', hint: 'instead of the host path' },
   { name: 'USERDATA_PVC_NAME', label: 'User-data PVC', hint: 'instead of the host path' },
+  { name: 'LARK_CLI_INIT_IMAGE', label: 'Lark CLI init image', hint: 'Lark Pattern A (optional)' },
+  { name: 'LARK_CLI_BROKER_IMAGE', label: 'Lark CLI broker image', hint: 'Lark Pattern B (optional)' },
+  { name: 'DEERFLOW_LARK_BROKER_DENY_SUBCOMMANDS', label: 'Lark broker denied subcommands', hint: 'passed to the broker' },
   { name: 'PROVISIONER_PORT', label: 'Provisioner API port', hint: '8002' },
 ];
 
