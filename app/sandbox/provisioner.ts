@@ -154,29 +154,77 @@ export class SandboxProvisioner {
     return attempt;
   }
 
+  /**
+   * The Pod and the Service are asked for at once (one round trip instead of two): neither
+   * needs the other to exist. The rollback rule stays: a Pod this request made goes when its
+   * Service cannot be made, and a Service this request made goes when its Pod cannot be.
+   */
   private async createOnce(ids: SandboxIds, extras: SandboxExtras): Promise<Sandbox> {
     // A sweep of this id that is under way finishes first (its Pod is being deleted).
     await this.sweeping.get(ids.sandboxId);
-    const { pod, created: createdPod } = await this.createOrFindPod(ids, extras);
-
-    let service: V1Service | undefined;
-    try {
-      service = await this.createService(ids.sandboxId);
-    } catch (e) {
-      if (!isConflict(e)) {
-        service = await this.serviceAfterFailedCreate(ids.sandboxId, e);
-        if (!service) {
-          if (createdPod) await this.rollbackPod(ids.sandboxId);
-          throw this.fail('create Service', e);
-        }
-      }
+    // The sandbox exists whole in the synced watch (a repeated create, as DeerFlow sends on
+    // every acquire): answered from there, as upstream's fast path does from a Service read.
+    const known = this.cache?.synced ? this.cache.objectsOf(ids.sandboxId) : undefined;
+    if (known?.pod && known.service && !known.pod.metadata?.deletionTimestamp && !known.service.metadata?.deletionTimestamp) {
+      const sandbox = toSandbox(this.config, ids.sandboxId, known.pod, known.service);
+      if (sandbox.sandbox_url) return sandbox;
     }
+    const serviceAttempt = this.createService(ids.sandboxId).then(
+      (service) => ({ service }),
+      (error: unknown) => ({ error }),
+    );
+    let pod: V1Pod;
+    let createdPod: boolean;
+    try {
+      ({ pod, created: createdPod } = await this.createOrFindPod(ids, extras));
+    } catch (e) {
+      const s = await serviceAttempt;
+      if ('service' in s) await this.rollbackService(ids.sandboxId, s.service.metadata?.uid);
+      throw e;
+    }
+
+    const s = await serviceAttempt;
+    let service: V1Service | undefined;
+    if ('service' in s) service = s.service;
+    else if (!isConflict(s.error)) service = await this.serviceAfterPodMade(ids.sandboxId, s.error, createdPod);
 
     // The Service existed: its current state is read back.
     service ??= await this.readService(ids.sandboxId);
     if (createdPod) this.log(`created sandbox ${ids.sandboxId} (thread ${ids.threadId}, user ${ids.userId})`);
     this.cache?.noteCreated(ids.sandboxId, pod, service);
     return toSandbox(this.config, ids.sandboxId, pod, service);
+  }
+
+  /**
+   * The Service POST that ran beside the Pod's failed. Made anyway (a timeout on our side)?
+   * Then it stands. Otherwise it is tried once more now that the Pod is there (the namespace it
+   * needed may have been made by the Pod's create meanwhile); failing again, a Pod this request
+   * made is rolled back.
+   */
+  private async serviceAfterPodMade(sandboxId: string, first: unknown, createdPod: boolean): Promise<V1Service | undefined> {
+    const found = await this.serviceAfterFailedCreate(sandboxId, first);
+    if (found) return found;
+    try {
+      return await this.createService(sandboxId);
+    } catch (e) {
+      if (isConflict(e)) return undefined;
+      const made = await this.serviceAfterFailedCreate(sandboxId, e);
+      if (made) return made;
+      if (createdPod) await this.rollbackPod(sandboxId);
+      throw this.fail('create Service', e);
+    }
+  }
+
+  private async rollbackService(sandboxId: string, uid: string | undefined): Promise<void> {
+    try {
+      await this.call('roll back Service', () =>
+        this.core.deleteNamespacedService({ name: serviceName(sandboxId), namespace: this.ns, body: { preconditions: { uid } } }),
+      );
+      this.log(`rolled back Service ${serviceName(sandboxId)} after the Pod could not be created`);
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e))
+        this.log(`could not roll back Service ${serviceName(sandboxId)}: ${(e as Error).message}; the orphan sweep will remove it`);
+    }
   }
 
   /**
@@ -359,7 +407,11 @@ export class SandboxProvisioner {
   async get(sandboxId: string): Promise<Sandbox> {
     const problem = sandboxIdProblem(sandboxId);
     if (problem) throw new SandboxNotFoundError(sandboxId);
-    const [pod, service] = await Promise.all([this.readPod(sandboxId), this.readService(sandboxId)]);
+    // From the watch when it is synced, with the list's freshness rules (our own writes seen at
+    // once through its overlay); live while it is not (and so 503 when the cluster is gone).
+    const { pod, service } = this.cache?.synced
+      ? this.cache.objectsOf(sandboxId)
+      : await Promise.all([this.readPod(sandboxId), this.readService(sandboxId)]).then(([p, s]) => ({ pod: p, service: s }));
     const sandbox = toSandbox(this.config, sandboxId, pod, service);
     if (!isUsable(sandbox, pod)) throw new SandboxNotFoundError(sandboxId);
     return sandbox;

@@ -3,6 +3,7 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type ProvisionerConfig } from '../config/config.js';
+import { AgentPool, makeApiClient } from '../kube/api-client.js';
 import { ClusterError } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { SandboxProvisioner } from '../sandbox/provisioner.js';
@@ -25,6 +26,8 @@ export interface ClusterConnection {
   origin: string;
   provisioner: SandboxProvisioner;
   cache: SandboxWatchCache;
+  /** The kept-alive connections of this connection's requests. */
+  pool: AgentPool;
   close: () => Promise<void>;
 }
 
@@ -68,7 +71,9 @@ export async function connectCluster(
   const server = kc.getCurrentCluster()?.server ?? '(unknown)';
   log(`kubeconfig ${origin}, context ${kc.getCurrentContext()}, API server ${server}`);
 
-  const core = kc.makeApiClient(CoreV1Api);
+  // One pool of kept-alive connections for this connection's requests (closed with it).
+  const pool = new AgentPool();
+  const core = makeApiClient(kc, CoreV1Api, pool);
   const provisioner = new SandboxProvisioner(core, config, { server, log });
   try {
     await provisioner.ensureNamespace();
@@ -98,9 +103,11 @@ export async function connectCluster(
     origin,
     provisioner,
     cache,
+    pool,
     close: async () => {
       clearInterval(sweep);
       await cache.stop();
+      pool.destroy();
     },
   };
 }

@@ -81,13 +81,15 @@ describe('a Service without its Pod', () => {
   it('a delete racing a create leaves nothing once the sweep has run', async () => {
     const config = configOf();
     const provisioner = new SandboxProvisioner(core, config, { server: 'test' });
-    // The delete lands between our Pod and our Service: the very order that left Services alone.
+    // The delete lands once our Pod exists and before our Service: the very order that left
+    // Services alone (our Pod and Service POSTs run side by side, so the hook waits for the Pod).
     let deleted = false;
     const racing = new SandboxProvisioner(
       hooked({
         createNamespacedService: async (real, args) => {
           if (!deleted) {
             deleted = true;
+            await waitUntil('our Pod to exist', () => podExists('race'));
             await provisioner.delete('race');
           }
           return real.createNamespacedService(args);
