@@ -74,7 +74,12 @@ export async function benchProvisioner(): Promise<void> {
         (id) => post(id),
       );
       // Upstream's namespace gets the same number (it keeps what earlier sizes made).
-      if (up) await pool(Array.from({ length: size }, (_, i) => `pre-${i}`), 8, (id) => up.post(id));
+      if (up)
+        await pool(
+          Array.from({ length: size }, (_, i) => `pre-${i}`),
+          8,
+          (id) => up.post(id),
+        );
       while (!api.cache.synced) await new Promise((r) => setTimeout(r, 50));
 
       const sample = async (op: (i: number) => Promise<unknown>) => {
@@ -145,7 +150,9 @@ export async function benchProvisioner(): Promise<void> {
         log('32 concurrent creates…');
         const [, ms] = await timed(() => Promise.all(Array.from({ length: 32 }, (_, i) => post(`burst-${i}`))));
         ours.create32 = ms;
-        const upMs = up ? (await timed(() => Promise.all(Array.from({ length: 32 }, (_, i) => up.post(`burst-${tag}-${i}`)))))[1] : Number.NaN;
+        const upMs = up
+          ? (await timed(() => Promise.all(Array.from({ length: 32 }, (_, i) => up.post(`burst-${tag}-${i}`)))))[1]
+          : Number.NaN;
         rows.push([size, '32 creates at once (total)', ms, Number.NaN, 2, Number.NaN, Number.NaN, upMs, upMs / ms]);
         log(`RSS over ${RSS_REQUESTS} requests…`);
         // After a full collection each time: without it RSS only shows how lazy the collector is.
@@ -168,7 +175,9 @@ export async function benchProvisioner(): Promise<void> {
         while (!cache.synced) await new Promise((r) => setTimeout(r, 50));
         const after = heapMb();
         await cache.stop();
-        console.log(`\nwatch cache of ${size} sandboxes (Pods + Services): ${(after - before).toFixed(1)} MiB of heap, ${(((after - before) / size) * 1000).toFixed(1)} MiB per 1,000`);
+        console.log(
+          `\nwatch cache of ${size} sandboxes (Pods + Services): ${(after - before).toFixed(1)} MiB of heap, ${(((after - before) / size) * 1000).toFixed(1)} MiB per 1,000`,
+        );
       }
     } finally {
       await api.close();
@@ -177,15 +186,19 @@ export async function benchProvisioner(): Promise<void> {
   }
   barePool.destroy();
 
-  console.log('\nProvisioner API (HTTP, against the test control plane; times in ms; limit = the same calls straight on a kept-alive connection)\n');
-  console.log(table(['present', 'operation', 'p50', 'p99', 'k8s calls/op', 'limit p50', 'ours/limit', 'upstream p50', 'upstream/ours'], rows));
+  console.log(
+    '\nProvisioner API (HTTP, against the test control plane; times in ms; limit = the same calls straight on a kept-alive connection)\n',
+  );
+  console.log(
+    table(['present', 'operation', 'p50', 'p99', 'k8s calls/op', 'limit p50', 'ours/limit', 'upstream p50', 'upstream/ours'], rows),
+  );
   if (UPSTREAM_URL) return;
   const small = SIZES[0];
   const at200 = SIZES.includes(200) ? 200 : SIZES.at(-1);
   const vs = (name: string, oursMs: number | undefined, upstream: number) =>
     [name, oursMs ?? Number.NaN, upstream, oursMs ? upstream / oursMs : Number.NaN] as (string | number)[];
   console.log(
-    "\nNo upstream provisioner was measured in this run (set BENCH_UPSTREAM_URL). Its p50s as recorded side by side in issue #12, on another run of this machine type (ratio = how many times faster ours is):\n",
+    '\nNo upstream provisioner was measured in this run (set BENCH_UPSTREAM_URL). Its p50s as recorded side by side in issue #12, on another run of this machine type (ratio = how many times faster ours is):\n',
   );
   console.log(
     table(

@@ -7,5 +7,8 @@ export default defineConfig({
   root: import.meta.dirname,
   base: './',
   plugins: [react()],
+  // Pure core modules the UI shares (the extra-mount rules) use Node's POSIX path functions;
+  // in the page they come from path-browserify, Node's own implementation for browsers.
+  resolve: { alias: { 'node:path': 'path-browserify' } },
   build: { outDir: '../dist/renderer', emptyOutDir: true, sourcemap: true },
 });

@@ -59,7 +59,13 @@ export class SettingsStore {
     const env = this.env();
     const settings: DeskSettingsView['settings'] = {};
     for (const name of SETTING_NAMES) if (name !== 'PROVISIONER_API_KEY' && env[name] !== undefined) settings[name] = env[name];
-    return { settings, apiKeySet: Boolean(env.PROVISIONER_API_KEY), file: this.file };
+    const config = loadConfig(env);
+    return {
+      settings,
+      extraMounts: { base: config.hostBaseDir, pvc: config.userdataPvcName !== undefined },
+      apiKeySet: Boolean(env.PROVISIONER_API_KEY),
+      file: this.file,
+    };
   }
 
   /**

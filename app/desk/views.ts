@@ -44,6 +44,8 @@ export interface SandboxDetail {
 
 export interface DeskSettingsView {
   settings: Omit<DeskSettings, 'PROVISIONER_API_KEY'>;
+  /** The rules extra mounts are checked by, as the core resolved them (the Create dialog checks with them). */
+  extraMounts: { base: string | undefined; pvc: boolean };
   apiKeySet: boolean;
   /** Where they are saved. */
   file: string;

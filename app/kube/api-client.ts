@@ -5,8 +5,14 @@
 // for the K8S_API_SERVER rewrite), then swap its fresh agent for a pooled one with the very same
 // TLS options. One pool per cluster connection; a new context or kubeconfig is a new pool.
 import { createHash } from 'node:crypto';
-import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
-import { type Configuration, createConfiguration, type KubeConfig, type RequestContext, ServerConfiguration } from '@kubernetes/client-node';
+import { type AgentOptions, Agent as HttpsAgent } from 'node:https';
+import {
+  type Configuration,
+  createConfiguration,
+  type KubeConfig,
+  type RequestContext,
+  ServerConfiguration,
+} from '@kubernetes/client-node';
 
 /** Sockets one pool keeps per API server: enough for a burst of creates, bounded for the server. */
 export const MAX_SOCKETS = 32;
@@ -44,7 +50,13 @@ export class AgentPool {
     const key = identityOf(options);
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = new HttpsAgent({ ...options, keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS, scheduling: 'lifo' });
+      agent = new HttpsAgent({
+        ...options,
+        keepAlive: true,
+        maxSockets: MAX_SOCKETS,
+        maxFreeSockets: MAX_FREE_SOCKETS,
+        scheduling: 'lifo',
+      });
       this.created++;
       this.agents.set(key, agent);
       if (this.agents.size > MAX_AGENTS) {

@@ -48,6 +48,34 @@ test('an invalid id shows the field error as typed and creates nothing', async (
   expect(pods.items.map((p) => p.metadata?.name)).toEqual(['sandbox-e2e-one']);
 });
 
+test('extra mounts are checked as the API checks them, and the sandbox page shows them', async ({ page, served }, testInfo) => {
+  await page.goto(served.uiUrl);
+  await page.getByRole('button', { name: 'Create sandbox' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create sandbox' });
+  await dialog.getByLabel('Sandbox id').fill('e2e-mounts');
+  await dialog.getByRole('button', { name: 'Add extra mount' }).click();
+  const host = dialog.getByLabel('Extra mount 1 host folder');
+  await host.fill('/etc');
+  await expect(dialog.getByRole('alert')).toHaveText('Extra mount host path is outside DeerFlow state: /etc');
+  await expect(dialog.getByRole('button', { name: 'Create' })).toBeDisabled();
+  await host.fill('/.deer-flow/users/default/threads/e2e-mounts/acp-workspace');
+  await dialog.getByLabel('Extra mount 1 path in the sandbox').selectOption('/mnt/acp-workspace');
+  await expect(dialog.getByRole('alert')).toHaveCount(0);
+  await screenshot(page, '02b-create-extra-mounts', testInfo);
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await expect(dialog).toBeHidden();
+  const pod = await served.core.readNamespacedPod({ namespace: served.namespace, name: 'sandbox-e2e-mounts' });
+  expect(pod.spec?.containers[0]?.volumeMounts?.find((m) => m.name === 'extra-0')).toMatchObject({
+    mountPath: '/mnt/acp-workspace',
+    readOnly: true,
+  });
+  await page.getByTestId('sandbox-row-e2e-mounts').click();
+  await expect(page.getByRole('region', { name: 'Mounts' })).toContainText('/mnt/acp-workspace');
+  await expect(page.getByRole('region', { name: 'Mounts' })).toContainText('from the request');
+  await served.core.deleteNamespacedPod({ namespace: served.namespace, name: 'sandbox-e2e-mounts' });
+  await served.core.deleteNamespacedService({ namespace: served.namespace, name: 'sandbox-e2e-mounts-svc' });
+});
+
 test('logs show the lines kwok serves, follow new ones, and search filters them', async ({ page, served }, testInfo) => {
   const dir = mkdtempSync(join(tmpdir(), 'spd-e2e-logs-'));
   const file = join(dir, 'container.log');

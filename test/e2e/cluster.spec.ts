@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { cacheDir, readState, readVersions } from '../cluster/control-plane.js';
+import { hermeticPath } from '../support/hermetic-path.js';
 import { startServe } from '../support/serve-process.js';
 import { screenshot } from './fixtures.js';
 
@@ -41,7 +42,7 @@ async function createFromUi(page: import('@playwright/test').Page, uiUrl: string
 
 test("creating a kind cluster streams kind's output and shows why it failed", async ({ page }, testInfo) => {
   const tools = toolsDir();
-  const served = await startServe({ PATH: `${tools.dir}:${fixtures}:${process.env.PATH}`, STANDIN_CALLS: join(tools.dir, 'calls') });
+  const served = await startServe({ PATH: hermeticPath(tools.dir, fixtures), STANDIN_CALLS: join(tools.dir, 'calls') });
   try {
     const dataDir = mkdtempSync(join(tmpdir(), 'spd-e2e-data-'));
     const job = await createFromUi(page, served.uiUrl, dataDir);
@@ -60,7 +61,7 @@ test("creating a kind cluster streams kind's output and shows why it failed", as
 
 test('Docker installed but not running is said before creating, and the create stops there', async ({ page }, testInfo) => {
   const tools = toolsDir(true);
-  const served = await startServe({ PATH: `${tools.dir}:${process.env.PATH}`, DOCKER_HOST: 'unix:///var/run/docker.sock' });
+  const served = await startServe({ PATH: hermeticPath(tools.dir), DOCKER_HOST: 'unix:///var/run/docker.sock' });
   try {
     await page.goto(served.uiUrl);
     await page.getByRole('link', { name: 'Cluster' }).click();
@@ -85,7 +86,7 @@ test('Docker installed but not running is said before creating, and the create s
 test('Cancel stops kind and removes the half-made cluster', async ({ page }) => {
   const tools = toolsDir();
   const served = await startServe({
-    PATH: `${tools.dir}:${fixtures}:${process.env.PATH}`,
+    PATH: hermeticPath(tools.dir, fixtures),
     STANDIN_CALLS: join(tools.dir, 'calls'),
     STANDIN_RUN: 'sleep',
   });
@@ -110,7 +111,7 @@ test('Cancel stops kind and removes the half-made cluster', async ({ page }) => 
 
 test('a name kind rejects is shown on its field, and nothing runs', async ({ page }) => {
   const tools = toolsDir();
-  const served = await startServe({ PATH: `${tools.dir}:${fixtures}:${process.env.PATH}`, STANDIN_CALLS: join(tools.dir, 'calls') });
+  const served = await startServe({ PATH: hermeticPath(tools.dir, fixtures), STANDIN_CALLS: join(tools.dir, 'calls') });
   try {
     await page.goto(served.uiUrl);
     await page.getByRole('link', { name: 'Cluster' }).click();
@@ -144,7 +145,7 @@ test('starting minikube mounts the folder, uses the node IP as NODE_HOST, and sw
     ].join('\n'),
   );
   chmodSync(join(tools.dir, 'minikube'), 0o755);
-  const served = await startServe({ PATH: `${tools.dir}:${process.env.PATH}`, KUBECONFIG_PATH: kubeconfig });
+  const served = await startServe({ PATH: hermeticPath(tools.dir), KUBECONFIG_PATH: kubeconfig });
   try {
     const dataDir = mkdtempSync(join(tmpdir(), 'spd-e2e-data-'));
     await page.goto(served.uiUrl);

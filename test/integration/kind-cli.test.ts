@@ -17,6 +17,7 @@ import { buildKindConfig, type KindClusterPlan, kindClusterNameProblem } from '.
 import { detectLocalTools } from '../../app/cluster/local-tools.js';
 import { ToolCanceledError, ToolFailedError } from '../../app/cluster/tools.js';
 import { cacheDir, readVersions } from '../cluster/control-plane.js';
+import { hermeticPath } from '../support/hermetic-path.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tools');
 const realKind = join(cacheDir(), 'bin', `kind-${readVersions().KIND_VERSION}`, 'kind');
@@ -44,7 +45,7 @@ function tools(vars: Record<string, string> = {}, withKind = true, docker: 'stan
   if (withKind) recordingWrapper(dir, 'kind', realKind);
   if (docker === 'real') recordingWrapper(dir, 'docker', realDocker);
   return {
-    env: { PATH: `${dir}:${fixtures}:/usr/bin:/bin`, HOME: dir, STANDIN_CALLS: callsFile, ...vars },
+    env: { PATH: hermeticPath(dir, fixtures), HOME: dir, STANDIN_CALLS: callsFile, ...vars },
     calls: () => readFileSync(callsFile, 'utf8').trim().split('\n').filter(Boolean),
   };
 }

@@ -3,10 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildKindConfig } from '../../app/cluster/kind-config.js';
+import { hermeticPath } from '../support/hermetic-path.js';
 import { makeLegacyTree, snapshot } from '../support/legacy-tree.js';
 
 const home = mkdtempSync(join(tmpdir(), 'spd-home-'));
@@ -119,7 +120,7 @@ describe('sandbox-provisioner serve', () => {
 describe('sandbox-provisioner cluster', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'spd-data-'));
   // No kind/minikube/docker on this PATH: the machine's own are never run by these tests.
-  const noTools = { PATH: dirname(process.execPath) };
+  const noTools = { PATH: hermeticPath() };
 
   it('kind-config prints YAML only on stdout (pipeable), the settings on stderr', () => {
     const r = cliWith(

@@ -20,6 +20,7 @@ import {
 import { minikubePlanProblems, minikubeStartArgs, provisionerEnvForMinikube, startMinikube } from '../../app/cluster/minikube.js';
 import { kindPlanFor, minikubePlanFor } from '../../app/cluster/plans.js';
 import { loadConfig } from '../../app/config/config.js';
+import { hermeticPath } from '../support/hermetic-path.js';
 
 const plan: KindClusterPlan = { name: 'deer-flow', dataDir: '/srv/df/', nodePorts: { from: 30000, to: 30002 }, listenAddress: '127.0.0.1' };
 
@@ -110,7 +111,7 @@ describe('minikube', () => {
     // Stand-in: records its arguments; prints what `minikube ip` prints (one address).
     writeFileSync(join(dir, 'minikube'), `#!/bin/sh\necho "$*" >> "${dir}/calls"\n[ "$1" = ip ] && echo 192.168.49.2\nexit 0\n`);
     chmodSync(join(dir, 'minikube'), 0o755);
-    const r = await startMinikube(mplan, { env: { PATH: `${dir}:/usr/bin:/bin` } });
+    const r = await startMinikube(mplan, { env: { PATH: hermeticPath(dir) } });
     expect(r).toEqual({ context: 'deer-flow', nodeIp: '192.168.49.2' });
     expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toEqual([
       'start -p deer-flow --mount --mount-string=/srv/df:/srv/df',
@@ -138,7 +139,7 @@ describe('where kind publishes NodePorts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spd-docker-'));
     writeFileSync(join(dir, 'docker'), `#!/bin/sh\necho "$*" >> "${dir}/calls"\n${body}\n`);
     chmodSync(join(dir, 'docker'), 0o755);
-    return { env: { PATH: `${dir}:/usr/bin:/bin` }, calls: () => readFileSync(join(dir, 'calls'), 'utf8').trim() };
+    return { env: { PATH: hermeticPath(dir) }, calls: () => readFileSync(join(dir, 'calls'), 'utf8').trim() };
   };
 
   it('Linux: the docker bridge gateway (what host.docker.internal means there)', async () => {

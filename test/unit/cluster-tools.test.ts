@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectLocalTools } from '../../app/cluster/local-tools.js';
 import { detectTool, parseKindClusters, parseMinikubeProfiles, runTool, summaryLine } from '../../app/cluster/tools.js';
+import { hermeticPath } from '../support/hermetic-path.js';
 
 function standIns(scripts: Record<string, string>): { env: NodeJS.ProcessEnv; calls: (tool: string) => string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'spd-tools-'));
@@ -16,7 +17,7 @@ function standIns(scripts: Record<string, string>): { env: NodeJS.ProcessEnv; ca
     chmodSync(p, 0o755);
   }
   return {
-    env: { PATH: `${dir}:/usr/bin:/bin` },
+    env: { PATH: hermeticPath(dir) },
     calls: (tool) => {
       try {
         return readFileSync(join(dir, `${tool}.calls`), 'utf8')

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { dockerEngineProblem } from '../../app/cluster/docker-engine.js';
 import { dockerBlocker, toolStatusText } from '../../app/cluster/tool-status.js';
 import { detectTool, ToolFailedError } from '../../app/cluster/tools.js';
+import { hermeticPath } from '../support/hermetic-path.js';
 
 const captures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tools', 'captures');
 
@@ -85,7 +86,7 @@ describe('in the adapters', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spd-docker-'));
     writeFileSync(join(dir, 'docker'), `#!/bin/sh\necho '${version}'\necho '${stderr.join('\n')}' >&2\nexit ${exitCode}\n`);
     chmodSync(join(dir, 'docker'), 0o755);
-    const status = await detectTool('docker', { env: { PATH: `${dir}:/usr/bin:/bin` } });
+    const status = await detectTool('docker', { env: { PATH: hermeticPath(dir) } });
     expect(status).toEqual({ tool: 'docker', installed: true, version, problem: expect.stringContaining('engine is not running') });
     expect(toolStatusText(status)).toMatch(new RegExp(`^${version}, but: Docker is installed but its engine is not running`));
   });

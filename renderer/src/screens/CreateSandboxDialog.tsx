@@ -1,6 +1,8 @@
 // Create a sandbox: ids checked as typed with the same rules as the API (app/sandbox/names.ts),
-// the server's 422 field errors shown on their fields.
-import { useState } from 'react';
+// extra mounts with upstream's checks (app/sandbox/extra-mounts.ts, the core's base folder and
+// claim mode), the server's field errors shown on their fields.
+import { useEffect, useState } from 'react';
+import { ALLOWED_EXTRA_MOUNT_PATHS, checkExtraMounts, type ExtraMount, ExtraMountError } from '../../../app/sandbox/extra-mounts.js';
 import { sandboxIdProblem, threadIdProblem, userIdProblem } from '../../../app/sandbox/names.js';
 import { DeskError } from '../api/client.js';
 import { Field, Modal } from '../components/common.js';
@@ -18,14 +20,40 @@ export function createFormProblems(v: { sandbox_id: string; thread_id: string; u
 
 const prefix = (what: string, problem: string | undefined) => (problem ? `${what} ${problem}` : undefined);
 
+/** Upstream's refusal of these mounts under the core's rules, or undefined when they pass. */
+export function extraMountsProblem(mounts: ExtraMount[], rules: { base: string | undefined; pvc: boolean }): string | undefined {
+  try {
+    checkExtraMounts(mounts, rules.base, { pvc: rules.pvc });
+    return undefined;
+  } catch (e) {
+    if (e instanceof ExtraMountError) return e.message;
+    throw e;
+  }
+}
+
 export function CreateSandboxDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const [values, setValues] = useState({ sandbox_id: '', thread_id: '', user_id: '' });
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+  const [mounts, setMounts] = useState<ExtraMount[]>([]);
+  const [mountRules, setMountRules] = useState<{ base: string | undefined; pvc: boolean } | undefined>();
+  const [serverMountError, setServerMountError] = useState<string | undefined>();
+  useEffect(() => {
+    if (!open) return;
+    desk()
+      .call('getSettings')
+      .then((v) => setMountRules(v.extraMounts))
+      .catch(() => setMountRules(undefined));
+  }, [open]);
   const problems = createFormProblems(values);
   const errorOf = (f: keyof typeof values) => serverErrors[f] ?? (touched[f] || values[f] ? problems[f] : undefined);
-  const invalid = Object.values(problems).some(Boolean);
+  const mountError = serverMountError ?? (mountRules ? extraMountsProblem(mounts, mountRules) : undefined);
+  const invalid = Object.values(problems).some(Boolean) || Boolean(mountError);
+  const setMount = (i: number, m: Partial<ExtraMount>) => {
+    setMounts((ms) => ms.map((x, k) => (k === i ? { ...x, ...m } : x)));
+    setServerMountError(undefined);
+  };
 
   const set = (f: keyof typeof values, v: string) => {
     setValues((s) => ({ ...s, [f]: v }));
@@ -43,15 +71,19 @@ export function CreateSandboxDialog({ open, onClose }: { open: boolean; onClose:
           sandbox_id: values.sandbox_id,
           thread_id: values.thread_id || null,
           ...(values.user_id ? { user_id: values.user_id } : {}),
+          ...(mounts.length ? { extra_mounts: mounts } : {}),
         },
       });
       useSandboxes.getState().applyChanges([{ id: sandbox.sandbox_id, sandbox }]);
       useNotices.getState().push({ level: 'info', title: `Sandbox ${sandbox.sandbox_id} created` });
       setValues({ sandbox_id: '', thread_id: '', user_id: '' });
+      setMounts([]);
       setTouched({});
       onClose();
     } catch (e) {
-      if (e instanceof DeskError && Object.keys(e.fields).length) setServerErrors(e.fields);
+      // Upstream's extra-mount refusals are a 400 with the message as the detail.
+      if (e instanceof DeskError && e.status === 400 && typeof e.detail === 'string') setServerMountError(e.detail);
+      else if (e instanceof DeskError && Object.keys(e.fields).length) setServerErrors(e.fields);
       else useNotices.getState().push({ level: 'error', title: 'Create sandbox failed', detail: (e as Error).message });
     } finally {
       setBusy(false);
@@ -89,6 +121,56 @@ export function CreateSandboxDialog({ open, onClose }: { open: boolean; onClose:
         <Field id="create-user_id" label="User id" error={errorOf('user_id')} hint='optional; defaults to "default"'>
           {input('user_id', 'optional')}
         </Field>
+        <fieldset className="extra-mounts">
+          <legend>Extra mounts</legend>
+          <p className="field-hint">
+            Host folders under {mountRules?.base ?? 'the DeerFlow base folder'}
+            {mountRules?.pvc ? ' (taken from the user-data claim)' : ''}, at the paths DeerFlow allows.
+          </p>
+          {mounts.map((m, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
+            <div className="mount-row" key={i}>
+              <input
+                aria-label={`Extra mount ${i + 1} host folder`}
+                value={m.host_path}
+                placeholder={`${mountRules?.base ?? '/.deer-flow'}/users/…`}
+                spellCheck={false}
+                onChange={(e) => setMount(i, { host_path: e.target.value })}
+              />
+              <select
+                aria-label={`Extra mount ${i + 1} path in the sandbox`}
+                value={m.container_path}
+                onChange={(e) => setMount(i, { container_path: e.target.value })}
+              >
+                {ALLOWED_EXTRA_MOUNT_PATHS.map((p) => (
+                  <option key={p}>{p}</option>
+                ))}
+              </select>
+              <label>
+                <input type="checkbox" checked={Boolean(m.read_only)} onChange={(e) => setMount(i, { read_only: e.target.checked })} />{' '}
+                read-only
+              </label>
+              <button
+                type="button"
+                aria-label={`Remove extra mount ${i + 1}`}
+                onClick={() => setMounts((ms) => ms.filter((_, k) => k !== i))}
+              >
+                Remove
+              </button>
+            </div>
+          ))}
+          <button
+            type="button"
+            onClick={() => setMounts((ms) => [...ms, { host_path: '', container_path: ALLOWED_EXTRA_MOUNT_PATHS[0], read_only: true }])}
+          >
+            Add extra mount
+          </button>
+          {mountError ? (
+            <p className="field-error" role="alert" id="create-extra-mounts-error">
+              {mountError}
+            </p>
+          ) : null}
+        </fieldset>
         <div className="modal-actions">
           <button type="button" onClick={onClose}>
             Cancel
