@@ -13,7 +13,7 @@ import { AgentPool, makeApiClient } from '../app/kube/api-client.js';
 import { loadKubeConfig } from '../app/kube/kubeconfig.js';
 import { buildPod, buildService } from '../app/sandbox/specs.js';
 import { SandboxWatchCache } from '../app/sandbox/watch-cache.js';
-import { startProvisioner } from '../app/server/serve.js';
+import { startProvisioner } from '../app/server/standalone.js';
 import { up } from '../test/cluster/control-plane.js';
 import { percentile, pool, table, timed } from './stats.js';
 

@@ -4,8 +4,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Electron from 'electron';
-import { DeskCore } from '../app/desk/desk-core.js';
+import { DeskCore } from '../app/core/desk-core.js';
 import { type RunningDeskServer, startDeskServer } from '../app/server/desk-api.js';
+import { listenProvisionerApi } from '../app/server/serve.js';
 import {
   isAllowedNavigation,
   isAllowedPermission,
@@ -40,7 +41,7 @@ export async function startDesktop(electron: ElectronApi, opts: DesktopOptions):
 
   const userData = app.getPath('userData');
   mkdirSync(userData, { recursive: true });
-  const core = new DeskCore({ settingsFile: join(userData, 'settings.json'), log });
+  const core = new DeskCore({ settingsFile: join(userData, 'settings.json'), log, listen: listenProvisionerApi });
   await core.start();
   const desk: RunningDeskServer = await startDeskServer({ core, rendererDir: opts.rendererDir, log });
   const deskOrigin = new URL(desk.url).origin;

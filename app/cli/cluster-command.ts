@@ -13,8 +13,8 @@ import { deleteMinikube, provisionerEnvForMinikube, startMinikube } from '../clu
 import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/plans.js';
 import { toolStatusText } from '../cluster/tool-status.js';
 import { loadConfig } from '../config/config.js';
+import { formatNodePortRange } from '../config/node-port-range.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { formatNodePortRange } from '../sandbox/node-ports.js';
 import { confirm } from './prompt.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);

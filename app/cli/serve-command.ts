@@ -6,10 +6,11 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/config.js';
-import { DeskCore } from '../desk/desk-core.js';
+import { StartupError } from '../core/connection.js';
+import { DeskCore } from '../core/desk-core.js';
 import { KubeconfigError } from '../kube/kubeconfig.js';
 import { startDeskServer } from '../server/desk-api.js';
-import { checkListenSafety, StartupError } from '../server/serve.js';
+import { checkListenSafety, listenProvisionerApi } from '../server/serve.js';
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -32,7 +33,7 @@ export async function serveCommand(opts: { host?: string; port?: string; ui?: bo
   if (opts.port) env.PROVISIONER_PORT = opts.port;
   let core: DeskCore | undefined;
   try {
-    core = new DeskCore({ settingsFile: defaultSettingsFile(env), env, log, provisionerApi: true });
+    core = new DeskCore({ settingsFile: defaultSettingsFile(env), env, log, provisionerApi: true, listen: listenProvisionerApi });
     for (const name of core.overriddenEnv())
       log(`warning: ${name} from the environment is replaced by the saved UI setting in ${core.settings.file}`);
     checkListenSafety(core.settings.config()); // before touching the cluster

@@ -4,7 +4,7 @@
 // (SANDBOX_NODE_PORT_RANGE), so sandbox URLs work from the host and from containers.
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
-import { formatNodePortRange, type NodePortRange, nodePortRangeSize } from '../sandbox/node-ports.js';
+import { formatNodePortRange, type NodePortRange, nodePortRangeSize } from '../config/node-port-range.js';
 import { hostPathSettings, isWithin, normalizeDir } from './data-folders.js';
 
 export interface KindClusterPlan {

@@ -3,7 +3,7 @@
 // and gathers every problem as "--option: what is wrong" (InvalidPlanError) before anything runs.
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { parseNodePortRange } from '../sandbox/node-ports.js';
+import { parseNodePortRange } from '../config/node-port-range.js';
 import { InvalidPlanError } from './data-folders.js';
 import { defaultListenAddress } from './kind.js';
 import { DEFAULT_KIND_CLUSTER_NAME, DEFAULT_KIND_NODE_PORTS, type KindClusterPlan, kindPlanProblems } from './kind-config.js';

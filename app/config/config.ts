@@ -3,9 +3,9 @@
 // the variable, the value and what is allowed, so one start-up attempt shows everything to fix.
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
-import { isAbsoluteHostPath } from '../sandbox/host-path.js';
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../sandbox/names.js';
-import { type NodePortRange, parseNodePortRange } from '../sandbox/node-ports.js';
+import { isAbsoluteHostPath } from './host-path.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from './kube-names.js';
+import { type NodePortRange, parseNodePortRange } from './node-port-range.js';
 
 export type ServiceType = 'NodePort' | 'ClusterIP';
 

@@ -8,8 +8,8 @@ import type { ImagePresence } from '../cluster/images.js';
 import type { LocalTools } from '../cluster/local-tools.js';
 import type { MigrationReport } from '../migration/execute.js';
 import type { Plan } from '../migration/plan.js';
+import { CreateSandboxBody, SandboxIdSchema } from '../sandbox/api-schemas.js';
 import type { Sandbox } from '../sandbox/model.js';
-import { CreateSandboxBody, SandboxIdSchema } from '../server/schemas.js';
 import type { DeskSettingsView, SandboxDetail } from './views.js';
 
 export interface Operation<P extends TSchema, Q extends TSchema, B extends TSchema, R> {

@@ -2,17 +2,18 @@
 // being loaded. Each job keeps its last output lines and progress, can be cancelled, and
 // reports every change to listeners (the desk API pushes them as `job` events, at most
 // every 100 ms per job so a chatty tool doesn't flood the window).
+
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { AppError } from '../errors.js';
 import type { JobView } from './contract.js';
 
 const MAX_LINES = 200;
 const EMIT_EVERY_MS = 100;
 
-export class JobNotFoundError extends Error {
+export class JobNotFoundError extends AppError {
   constructor(readonly jobId: string) {
-    super(`no job ${jobId}`);
-    this.name = 'JobNotFoundError';
+    super('not-found', `no job ${jobId}`);
   }
 }
 

@@ -4,6 +4,7 @@
 // cancellable). The same adapters as `sandbox-provisioner cluster …` (app/cluster).
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { summarizeContexts } from '../cluster/contexts.js';
 import { InvalidPlanError } from '../cluster/data-folders.js';
 import { imageTargetOf, loadSandboxImage } from '../cluster/images.js';
@@ -14,7 +15,6 @@ import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/pl
 import { isHostName } from '../config/config.js';
 import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
 import { ValidationError } from '../sandbox/provisioner.js';
-import type { ClusterConnection } from '../server/serve.js';
 import type { ClusterStatus, JobView } from './contract.js';
 import type { JobContext, JobRegistry } from './jobs.js';
 
@@ -33,7 +33,8 @@ export interface ContainerKubeconfigExport {
 export interface DeskLocalClusterDeps {
   jobs: JobRegistry;
   /** The cluster in use; throws when there is none. */
-  connection: () => ClusterConnection;
+  /** The cluster in use: its kubeconfig (with the context chosen) and that context's name. */
+  connection: () => { kc: KubeConfig; context: string };
   sandboxImage: () => string;
   /** Saves provisioner settings (environment names → values). */
   applySettings: (env: Record<string, string>) => void;

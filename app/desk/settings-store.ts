@@ -1,16 +1,17 @@
 // The desktop app's settings: the provisioner's variables as the user set them in the UI,
 // saved as JSON (mode 600: it may hold the API key) and layered over the environment. They
 // are validated by the same loadConfig the server uses; each problem is tied to its field.
+
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, loadConfig, type ProvisionerConfig } from '../config/config.js';
+import { FieldsError } from '../errors.js';
 import { type DeskSettings, SETTING_NAMES } from './contract.js';
 import type { DeskSettingsView } from './views.js';
 
-export class SettingsError extends Error {
-  constructor(readonly fields: { field: string; message: string }[]) {
-    super(`Invalid settings:\n${fields.map((f) => `  - ${f.message}`).join('\n')}`);
-    this.name = 'SettingsError';
+export class SettingsError extends FieldsError {
+  constructor(fields: { field: string; message: string }[]) {
+    super(fields, `Invalid settings:\n${fields.map((f) => `  - ${f.message}`).join('\n')}`);
   }
 }
 

@@ -1,16 +1,18 @@
 // Loads the kubeconfig the provisioner uses (DESIGN §5): KUBECONFIG_PATH (a file), else the
 // KUBECONFIG list, else ~/.kube/config, else in-cluster. Errors name the file and the fix.
+
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { type Cluster, KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { AppError } from '../errors.js';
 import { rewriteApiServer } from './rewrite.js';
 
-export class KubeconfigError extends Error {
+/** The kubeconfig cannot be used as it is (missing, malformed, no such context, bad server). */
+export class KubeconfigError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'KubeconfigError';
+    super('invalid', message);
   }
 }
 

@@ -2,6 +2,7 @@
 // adapters: a local directory (local-backend.ts) and a PVC reached through a helper Pod.
 // Paths are relative to the base directory B, with "/" separators; no operation may reach
 // outside B or follow a symbolic link.
+import { AppError } from '../errors.js';
 import type { Entry } from './plan.js';
 
 export interface FileStat {
@@ -56,10 +57,9 @@ export interface MigrationBackend {
 }
 
 /** The place to migrate cannot be used as given (missing, not a folder, a link, no such claim). */
-export class MigrationSourceError extends Error {
+export class MigrationSourceError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'MigrationSourceError';
+    super('invalid', message, [{ field: 'source', message }]);
   }
 }
 
@@ -67,15 +67,13 @@ export class MigrationSourceError extends Error {
  * A folder on the way from B to a path is a symbolic link: following it would read or write
  * outside B, so the migration stops before touching anything there.
  */
-export class LinkOnTheWayError extends Error {
+export class LinkOnTheWayError extends AppError {
   constructor(
     readonly base: string,
     readonly link: string,
   ) {
-    super(
-      `${link} in ${base} is a symbolic link: the migration reads and writes only inside ${base} and never follows links. Replace ${link} with a real folder (move what it points to in its place), then run again; nothing was changed there`,
-    );
-    this.name = 'LinkOnTheWayError';
+    const message = `${link} in ${base} is a symbolic link: the migration reads and writes only inside ${base} and never follows links. Replace ${link} with a real folder (move what it points to in its place), then run again; nothing was changed there`;
+    super('invalid', message, [{ field: 'source', message }]);
   }
 }
 

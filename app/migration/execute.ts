@@ -6,6 +6,7 @@
 //   both there as different things (created since planning) → the legacy copy goes to
 //   migration-conflicts instead. Nothing is ever replaced or deleted, except legacy folders
 //   the moves left empty.
+import { AppError } from '../errors.js';
 import { type MigrationBackend, moveOne } from './backend.js';
 import { CONFLICTS_DIR, type Entry, itemOf, JOURNAL_DIR, type LeftInPlace, type Move, type Plan } from './plan.js';
 
@@ -75,12 +76,12 @@ export function manifestOf(entries: Entry[], moves: Move[]): [string, number][][
  * The journal of an unfinished run cannot be read or replayed: every rerun would stop at the
  * same place, so the message says how to get out (the data moved so far stays where it is).
  */
-export class JournalError extends Error {
+export class JournalError extends AppError {
   constructor(base: string, why: string) {
     super(
+      'conflict',
       `the unfinished migration recorded in ${base}/${JOURNAL_FILE} cannot be resumed: ${why}. Nothing more was changed; what it moved already is at its new place. To start afresh, rename that file (for example to journal.jsonl.broken) and run again: the new run plans from what is on disk now`,
     );
-    this.name = 'JournalError';
   }
 }
 

@@ -1,8 +1,10 @@
 // One migration run, the same for the CLI and the desktop app: scan → plan → (dry run stops
 // here) → guard → journal → execute → verify → report. A journal left by a killed run is
 // resumed first.
+
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { AppError } from '../errors.js';
 import { LinkOnTheWayError, type MigrationBackend } from './backend.js';
 import { executePlan, type Journal, JournalError, type MigrationReport, type Progress, readJournal, resumeJournal } from './execute.js';
 import type { GuardResult } from './guard.js';
@@ -100,13 +102,13 @@ interface LockHolder {
 }
 
 /** A second migration of the same data while one runs: refused, naming the one that runs. */
-export class MigrationLockedError extends Error {
+export class MigrationLockedError extends AppError {
   constructor(base: string, holder: LockHolder | undefined) {
     const who = holder ? `process ${holder.pid} on ${holder.host}, since ${holder.startedAt}` : 'another process';
     super(
+      'conflict',
       `another migration of ${base} is running (${who}); wait for it to finish and run again. If none is running, remove ${LOCK_FILE} in ${base}`,
     );
-    this.name = 'MigrationLockedError';
   }
 }
 

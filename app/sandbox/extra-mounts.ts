@@ -1,7 +1,9 @@
 // Per-request extra mounts and the Lark sidecars, as upstream's provisioner has them today
 // (docs: shared contract, DEERFLOW_HEAD §2.2–§2.4): the allowlist, the checks in upstream's
 // order with its exact 400 messages, and the mapping to volumes. Pure: no cluster, no files.
+
 import { posix } from 'node:path';
+import { AppError } from '../errors.js';
 
 export interface ExtraMount {
   host_path: string;
@@ -28,10 +30,9 @@ export const LARK_DATA_PATH = '/mnt/integrations/lark-cli/data';
 export const LARK_BROKER_URL = 'http://127.0.0.1:8788';
 
 /** An extra mount refused as upstream refuses it: 400 with exactly this message. */
-export class ExtraMountError extends Error {
+export class ExtraMountError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ExtraMountError';
+    super('bad-request', message);
   }
 }
 

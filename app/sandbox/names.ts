@@ -1,11 +1,6 @@
 // Names and identifiers: what a sandbox id, thread id and user id may be, and the object
 // names derived from them. The same rules serve the API's validation, the specs and the UI.
 
-/** RFC 1123 label: what namespaces and most object names must be. */
-export const DNS1123_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** RFC 1123 subdomain: PVC names and the like. */
-export const DNS1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 const POD_PREFIX = 'sandbox-';
 const SERVICE_SUFFIX = '-svc';
 /** `sandbox-{id}-svc` is a DNS-1035 label of at most 63 characters. */

@@ -2,13 +2,16 @@
 // sweep that removes Pods left without their Service. Every Kubernetes call goes through
 // `call()`, which bounds its time, maps failures to ClusterError and counts requests
 // (the benchmark reports them).
+
 import type { CoreV1Api, CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { ProvisionerConfig as FullConfig } from '../config/config.js';
+import { nodePortRangeSize } from '../config/node-port-range.js';
+import { AppError } from '../errors.js';
 import { ClusterError, isConflict, isNotFound, toClusterError, withTimeout } from '../kube/errors.js';
 import { checkExtraMounts, larkModeOf, normpath, withoutLarkRuntime } from './extra-mounts.js';
 import type { CreateSandboxInput, Sandbox } from './model.js';
 import { DEFAULT_USER_ID, podName, sandboxIdProblem, serviceName, threadIdProblem, userIdProblem } from './names.js';
-import { isPortAllocated, NodePortsExhaustedError, nodePortRangeSize, nodePortsOf, pickNodePort } from './node-ports.js';
+import { isPortAllocated, NodePortsExhaustedError, nodePortsOf, pickNodePort } from './node-ports.js';
 import {
   buildPod,
   buildService,
@@ -22,15 +25,15 @@ import {
 } from './specs.js';
 import type { SandboxWatchCache } from './watch-cache.js';
 
-export class ValidationError extends Error {
+/** One field's value cannot be used (422 on that field). */
+export class ValidationError extends AppError {
   constructor(
     readonly field: string,
     problem: string,
     /** Where the value came from, for API answers: the JSON body or the URL path. */
     readonly where: 'body' | 'path' = 'body',
   ) {
-    super(`${field} ${problem}`);
-    this.name = 'ValidationError';
+    super('invalid', `${field} ${problem}`, [{ field, message: `${field} ${problem}`, where }]);
   }
 }
 
@@ -39,10 +42,9 @@ export function isServiceAccountPending(e: unknown): boolean {
   return e instanceof ClusterError && e.kind === 'forbidden' && /error looking up service account .* not found/.test(e.message);
 }
 
-export class SandboxNotFoundError extends Error {
+export class SandboxNotFoundError extends AppError {
   constructor(readonly sandboxId: string) {
-    super(`Sandbox '${sandboxId}' not found`);
-    this.name = 'SandboxNotFoundError';
+    super('not-found', `Sandbox '${sandboxId}' not found`);
   }
 }
 

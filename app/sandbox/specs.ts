@@ -2,6 +2,7 @@
 // and the ids, plus reading a Sandbox back from the objects the cluster returns.
 import type { V1Container, V1Pod, V1SecurityContext, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ProvisionerConfig } from '../config/config.js';
+import { joinHostPath } from '../config/host-path.js';
 import {
   type CheckedMount,
   LARK_BROKER_URL,
@@ -11,7 +12,6 @@ import {
   LARK_RUNTIME_PATH,
   type LarkMode,
 } from './extra-mounts.js';
-import { joinHostPath } from './host-path.js';
 import type { Sandbox, SandboxStatus } from './model.js';
 import { podName, serviceName } from './names.js';
 

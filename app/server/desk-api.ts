@@ -11,6 +11,7 @@ import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { DeskCore } from '../core/desk-core.js';
 import {
   type DeskEvent,
   deskOperations,
@@ -22,11 +23,10 @@ import {
   type OutputOf,
   TOKEN_HEADER,
 } from '../desk/contract.js';
-import type { DeskCore } from '../desk/desk-core.js';
+import { SandboxIdSchema } from '../sandbox/api-schemas.js';
 import { keyMatches } from './auth.js';
 import { fastifyErrorToHttp } from './http-errors.js';
 import { guardRoutes, loopbackHostCheck, publicScope } from './route-access.js';
-import { SandboxIdSchema } from './schemas.js';
 
 export const DESK_BODY_LIMIT = 256 * 1024;
 

@@ -1,16 +1,10 @@
-// One place that decides which HTTP status and detail an error of the core becomes.
+// One place that decides which HTTP status and detail an error becomes: by its category
+// (app/errors.ts), so a new kind of error needs no change here; Kubernetes' own failures by
+// their ClusterError kind. Anything else is a 500 whose detail says to look at the log.
 import type { FastifyError } from 'fastify';
-import { JobNotFoundError } from '../desk/jobs.js';
-import { SettingsError } from '../desk/settings-store.js';
+import { AppError, type ErrorCategory, type FieldProblem } from '../errors.js';
 import { ClusterError } from '../kube/errors.js';
-import { KubeconfigError } from '../kube/kubeconfig.js';
-import { LinkOnTheWayError, MigrationSourceError } from '../migration/backend.js';
-import { JournalError } from '../migration/execute.js';
-import { MigrationLockedError } from '../migration/run.js';
-import { ExtraMountError } from '../sandbox/extra-mounts.js';
 import { sandboxIdProblem, threadIdProblem, userIdProblem } from '../sandbox/names.js';
-import { NodePortsExhaustedError } from '../sandbox/node-ports.js';
-import { SandboxNotFoundError, ValidationError } from '../sandbox/provisioner.js';
 
 export interface HttpError {
   status: number;
@@ -21,18 +15,24 @@ export function fieldError(field: string, msg: string, where = 'body'): HttpErro
   return { status: 422, detail: [{ loc: field ? [where, field] : [where], msg, type: 'value_error' }] };
 }
 
+const STATUS_OF: Record<ErrorCategory, number> = {
+  invalid: 422,
+  'bad-request': 400,
+  'not-found': 404,
+  conflict: 409,
+  unavailable: 503,
+  refused: 502,
+};
+
+/** FastAPI's 422 shape, one entry per field at fault. */
+const fieldsDetail = (fields: FieldProblem[]) =>
+  fields.map((f) => ({ loc: [f.where ?? 'body', f.field], msg: f.message, type: 'value_error' }));
+
 export function toHttpError(e: unknown): HttpError {
-  if (e instanceof ValidationError) return fieldError(e.field, e.message, e.where);
-  // Upstream's extra-mount refusals: 400 with its exact message as the detail.
-  if (e instanceof ExtraMountError) return { status: 400, detail: e.message };
-  if (e instanceof SandboxNotFoundError || e instanceof JobNotFoundError) return { status: 404, detail: e.message };
-  if (e instanceof SettingsError)
-    return { status: 422, detail: e.fields.map((f) => ({ loc: ['body', f.field], msg: f.message, type: 'value_error' })) };
-  // The kubeconfig in use cannot serve the request (malformed, no such context, bad server).
-  if (e instanceof KubeconfigError) return { status: 422, detail: e.message };
-  if (e instanceof MigrationSourceError || e instanceof LinkOnTheWayError) return fieldError('source', e.message);
-  if (e instanceof MigrationLockedError || e instanceof JournalError) return { status: 409, detail: e.message };
-  if (e instanceof NodePortsExhaustedError) return { status: 503, detail: `Cannot create the sandbox: ${e.message}` };
+  if (e instanceof AppError) {
+    const status = STATUS_OF[e.category];
+    return { status, detail: e.category === 'invalid' && e.fields.length ? fieldsDetail(e.fields) : e.message };
+  }
   if (e instanceof ClusterError) {
     switch (e.kind) {
       case 'unreachable':

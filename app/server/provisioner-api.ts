@@ -4,11 +4,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { toResponse } from '../sandbox/model.js';
-import type { SandboxProvisioner } from '../sandbox/provisioner.js';
-import { keyMatches } from './auth.js';
-import { fastifyErrorToHttp } from './http-errors.js';
-import { guardRoutes, loopbackHostCheck, publicScope } from './route-access.js';
 import {
   CreateSandboxBody,
   DeleteResponseSchema,
@@ -16,7 +11,12 @@ import {
   SandboxIdParams,
   SandboxListSchema,
   SandboxResponseSchema,
-} from './schemas.js';
+} from '../sandbox/api-schemas.js';
+import { toResponse } from '../sandbox/model.js';
+import type { SandboxProvisioner } from '../sandbox/provisioner.js';
+import { keyMatches } from './auth.js';
+import { fastifyErrorToHttp } from './http-errors.js';
+import { guardRoutes, loopbackHostCheck, publicScope } from './route-access.js';
 
 export const PROVISIONER_BODY_LIMIT = 16 * 1024;
 

@@ -6,7 +6,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
-import { type RunningProvisioner, startProvisioner } from '../../app/server/serve.js';
+import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { startComponent, stopComponent } from '../cluster/control-plane.js';
 import { clusterInfo, testKubeConfig, timedCreate, uniqueName, waitUntil } from '../integration/helpers.js';
 

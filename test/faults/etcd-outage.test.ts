@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
-import { type RunningProvisioner, startProvisioner } from '../../app/server/serve.js';
+import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { type ClusterState, down, startComponent, stopComponent, up } from '../cluster/control-plane.js';
 import { startDesk, timedCreate, waitUntil } from '../integration/helpers.js';
 

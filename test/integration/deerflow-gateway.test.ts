@@ -6,7 +6,7 @@
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
-import { type RunningProvisioner, startProvisioner } from '../../app/server/serve.js';
+import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { clusterInfo, testKubeConfig, uniqueName } from './helpers.js';
 
 const core = testKubeConfig().makeApiClient(CoreV1Api);

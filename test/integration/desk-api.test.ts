@@ -1,14 +1,16 @@
 // The desk API against the real API server, through the renderer's own client: token and
 // Host checks, live events from the watch (create → Running → deleted), a sandbox's detail
 // and logs (kwok), field errors, settings applied, the provisioner API switched on and off.
+
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeskCore } from '../../app/core/desk-core.js';
 import type { DeskEvent, LogEvent } from '../../app/desk/contract.js';
-import { DeskCore } from '../../app/desk/desk-core.js';
 import type { RunningDeskServer } from '../../app/server/desk-api.js';
+import { listenProvisionerApi } from '../../app/server/serve.js';
 import { type DeskClient, DeskError } from '../../renderer/src/api/client.js';
 import { clusterInfo, startDesk, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
 
@@ -139,6 +141,7 @@ describe('settings and the provisioner API', () => {
     expect(listed.count).toBe(1);
     // Left on, it starts again with the next launch.
     const again = new DeskCore({
+      listen: listenProvisionerApi,
       settingsFile: desk.core.settings.file,
       env: { KUBECONFIG_PATH: clusterInfo().kubeconfig, PROVISIONER_PORT: '0' },
     });

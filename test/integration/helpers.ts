@@ -1,13 +1,15 @@
 // Shared helpers for integration tests: the admin KubeConfig of the test control plane,
 // a throw-away namespace per test file, and kwok per-Pod log/exec wiring.
+
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
-import { DeskCore } from '../../app/desk/desk-core.js';
+import { DeskCore } from '../../app/core/desk-core.js';
 import { startDeskServer } from '../../app/server/desk-api.js';
+import { listenProvisionerApi } from '../../app/server/serve.js';
 import { DeskClient } from '../../renderer/src/api/client.js';
 import { wireExec, wireLogs } from '../cluster/kwok.js';
 import { criLine } from '../support/cri.js';
@@ -81,6 +83,7 @@ export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined
 export async function startDesk(env: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), 'spd-desk-'));
   const core = new DeskCore({
+    listen: listenProvisionerApi,
     settingsFile: join(dir, 'settings.json'),
     env: { KUBECONFIG_PATH: clusterInfo().kubeconfig, HOME: dir, ...env },
   });

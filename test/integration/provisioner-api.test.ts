@@ -5,7 +5,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type ProvisionerConfig } from '../../app/config/config.js';
 import { buildPod } from '../../app/sandbox/specs.js';
-import { type RunningProvisioner, startProvisioner } from '../../app/server/serve.js';
+import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { clusterInfo, testKubeConfig, uniqueName, waitUntil } from './helpers.js';
 
 const kc = testKubeConfig();

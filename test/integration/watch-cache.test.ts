@@ -4,7 +4,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
 import { buildPod, buildService } from '../../app/sandbox/specs.js';
-import { type RunningProvisioner, startProvisioner } from '../../app/server/serve.js';
+import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { clusterInfo, testKubeConfig, uniqueName, waitUntil } from './helpers.js';
 
 const core = testKubeConfig().makeApiClient(CoreV1Api);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAbsoluteHostPath, joinHostPath } from '../../app/sandbox/host-path.js';
+import { isAbsoluteHostPath, joinHostPath } from '../../app/config/host-path.js';
 import { podName, SANDBOX_ID_MAX_LENGTH, sandboxIdProblem, serviceName, threadIdProblem, userIdProblem } from '../../app/sandbox/names.js';
 import { ValidationError, validateCreateInput } from '../../app/sandbox/provisioner.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../app/config/config.js';
-import { nodePortsOf, parseNodePortRange, pickNodePort } from '../../app/sandbox/node-ports.js';
+import { parseNodePortRange } from '../../app/config/node-port-range.js';
+import { nodePortsOf, pickNodePort } from '../../app/sandbox/node-ports.js';
 import { buildService } from '../../app/sandbox/specs.js';
 
 describe('SANDBOX_NODE_PORT_RANGE', () => {

@@ -3,6 +3,7 @@
 // segments, case, doubled or trailing slashes), is refused without its key or token; public
 // routes stay open; a loopback server without a key answers only Host headers that name it.
 // Requests are written to the socket by hand, so no client normalises them first.
+
 import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,12 +12,13 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
+import { DeskCore } from '../../app/core/desk-core.js';
 import { deskOperations, deskStreams, fillPath, TOKEN_HEADER } from '../../app/desk/contract.js';
-import { DeskCore } from '../../app/desk/desk-core.js';
 import { SandboxProvisioner } from '../../app/sandbox/provisioner.js';
 import { type RunningDeskServer, startDeskServer } from '../../app/server/desk-api.js';
 import { buildProvisionerApi } from '../../app/server/provisioner-api.js';
 import { loopbackHostCheck } from '../../app/server/route-access.js';
+import { listenProvisionerApi } from '../../app/server/serve.js';
 
 /** One raw HTTP/1.1 request; resolves with the status code. */
 function rawRequest(port: number, method: string, target: string, headers: Record<string, string> = {}, body?: string): Promise<number> {
@@ -175,7 +177,11 @@ describe('desk API', () => {
   let port: number;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spd-desk-auth-'));
-    const core = new DeskCore({ settingsFile: join(dir, 'settings.json'), env: { KUBECONFIG_PATH: join(dir, 'none'), HOME: dir } });
+    const core = new DeskCore({
+      settingsFile: join(dir, 'settings.json'),
+      env: { KUBECONFIG_PATH: join(dir, 'none'), HOME: dir },
+      listen: listenProvisionerApi,
+    });
     desk = await startDeskServer({ core });
     port = Number(new URL(desk.url).port);
   });

@@ -5,19 +5,10 @@
 // Transport-free: the desk API (app/server/desk-api.ts) translates HTTP to these methods.
 import { EventEmitter } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { FastifyInstance } from 'fastify';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
 import { type ImagePresence, imagePresence } from '../cluster/images.js';
 import { detectLocalTools } from '../cluster/local-tools.js';
 import type { ProvisionerConfig } from '../config/config.js';
-import { containerEndpoint } from '../kube/container-kubeconfig.js';
-import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
-import type { CreateSandboxInput, Sandbox } from '../sandbox/model.js';
-import { SandboxNotFoundError, ValidationError } from '../sandbox/provisioner.js';
-import { toSandbox } from '../sandbox/specs.js';
-import { type ClusterConnection, connectCluster, listenProvisionerApi } from '../server/serve.js';
 import type {
   ClusterStatus,
   DeskEvent,
@@ -28,19 +19,27 @@ import type {
   MigrationScanView,
   ProvisionerApiState,
   ToolsStatus,
-} from './contract.js';
-import { JobRegistry } from './jobs.js';
+} from '../desk/contract.js';
+import { JobRegistry } from '../desk/jobs.js';
 import {
   type ClusterCreateRequest,
   type ContainerKubeconfigExport,
   type ContainerKubeconfigRequest,
   DeskLocalClusters,
-} from './local-clusters.js';
-import { DeskMigrations, type MigrationRequest } from './migrations.js';
-import { toSandboxDetail } from './sandbox-detail.js';
-import { streamSandboxLogs } from './sandbox-logs.js';
-import { SettingsStore } from './settings-store.js';
-import type { DeskSettingsView, SandboxDetail } from './views.js';
+} from '../desk/local-clusters.js';
+import { DeskMigrations, type MigrationRequest } from '../desk/migrations.js';
+import { toSandboxDetail } from '../desk/sandbox-detail.js';
+import { streamSandboxLogs } from '../desk/sandbox-logs.js';
+import { SettingsStore } from '../desk/settings-store.js';
+import type { DeskSettingsView, SandboxDetail } from '../desk/views.js';
+import { containerEndpoint } from '../kube/container-kubeconfig.js';
+import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
+import type { CreateSandboxInput, Sandbox } from '../sandbox/model.js';
+import { SandboxNotFoundError, ValidationError } from '../sandbox/provisioner.js';
+import { toSandbox } from '../sandbox/specs.js';
+import { type ClusterConnection, connectCluster } from './connection.js';
 
 /** No cluster is in use (kubeconfig missing or broken, context unusable). */
 export class NoClusterError extends ClusterError {
@@ -55,7 +54,18 @@ export interface DeskCoreOptions {
   log?: (line: string) => void;
   /** Serve the provisioner API for DeerFlow's containers from the start (default: as it was left). */
   provisionerApi?: boolean;
+  /**
+   * Starts the provisioner API's HTTP listener for a provisioner (app/server's
+   * listenProvisionerApi): handed in by whoever builds the core, so the core imports no HTTP.
+   */
+  listen: ProvisionerApiListener;
 }
+
+export type ProvisionerApiListener = (
+  config: ProvisionerConfig,
+  provisioner: ClusterConnection['provisioner'],
+  log: (line: string) => void,
+) => Promise<{ app: { close: () => Promise<unknown> }; url: string }>;
 
 const COALESCE_MS = 30;
 
@@ -67,7 +77,7 @@ export class DeskCore {
   private conn: ClusterConnection | undefined;
   private problem: string | undefined;
   private config: ProvisionerConfig;
-  private api: { app: FastifyInstance; url: string } | undefined;
+  private api: Awaited<ReturnType<ProvisionerApiListener>> | undefined;
   private apiError: string | undefined;
   /** Whether the provisioner API should run (serve's flag, or as the person last left it). */
   private apiWanted = false;
@@ -309,7 +319,7 @@ export class DeskCore {
     }
     if (this.api) return this.provisionerApiState();
     try {
-      this.api = await listenProvisionerApi(this.config, this.connection().provisioner, this.log);
+      this.api = await this.opts.listen(this.config, this.connection().provisioner, this.log);
       this.apiError = undefined;
       this.log(
         `provisioner API listening on ${this.api.url} (namespace ${this.config.namespace}${this.config.apiKey ? ', API key required' : ''})`,
