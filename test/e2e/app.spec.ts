@@ -70,8 +70,8 @@ test('extra mounts are checked as the API checks them, and the sandbox page show
     readOnly: true,
   });
   await page.getByTestId('sandbox-row-e2e-mounts').click();
-  await expect(page.getByRole('region', { name: 'Mounts' })).toContainText('/mnt/acp-workspace');
-  await expect(page.getByRole('region', { name: 'Mounts' })).toContainText('from the request');
+  await expect(page.getByRole('region', { name: 'Mounts', exact: true })).toContainText('/mnt/acp-workspace');
+  await expect(page.getByRole('region', { name: 'Mounts', exact: true })).toContainText('from the request');
   await served.core.deleteNamespacedPod({ namespace: served.namespace, name: 'sandbox-e2e-mounts' });
   await served.core.deleteNamespacedService({ namespace: served.namespace, name: 'sandbox-e2e-mounts-svc' });
 });
