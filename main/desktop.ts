@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Electron from 'electron';
+import { loginShellPath, mergePath } from '../app/cluster/login-path.js';
 import { DeskCore } from '../app/core/desk-core.js';
 import { type RunningDeskServer, startDeskServer } from '../app/server/desk-api.js';
 import { listenProvisionerApi } from '../app/server/serve.js';
@@ -25,6 +26,8 @@ export interface DesktopOptions {
   /** dist/renderer: the built UI. */
   rendererDir: string;
   log?: (line: string) => void;
+  /** The login shell's PATH (tests hand in their own: no test starts the machine's shell). */
+  loginPath?: (env: NodeJS.ProcessEnv) => Promise<string | undefined>;
 }
 
 /** IPC channels the preload uses. */
@@ -38,6 +41,10 @@ export async function startDesktop(electron: ElectronApi, opts: DesktopOptions):
     return undefined;
   }
   await app.whenReady();
+  // Launched from the Dock or a desktop launcher, the app has a minimal PATH: take the login
+  // shell's too, so kind, minikube and docker are found where the user's terminal finds them.
+  const shellPath = await (opts.loginPath ?? loginShellPath)(process.env).catch(() => undefined);
+  if (shellPath) process.env.PATH = mergePath(process.env.PATH, shellPath);
 
   const userData = app.getPath('userData');
   mkdirSync(userData, { recursive: true });

@@ -99,7 +99,12 @@ async function start(opts: { locked?: boolean; state?: unknown } = {}) {
   if (opts.state) writeFileSync(join(userData, 'window-state.json'), JSON.stringify(opts.state));
   const f = fakeElectron({ locked: opts.locked, userData });
   vi.stubEnv('KUBECONFIG_PATH', join(userData, 'no-kubeconfig'));
-  const r = await startDesktop(f.electron, { mainDir: '/app/dist/main', rendererDir: join(userData, 'no-renderer'), log: () => {} });
+  const r = await startDesktop(f.electron, {
+    mainDir: '/app/dist/main',
+    rendererDir: join(userData, 'no-renderer'),
+    log: () => {},
+    loginPath: async () => '/opt/from-login-shell/bin',
+  });
   if (r) running.push(r);
   return { ...f, userData, result: r };
 }
@@ -124,6 +129,11 @@ describe('desktop main process (Electron mocked)', () => {
     expect(f.result).toBeUndefined();
     expect(f.app.quit).toHaveBeenCalled();
     expect(f.windows).toHaveLength(0);
+  });
+
+  it('adds the login shell PATH it was given after its own (GUI launches have a minimal one)', async () => {
+    await start();
+    expect(process.env.PATH?.split(':').at(-1)).toBe('/opt/from-login-shell/bin');
   });
 
   it('opens one window on the desk page with the security checklist applied', async () => {
