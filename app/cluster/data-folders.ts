@@ -1,12 +1,36 @@
 // DeerFlow's data folders as a local cluster sees them (pure): both kind and minikube mount
 // them at the same path inside the node, so the provisioner's hostPath settings name them.
 import { posix } from 'node:path';
+import { FieldsError } from '../errors.js';
 
-/** A plan that cannot be carried out; each problem reads "--option: what is wrong". */
-export class InvalidPlanError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`the cluster plan has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'InvalidPlanError';
+/** One thing wrong with a cluster plan: the CLI option to change, and what is wrong with it. */
+export interface PlanProblem {
+  option: '--name' | '--data-dir' | '--skills-dir' | '--node-ports' | '--listen-address';
+  message: string;
+}
+
+/** The request field (Cluster screen form, desk API body) each option is. */
+const FIELD_OF_OPTION: Record<PlanProblem['option'], string> = {
+  '--name': 'name',
+  '--data-dir': 'dataDir',
+  '--skills-dir': 'skillsDir',
+  '--node-ports': 'nodePorts',
+  '--listen-address': 'listenAddress',
+};
+
+/**
+ * A plan that cannot be carried out, with every problem as data: the CLI shows them as
+ * "--option: what is wrong" (`problems`), the desk API on the form's fields (`fields`).
+ */
+export class InvalidPlanError extends FieldsError {
+  readonly problems: string[];
+  constructor(found: PlanProblem[]) {
+    const problems = found.map((p) => `${p.option}: ${p.message}`);
+    super(
+      found.map((p) => ({ field: FIELD_OF_OPTION[p.option], message: p.message })),
+      `the cluster plan has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.problems = problems;
   }
 }
 

@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
 import { formatNodePortRange, type NodePortRange, nodePortRangeSize } from '../config/node-port-range.js';
-import { hostPathSettings, isWithin, normalizeDir } from './data-folders.js';
+import { hostPathSettings, isWithin, normalizeDir, type PlanProblem } from './data-folders.js';
 
 export interface KindClusterPlan {
   /** Cluster name; kubeconfig context becomes `kind-<name>`. */
@@ -37,26 +37,30 @@ export function kindClusterNameProblem(name: string): string | undefined {
 }
 
 /** Problems with a plan, each naming the option to change; empty when it can be generated. */
-export function kindPlanProblems(plan: KindClusterPlan): string[] {
-  const problems: string[] = [];
+export function kindPlanProblems(plan: KindClusterPlan): PlanProblem[] {
+  const problems: PlanProblem[] = [];
   const nameProblem = kindClusterNameProblem(plan.name);
-  if (nameProblem) problems.push(`--name: ${nameProblem}`);
+  if (nameProblem) problems.push({ option: '--name', message: nameProblem });
   for (const [option, dir] of [
     ['--data-dir', plan.dataDir],
     ['--skills-dir', plan.skillsDir],
   ] as const) {
     if (dir === undefined) continue;
     if (!posix.isAbsolute(dir))
-      problems.push(
-        `${option}: "${dir}" is not an absolute POSIX path (kind mounts it at the same path inside its Linux node; on Windows use a WSL2 path)`,
-      );
-    else if (normalizeDir(dir) === '/') problems.push(`${option}: mounting "/" into the node is refused; choose DeerFlow's data folder`);
+      problems.push({
+        option,
+        message: `"${dir}" is not an absolute POSIX path (kind mounts it at the same path inside its Linux node; on Windows use a WSL2 path)`,
+      });
+    else if (normalizeDir(dir) === '/')
+      problems.push({ option, message: `mounting "/" into the node is refused; choose DeerFlow's data folder` });
   }
   if (nodePortRangeSize(plan.nodePorts) > MAX_PUBLISHED_NODE_PORTS)
-    problems.push(
-      `--node-ports: ${formatNodePortRange(plan.nodePorts)} publishes more than ${MAX_PUBLISHED_NODE_PORTS} ports; use a smaller range`,
-    );
-  if (!/^[0-9a-fA-F.:]+$/.test(plan.listenAddress)) problems.push(`--listen-address: "${plan.listenAddress}" is not an IP address`);
+    problems.push({
+      option: '--node-ports',
+      message: `${formatNodePortRange(plan.nodePorts)} publishes more than ${MAX_PUBLISHED_NODE_PORTS} ports; use a smaller range`,
+    });
+  if (!/^[0-9a-fA-F.:]+$/.test(plan.listenAddress))
+    problems.push({ option: '--listen-address', message: `"${plan.listenAddress}" is not an IP address` });
   return problems;
 }
 

@@ -1,7 +1,7 @@
 // minikube for DeerFlow: start a profile with the data folder mounted at the same path in the
 // node (--mount-string), and report the node IP, which is the NODE_HOST sandbox URLs use.
 import { posix } from 'node:path';
-import { hostPathSettings, InvalidPlanError, isWithin, normalizeDir } from './data-folders.js';
+import { hostPathSettings, InvalidPlanError, isWithin, normalizeDir, type PlanProblem } from './data-folders.js';
 import { type RunOptions, runTool, runToolStreaming, type StreamOptions } from './tools.js';
 
 export interface MinikubePlan {
@@ -12,17 +12,22 @@ export interface MinikubePlan {
 
 export const DEFAULT_MINIKUBE_PROFILE = 'deer-flow';
 
-export function minikubePlanProblems(plan: MinikubePlan): string[] {
-  const problems: string[] = [];
+export function minikubePlanProblems(plan: MinikubePlan): PlanProblem[] {
+  const problems: PlanProblem[] = [];
   // minikube's profile names become docker container and kubeconfig context names.
   if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/.test(plan.profile))
-    problems.push(`--name: "${plan.profile}" is not a valid minikube profile name: letters, digits, ".", "_" and "-"`);
-  if (!posix.isAbsolute(plan.dataDir)) problems.push(`--data-dir: "${plan.dataDir}" is not an absolute path`);
+    problems.push({
+      option: '--name',
+      message: `"${plan.profile}" is not a valid minikube profile name: letters, digits, ".", "_" and "-"`,
+    });
+  if (!posix.isAbsolute(plan.dataDir)) problems.push({ option: '--data-dir', message: `"${plan.dataDir}" is not an absolute path` });
   if (plan.skillsDir && !isWithin(plan.skillsDir, plan.dataDir))
-    problems.push(
-      `--skills-dir: minikube mounts one folder at start; "${plan.skillsDir}" is outside --data-dir. ` +
+    problems.push({
+      option: '--skills-dir',
+      message:
+        `minikube mounts one folder at start; "${plan.skillsDir}" is outside --data-dir. ` +
         `Put the skills under ${plan.dataDir}, or run \`minikube mount ${plan.skillsDir}:${plan.skillsDir}\` beside it`,
-    );
+    });
   return problems;
 }
 

@@ -1,10 +1,10 @@
 // Cluster plans from what a person asked for (CLI options or the Cluster screen's form): one
 // place that checks the folders exist, parses the NodePort range, picks the listen address,
-// and gathers every problem as "--option: what is wrong" (InvalidPlanError) before anything runs.
+// and gathers every problem, with the option and the field it concerns (InvalidPlanError), before anything runs.
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { parseNodePortRange } from '../config/node-port-range.js';
-import { InvalidPlanError } from './data-folders.js';
+import { InvalidPlanError, type PlanProblem } from './data-folders.js';
 import { defaultListenAddress } from './kind.js';
 import { DEFAULT_KIND_CLUSTER_NAME, DEFAULT_KIND_NODE_PORTS, type KindClusterPlan, kindPlanProblems } from './kind-config.js';
 import { DEFAULT_MINIKUBE_PROFILE, type MinikubePlan, minikubePlanProblems } from './minikube.js';
@@ -18,27 +18,28 @@ export interface ClusterRequest {
   listenAddress?: string;
 }
 
-function folderProblems(req: ClusterRequest): string[] {
-  const problems: string[] = [];
-  if (!req.dataDir) problems.push('--data-dir: required: the DeerFlow data folder (backend/.deer-flow) to mount into the node');
+function folderProblems(req: ClusterRequest): PlanProblem[] {
+  const problems: PlanProblem[] = [];
+  if (!req.dataDir)
+    problems.push({ option: '--data-dir', message: 'required: the DeerFlow data folder (backend/.deer-flow) to mount into the node' });
   for (const [option, dir] of [
     ['--data-dir', req.dataDir],
     ['--skills-dir', req.skillsDir],
   ] as const) {
     if (dir && isAbsolute(dir) && !(existsSync(dir) && statSync(dir).isDirectory()))
-      problems.push(`${option}: ${dir} is not a folder; create it, or point to DeerFlow's data folder (backend/.deer-flow)`);
+      problems.push({ option, message: `${dir} is not a folder; create it, or point to DeerFlow's data folder (backend/.deer-flow)` });
   }
   return problems;
 }
 
-const fail = (problems: string[]) => {
+const fail = (problems: PlanProblem[]) => {
   if (problems.length) throw new InvalidPlanError(problems);
 };
 
 export async function kindPlanFor(req: ClusterRequest): Promise<KindClusterPlan> {
   const problems = folderProblems(req);
   const ports = req.nodePorts === undefined ? DEFAULT_KIND_NODE_PORTS : parseNodePortRange(req.nodePorts);
-  if (typeof ports === 'string') problems.push(`--node-ports: "${req.nodePorts}" is not valid: ${ports}`);
+  if (typeof ports === 'string') problems.push({ option: '--node-ports', message: `"${req.nodePorts}" is not valid: ${ports}` });
   fail(problems);
   const plan: KindClusterPlan = {
     name: req.name ?? DEFAULT_KIND_CLUSTER_NAME,

@@ -3,6 +3,7 @@
 // the variable, the value and what is allowed, so one start-up attempt shows everything to fix.
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
+import { FieldsError } from '../errors.js';
 import { isAbsoluteHostPath } from './host-path.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from './kube-names.js';
 import { type NodePortRange, parseNodePortRange } from './node-port-range.js';
@@ -64,10 +65,21 @@ export function isHostName(host: string): boolean {
   return /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host);
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
+/** One variable's problem: which variable, and the sentence that says what is wrong and the fix. */
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends FieldsError {
+  readonly problems: string[];
+  constructor(found: ConfigProblem[]) {
+    const problems = found.map((p) => p.message);
+    super(
+      found.map((p) => ({ field: p.variable, message: p.message })),
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.problems = problems;
   }
 }
 
@@ -82,8 +94,9 @@ function read(env: Env, name: string): string | undefined {
 const SUBPATH_PLACEHOLDERS = new Set(['user_id', 'thread_id']);
 
 export function loadConfig(env: Env = process.env): ProvisionerConfig {
-  const problems: string[] = [];
-  const bad = (name: string, value: string, allowed: string) => problems.push(`${name}=${JSON.stringify(value)} is not valid: ${allowed}`);
+  const problems: ConfigProblem[] = [];
+  const bad = (name: string, value: string, allowed: string) =>
+    problems.push({ variable: name, message: `${name}=${JSON.stringify(value)} is not valid: ${allowed}` });
 
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const raw = read(env, name);
@@ -151,7 +164,10 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     const parsed = parseNodePortRange(nodePortRangeRaw);
     if (typeof parsed === 'string') bad('SANDBOX_NODE_PORT_RANGE', nodePortRangeRaw, parsed);
     else if (serviceType === 'ClusterIP')
-      problems.push('SANDBOX_NODE_PORT_RANGE is set but SANDBOX_SERVICE_TYPE is ClusterIP: the range only applies to NodePort Services');
+      problems.push({
+        variable: 'SANDBOX_NODE_PORT_RANGE',
+        message: 'SANDBOX_NODE_PORT_RANGE is set but SANDBOX_SERVICE_TYPE is ClusterIP: the range only applies to NodePort Services',
+      });
     else nodePortRange = parsed;
   }
 
@@ -181,7 +197,10 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
 
   const apiKey = read(env, 'PROVISIONER_API_KEY');
   if (apiKey !== undefined && apiKey.length < 16)
-    problems.push('PROVISIONER_API_KEY is too short: use at least 16 characters (e.g. `openssl rand -hex 24`)');
+    problems.push({
+      variable: 'PROVISIONER_API_KEY',
+      message: 'PROVISIONER_API_KEY is too short: use at least 16 characters (e.g. `openssl rand -hex 24`)',
+    });
 
   const host = read(env, 'PROVISIONER_HOST') ?? '127.0.0.1';
   if (!isHostName(host) && !/^[0-9a-fA-F:.]+$/.test(host))
@@ -214,7 +233,10 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     orphanGraceSeconds: int('SANDBOX_ORPHAN_GRACE_SECONDS', 60, 1, 86_400),
   };
   if (skillsPvcSubpathTemplate !== undefined && config.skillsPvcName === undefined) {
-    problems.push('SKILLS_PVC_SUBPATH_TEMPLATE is set but SKILLS_PVC_NAME is not: the template only applies to a skills PVC');
+    problems.push({
+      variable: 'SKILLS_PVC_SUBPATH_TEMPLATE',
+      message: 'SKILLS_PVC_SUBPATH_TEMPLATE is set but SKILLS_PVC_NAME is not: the template only applies to a skills PVC',
+    });
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
@@ -233,7 +255,7 @@ function skillsLayoutOf(
   skillsRaw: string | undefined,
   threadsHostPath: string,
   warnings: string[],
-  problems: string[],
+  problems: ConfigProblem[],
 ): Pick<ProvisionerConfig, 'skillsLayout' | 'skillsHostPath' | 'hostBaseDir'> {
   if (baseRaw) {
     if (skillsRaw)
@@ -252,9 +274,10 @@ function skillsLayoutOf(
   const threads = posix.normalize(threadsHostPath);
   const fallback = posix.basename(threads) === 'threads' ? posix.dirname(threads) : undefined;
   if (!fallback)
-    problems.push(
-      `DEER_FLOW_HOST_BASE_DIR is empty and THREADS_HOST_PATH (${threadsHostPath}) does not end in /threads: set DEER_FLOW_HOST_BASE_DIR to DeerFlow's base folder on the node`,
-    );
+    problems.push({
+      variable: 'DEER_FLOW_HOST_BASE_DIR',
+      message: `DEER_FLOW_HOST_BASE_DIR is empty and THREADS_HOST_PATH (${threadsHostPath}) does not end in /threads: set DEER_FLOW_HOST_BASE_DIR to DeerFlow's base folder on the node`,
+    });
   return { skillsLayout: 'views', skillsHostPath: undefined, hostBaseDir: fallback };
 }
 

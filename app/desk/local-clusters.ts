@@ -6,7 +6,6 @@ import { statSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { summarizeContexts } from '../cluster/contexts.js';
-import { InvalidPlanError } from '../cluster/data-folders.js';
 import { imageTargetOf, loadSandboxImage } from '../cluster/images.js';
 import { createKindCluster, deleteKindCluster } from '../cluster/kind.js';
 import { kindClusterNameProblem, provisionerEnvForKind } from '../cluster/kind-config.js';
@@ -47,7 +46,7 @@ export class DeskLocalClusters {
   constructor(private readonly deps: DeskLocalClusterDeps) {}
 
   async createKind(body: ClusterCreateRequest): Promise<JobView> {
-    const plan = await asFieldErrors(() => kindPlanFor(body));
+    const plan = await kindPlanFor(body); // its problems are field problems (InvalidPlanError)
     return this.deps.jobs.start('kind-create', `Create kind cluster "${plan.name}"`, async (ctx) => {
       const { context } = await createKindCluster(plan, { onLine: ctx.line, signal: ctx.signal });
       return this.useNewCluster(ctx, context, provisionerEnvForKind(plan));
@@ -56,7 +55,7 @@ export class DeskLocalClusters {
 
   /** `minikube start` with the data folder mounted; its node IP becomes NODE_HOST. */
   async createMinikube(body: ClusterCreateRequest): Promise<JobView> {
-    const plan = await asFieldErrors(async () => minikubePlanFor(body));
+    const plan = minikubePlanFor(body);
     return this.deps.jobs.start('minikube-start', `Start minikube "${plan.profile}"`, async (ctx) => {
       const { context, nodeIp } = await startMinikube(plan, { onLine: ctx.line, signal: ctx.signal });
       ctx.line(`started: node IP ${nodeIp} (NODE_HOST)`);
@@ -114,24 +113,5 @@ export class DeskLocalClusters {
       await loadSandboxImage(image, target, { onLine: ctx.line, signal: ctx.signal });
       return {};
     });
-  }
-}
-
-/** Plan problems ("--option: what is wrong") as a 422 on the form's field (the first problem). */
-const FIELD_OF_OPTION: Record<string, string> = {
-  '--name': 'name',
-  '--data-dir': 'dataDir',
-  '--skills-dir': 'skillsDir',
-  '--node-ports': 'nodePorts',
-  '--listen-address': 'nodePorts',
-};
-
-async function asFieldErrors<T>(plan: () => Promise<T>): Promise<T> {
-  try {
-    return await plan();
-  } catch (e) {
-    if (!(e instanceof InvalidPlanError)) throw e;
-    const m = /^(--[a-z-]+): (.*)$/s.exec(e.problems[0] ?? '');
-    throw new ValidationError(FIELD_OF_OPTION[m?.[1] ?? ''] ?? 'name', m?.[2] ?? e.message);
   }
 }

@@ -81,7 +81,7 @@ export class SettingsStore {
       loadConfig(this.env(next));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      throw new SettingsError(e.problems.map((message) => ({ field: fieldOf(message), message })));
+      throw new SettingsError(e.fields);
     }
     this.settings = next;
     this.persist();
@@ -124,9 +124,4 @@ function pick(s: DeskSettings): DeskSettings {
     if (typeof v === 'string') out[name] = v;
   }
   return out;
-}
-
-/** "SANDBOX_IMAGE=… is not valid" / "PROVISIONER_API_KEY is too short" → the variable's name. */
-export function fieldOf(problem: string): string {
-  return /^([A-Z0-9_]+)[= ]/.exec(problem)?.[1] ?? '';
 }

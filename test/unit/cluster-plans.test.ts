@@ -71,11 +71,11 @@ describe('kind config', () => {
         listenAddress: 'localhost',
       }),
     ).toEqual([
-      expect.stringMatching(/^--name: "Bad_Name" is not a valid kind cluster name/),
-      expect.stringMatching(/^--data-dir: "relative\/dir" is not an absolute POSIX path/),
-      expect.stringMatching(/^--skills-dir: mounting "\/" into the node is refused/),
-      expect.stringMatching(/^--node-ports: 30000-30500 publishes more than 200 ports/),
-      expect.stringMatching(/^--listen-address: "localhost" is not an IP address/),
+      { option: '--name', message: expect.stringMatching(/^"Bad_Name" is not a valid kind cluster name/) },
+      { option: '--data-dir', message: expect.stringMatching(/^"relative\/dir" is not an absolute POSIX path/) },
+      { option: '--skills-dir', message: expect.stringMatching(/^mounting "\/" into the node is refused/) },
+      { option: '--node-ports', message: expect.stringMatching(/^30000-30500 publishes more than 200 ports/) },
+      { option: '--listen-address', message: expect.stringMatching(/^"localhost" is not an IP address/) },
     ]);
   });
 
@@ -101,7 +101,7 @@ describe('minikube', () => {
   it('refuses a second folder it cannot mount, saying how to do it instead', () => {
     expect(minikubePlanProblems({ ...mplan, skillsDir: '/srv/df/skills' })).toEqual([]);
     expect(minikubePlanProblems({ ...mplan, skillsDir: '/opt/skills' })).toEqual([
-      expect.stringContaining('minikube mount /opt/skills:/opt/skills'),
+      { option: '--skills-dir', message: expect.stringContaining('minikube mount /opt/skills:/opt/skills') },
     ]);
     expect(minikubePlanProblems({ profile: '-x', dataDir: 'rel' })).toHaveLength(2);
   });
@@ -184,6 +184,9 @@ describe('plans from what was asked (CLI options or the Cluster form)', () => {
       expect.stringMatching(/^--skills-dir: \/no\/such\/folder is not a folder/),
       expect.stringMatching(/^--node-ports: "1-2" is not valid: NodePorts must lie within/),
     ]);
+    // The same problems as data on the request's fields (the Cluster form shows each on its own).
+    expect((err as InvalidPlanError).fields.map((f) => f.field)).toEqual(['dataDir', 'skillsDir', 'nodePorts']);
+    expect((err as InvalidPlanError).category).toBe('invalid');
     await expect(kindPlanFor({ name: 'Bad_Name', dataDir: data, listenAddress: '127.0.0.1' })).rejects.toMatchObject({
       problems: [expect.stringMatching(/^--name: "Bad_Name" is not a valid kind cluster name/)],
     });
