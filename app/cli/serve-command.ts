@@ -38,7 +38,7 @@ export async function serveCommand(opts: { host?: string; port?: string; ui?: bo
       log(`warning: ${name} from the environment is replaced by the saved UI setting in ${core.settings.file}`);
     checkListenSafety(core.settings.config()); // before touching the cluster
     await core.start({ requireCluster: true });
-    const api = core.provisionerApiState();
+    const api = core.provisionerApi();
     if (!api.running) throw new StartupError(api.error ?? 'the provisioner API did not start');
     if (opts.ui !== false) {
       const dir = rendererDir();

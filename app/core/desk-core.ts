@@ -12,7 +12,8 @@ import type { ProvisionerConfig } from '../config/config.js';
 import type {
   ClusterStatus,
   DeskEvent,
-  DeskSettings,
+  DeskService,
+  InputOf,
   JobView,
   LogEvent,
   LogsOptions,
@@ -21,13 +22,8 @@ import type {
   ToolsStatus,
 } from '../desk/contract.js';
 import { JobRegistry } from '../desk/jobs.js';
-import {
-  type ClusterCreateRequest,
-  type ContainerKubeconfigExport,
-  type ContainerKubeconfigRequest,
-  DeskLocalClusters,
-} from '../desk/local-clusters.js';
-import { DeskMigrations, type MigrationRequest } from '../desk/migrations.js';
+import { type ContainerKubeconfigExport, DeskLocalClusters } from '../desk/local-clusters.js';
+import { DeskMigrations } from '../desk/migrations.js';
 import { toSandboxDetail } from '../desk/sandbox-detail.js';
 import { streamSandboxLogs } from '../desk/sandbox-logs.js';
 import { SettingsStore } from '../desk/settings-store.js';
@@ -36,7 +32,7 @@ import { containerEndpoint } from '../kube/container-kubeconfig.js';
 import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
-import type { CreateSandboxInput, Sandbox } from '../sandbox/model.js';
+import type { Sandbox } from '../sandbox/model.js';
 import { SandboxNotFoundError, ValidationError } from '../sandbox/provisioner.js';
 import { toSandbox } from '../sandbox/specs.js';
 import { type ClusterConnection, connectCluster } from './connection.js';
@@ -69,10 +65,10 @@ export type ProvisionerApiListener = (
 
 const COALESCE_MS = 30;
 
-export class DeskCore {
+export class DeskCore implements DeskService {
   /** Emits 'event' with a DeskEvent. */
   readonly events = new EventEmitter();
-  readonly jobs = new JobRegistry();
+  readonly jobRegistry = new JobRegistry();
   readonly settings: SettingsStore;
   private conn: ClusterConnection | undefined;
   private problem: string | undefined;
@@ -91,7 +87,7 @@ export class DeskCore {
     this.log = opts.log ?? (() => {});
     this.settings = new SettingsStore(opts.settingsFile, this.env);
     this.config = this.settings.config();
-    this.jobs.events.on('job', (job: JobView) => this.emit({ type: 'job', job }));
+    this.jobRegistry.events.on('job', (job: JobView) => this.emit({ type: 'job', job }));
     this.events.setMaxListeners(100);
   }
 
@@ -103,7 +99,7 @@ export class DeskCore {
     const error = await this.connect(this.settings.context);
     if (error && opts.requireCluster) throw error;
     this.apiWanted = this.opts.provisionerApi ?? this.settings.provisionerApi;
-    if (this.apiWanted) await this.setProvisionerApi(true);
+    if (this.apiWanted) await this.runProvisionerApi(true);
   }
 
   /** Saved settings that replace a variable set in the environment (worth a warning at start). */
@@ -114,7 +110,7 @@ export class DeskCore {
 
   async close(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    await this.setProvisionerApi(false);
+    await this.runProvisionerApi(false);
     await this.conn?.close();
     this.conn = undefined;
   }
@@ -180,16 +176,16 @@ export class DeskCore {
     return { sandboxes: await conn.provisioner.list({ includeIncomplete: true }), watching: conn.cache.synced };
   }
 
-  createSandbox(input: CreateSandboxInput): Promise<Sandbox> {
-    return this.connection().provisioner.create(input);
+  createSandbox({ body }: InputOf<'createSandbox'>): Promise<Sandbox> {
+    return this.connection().provisioner.create(body);
   }
 
-  async deleteSandbox(id: string): Promise<{ ok: true; sandbox_id: string }> {
-    await this.connection().provisioner.delete(id);
-    return { ok: true, sandbox_id: id };
+  async deleteSandbox({ params }: InputOf<'deleteSandbox'>): Promise<{ ok: true; sandbox_id: string }> {
+    await this.connection().provisioner.delete(params.id);
+    return { ok: true, sandbox_id: params.id };
   }
 
-  async sandboxDetail(id: string): Promise<SandboxDetail> {
+  async sandboxDetail({ params: { id } }: InputOf<'sandboxDetail'>): Promise<SandboxDetail> {
     const { pod, service, podEvents, serviceEvents } = await this.connection().provisioner.inspect(id);
     if (!pod && !service) throw new SandboxNotFoundError(id); // 404, as the provisioner API answers
     return toSandboxDetail(this.config, id, pod, service, { pod: podEvents, service: serviceEvents });
@@ -242,7 +238,7 @@ export class DeskCore {
     };
   }
 
-  async useContext(name: string): Promise<ClusterStatus> {
+  async useContext({ body: { name } }: InputOf<'useContext'>): Promise<ClusterStatus> {
     const { kc } = loadKubeConfig({ kubeconfigPath: this.config.kubeconfigPath }, this.env);
     if (!kc.getContextObject(name)) throw new ValidationError('name', `context "${name}" is not in the kubeconfig`);
     this.settings.setContext(name);
@@ -261,11 +257,11 @@ export class DeskCore {
   // ---- local clusters (app/desk/local-clusters.ts) -----------------------------------------
 
   private readonly localClusters = new DeskLocalClusters({
-    jobs: this.jobs,
+    jobs: this.jobRegistry,
     connection: () => this.connection(),
     sandboxImage: () => this.config.sandboxImage,
     applySettings: (env) => this.settings.update(env),
-    useContext: (name) => this.useContext(name),
+    useContext: (name) => this.useContext({ params: {}, query: {}, body: { name } }),
     clustersChanged: () => this.emit({ type: 'cluster' }),
   });
 
@@ -273,19 +269,19 @@ export class DeskCore {
     return detectLocalTools();
   }
 
-  createKindCluster(body: ClusterCreateRequest): Promise<JobView> {
+  createKindCluster({ body }: InputOf<'createKindCluster'>): Promise<JobView> {
     return this.localClusters.createKind(body);
   }
 
-  createMinikubeCluster(body: ClusterCreateRequest): Promise<JobView> {
+  createMinikubeCluster({ body }: InputOf<'createMinikubeCluster'>): Promise<JobView> {
     return this.localClusters.createMinikube(body);
   }
 
-  deleteKindCluster(name: string): JobView {
-    return this.localClusters.deleteKind(name);
+  deleteKindCluster({ body }: InputOf<'deleteKindCluster'>): JobView {
+    return this.localClusters.deleteKind(body.name);
   }
 
-  exportContainerKubeconfig(body: ContainerKubeconfigRequest): ContainerKubeconfigExport {
+  exportContainerKubeconfig({ body }: InputOf<'exportContainerKubeconfig'>): ContainerKubeconfigExport {
     return this.localClusters.exportContainerKubeconfig(body);
   }
 
@@ -299,25 +295,26 @@ export class DeskCore {
     return this.settings.view();
   }
 
-  async saveSettings(update: DeskSettings): Promise<DeskSettingsView> {
+  async saveSettings({ body: update }: InputOf<'saveSettings'>): Promise<DeskSettingsView> {
     const view = this.settings.save(update);
     await this.connect(this.settings.context);
     await this.reconcileProvisionerApi();
     return view;
   }
 
-  provisionerApiState(): ProvisionerApiState {
+  provisionerApi(): ProvisionerApiState {
     return { running: Boolean(this.api), url: this.api?.url, error: this.apiError };
   }
 
-  async setProvisionerApi(running: boolean): Promise<ProvisionerApiState> {
+  /** Starts or stops the listener, remembering nothing (see setProvisionerApi for the person's switch). */
+  private async runProvisionerApi(running: boolean): Promise<ProvisionerApiState> {
     if (!running) {
       const api = this.api;
       this.api = undefined;
       await api?.app.close();
-      return this.provisionerApiState();
+      return this.provisionerApi();
     }
-    if (this.api) return this.provisionerApiState();
+    if (this.api) return this.provisionerApi();
     try {
       this.api = await this.opts.listen(this.config, this.connection().provisioner, this.log);
       this.apiError = undefined;
@@ -331,12 +328,12 @@ export class DeskCore {
           ? `port ${this.config.port} is already in use (another provisioner?); stop it, or choose another port (PROVISIONER_PORT, serve --port, or Settings)`
           : (e as Error).message;
     }
-    return this.provisionerApiState();
+    return this.provisionerApi();
   }
 
   /** The person switched the provisioner API on or off: as they leave it, it starts next time. */
-  async switchProvisionerApi(running: boolean): Promise<ProvisionerApiState> {
-    const state = await this.setProvisionerApi(running);
+  async setProvisionerApi({ body: { running } }: InputOf<'setProvisionerApi'>): Promise<ProvisionerApiState> {
+    const state = await this.runProvisionerApi(running);
     this.apiWanted = state.running;
     this.settings.setProvisionerApi(state.running);
     return state;
@@ -348,8 +345,8 @@ export class DeskCore {
    * that failed, then back, left it off while the settings said on); else apiError says why.
    */
   private async reconcileProvisionerApi(): Promise<void> {
-    await this.setProvisionerApi(false);
-    if (this.apiWanted) await this.setProvisionerApi(true);
+    await this.runProvisionerApi(false);
+    if (this.apiWanted) await this.runProvisionerApi(true);
   }
 
   // ---- migration (app/desk/migrations.ts) -------------------------------------------------
@@ -360,19 +357,29 @@ export class DeskCore {
   };
 
   private readonly migrations = new DeskMigrations({
-    jobs: this.jobs,
+    jobs: this.jobRegistry,
     kubeConfig: () => this.connection().kc,
     namespace: () => this.config.namespace,
     guard: this.guard,
     log: (line) => this.log(line),
   });
 
-  scanMigration(body: MigrationRequest): Promise<MigrationScanView> {
+  scanMigration({ body }: InputOf<'scanMigration'>): Promise<MigrationScanView> {
     return this.migrations.scan(body);
   }
 
-  runMigration(body: MigrationRequest): JobView {
+  runMigration({ body }: InputOf<'runMigration'>): JobView {
     return this.migrations.run(body);
+  }
+
+  // ---- jobs ---------------------------------------------------------------------------------
+
+  jobs(): JobView[] {
+    return this.jobRegistry.list();
+  }
+
+  cancelJob({ params }: InputOf<'cancelJob'>): JobView {
+    return this.jobRegistry.cancel(params.id);
   }
 }
 

@@ -218,6 +218,13 @@ export type InputOf<K extends OperationName> = {
 };
 export type OutputOf<K extends OperationName> = DeskOperations[K]['response'];
 
+/**
+ * What serves the contract: one method per operation, named as the operation, taking its
+ * input. The desk core implements it, the desk API routes every operation to it, so adding an
+ * operation is its entry above plus that one method (the compiler asks for it).
+ */
+export type DeskService = { [K in OperationName]: (input: InputOf<K>) => Promise<OutputOf<K>> | OutputOf<K> };
+
 /** Streams (server-sent events), outside the request/response table. */
 export const deskStreams = {
   /** `sandbox` {id, sandbox|null}, `watch` {watching, message?}, `job` JobView, `cluster` {}. */

@@ -14,13 +14,13 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { DeskCore } from '../core/desk-core.js';
 import {
   type DeskEvent,
+  type DeskService,
   deskOperations,
   deskStreams,
   type InputOf,
   LogsQuery,
   logsOptionsOf,
   type OperationName,
-  type OutputOf,
   TOKEN_HEADER,
 } from '../desk/contract.js';
 import { SandboxIdSchema } from '../sandbox/api-schemas.js';
@@ -34,35 +34,6 @@ export const DESK_BODY_LIMIT = 256 * 1024;
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-type Handlers = { [K in OperationName]: (input: InputOf<K>) => Promise<OutputOf<K>> | OutputOf<K> };
-
-/** The contract's operations, each bound to the core method that does it. */
-export function deskHandlers(core: DeskCore): Handlers {
-  return {
-    listSandboxes: () => core.listSandboxes(),
-    createSandbox: ({ body }) => core.createSandbox(body),
-    deleteSandbox: ({ params }) => core.deleteSandbox(params.id),
-    sandboxDetail: ({ params }) => core.sandboxDetail(params.id),
-    clusterStatus: () => core.clusterStatus(),
-    useContext: ({ body }) => core.useContext(body.name),
-    tools: () => core.tools(),
-    imageStatus: () => core.imageStatus(),
-    createKindCluster: ({ body }) => core.createKindCluster(body),
-    createMinikubeCluster: ({ body }) => core.createMinikubeCluster(body),
-    deleteKindCluster: ({ body }) => core.deleteKindCluster(body.name),
-    exportContainerKubeconfig: ({ body }) => core.exportContainerKubeconfig(body),
-    loadImage: () => core.loadImage(),
-    getSettings: () => core.getSettings(),
-    saveSettings: ({ body }) => core.saveSettings(body),
-    provisionerApi: () => core.provisionerApiState(),
-    setProvisionerApi: ({ body }) => core.switchProvisionerApi(body.running),
-    scanMigration: ({ body }) => core.scanMigration(body),
-    runMigration: ({ body }) => core.runMigration(body),
-    jobs: () => core.jobs.list(),
-    cancelJob: ({ params }) => core.jobs.cancel(params.id),
-  };
-}
 
 export interface DeskServerOptions {
   core: DeskCore;
@@ -129,7 +100,7 @@ export async function startDeskServer(opts: DeskServerOptions): Promise<RunningD
     return reply.code(http.status).send({ detail: http.detail });
   });
 
-  const handlers = deskHandlers(opts.core);
+  const service: DeskService = opts.core;
   for (const name of Object.keys(deskOperations) as OperationName[]) {
     const op = deskOperations[name];
     app.route({
@@ -141,7 +112,7 @@ export async function startDeskServer(opts: DeskServerOptions): Promise<RunningD
       },
       handler: async (req) => {
         const input = { params: req.params, query: req.query, body: req.body ?? {} } as InputOf<typeof name>;
-        return (handlers[name] as (i: typeof input) => unknown)(input);
+        return (service[name] as (i: typeof input) => unknown).call(service, input);
       },
     });
   }

@@ -146,7 +146,7 @@ describe('settings and the provisioner API', () => {
       env: { KUBECONFIG_PATH: clusterInfo().kubeconfig, PROVISIONER_PORT: '0' },
     });
     await again.start();
-    expect(again.provisionerApiState().running).toBe(true);
+    expect(again.provisionerApi().running).toBe(true);
     await again.close();
     const off = await client.call('setProvisionerApi', { body: { running: false } });
     expect(off).toEqual({ running: false, url: undefined, error: undefined });
