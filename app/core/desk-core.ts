@@ -261,7 +261,7 @@ export class DeskCore implements DeskService {
     connection: () => this.connection(),
     sandboxImage: () => this.config.sandboxImage,
     applySettings: (env) => this.settings.update(env),
-    useContext: (name) => this.useContext({ params: {}, query: {}, body: { name } }),
+    useContext: (name) => this.useContext({ params: {}, body: { name } }),
     clustersChanged: () => this.emit({ type: 'cluster' }),
   });
 

@@ -12,12 +12,11 @@ import { CreateSandboxBody, SandboxIdSchema } from '../sandbox/api-schemas.js';
 import type { Sandbox } from '../sandbox/model.js';
 import type { DeskSettingsView, SandboxDetail } from './views.js';
 
-export interface Operation<P extends TSchema, Q extends TSchema, B extends TSchema, R> {
+export interface Operation<P extends TSchema, B extends TSchema, R> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify-style path; `:name` segments are filled from `params`. */
   path: string;
   params: P;
-  query: Q;
   body: B;
   /** Output type only (the core's own types); validated by the compiler, not at run time. */
   response: R;
@@ -26,16 +25,15 @@ export interface Operation<P extends TSchema, Q extends TSchema, B extends TSche
 const None = Type.Object({}, { additionalProperties: false });
 type None = typeof None;
 
-function op<R, P extends TSchema = None, Q extends TSchema = None, B extends TSchema = None>(
-  method: Operation<P, Q, B, R>['method'],
+function op<R, P extends TSchema = None, B extends TSchema = None>(
+  method: Operation<P, B, R>['method'],
   path: string,
-  schemas: { params?: P; query?: Q; body?: B } = {},
-): Operation<P, Q, B, R> {
+  schemas: { params?: P; body?: B } = {},
+): Operation<P, B, R> {
   return {
     method,
     path,
     params: (schemas.params ?? None) as P,
-    query: (schemas.query ?? None) as Q,
     body: (schemas.body ?? None) as B,
     response: undefined as R,
   };
@@ -182,29 +180,29 @@ const RunningBody = Type.Object({ running: Type.Boolean() }, { additionalPropert
 
 export const deskOperations = {
   listSandboxes: op<{ sandboxes: Sandbox[]; watching: boolean }>('GET', '/desk/sandboxes'),
-  createSandbox: op<Sandbox, None, None, typeof CreateSandboxBody>('POST', '/desk/sandboxes', { body: CreateSandboxBody }),
+  createSandbox: op<Sandbox, None, typeof CreateSandboxBody>('POST', '/desk/sandboxes', { body: CreateSandboxBody }),
   deleteSandbox: op<{ ok: true; sandbox_id: string }, typeof SandboxParams>('DELETE', '/desk/sandboxes/:id', { params: SandboxParams }),
   sandboxDetail: op<SandboxDetail, typeof SandboxParams>('GET', '/desk/sandboxes/:id', { params: SandboxParams }),
   clusterStatus: op<ClusterStatus>('GET', '/desk/cluster'),
-  useContext: op<ClusterStatus, None, None, typeof ContextBody>('POST', '/desk/cluster/context', { body: ContextBody }),
+  useContext: op<ClusterStatus, None, typeof ContextBody>('POST', '/desk/cluster/context', { body: ContextBody }),
   tools: op<ToolsStatus>('GET', '/desk/cluster/tools'),
   imageStatus: op<ImagePresence>('GET', '/desk/cluster/image'),
-  createKindCluster: op<JobView, None, None, typeof KindCreateBody>('POST', '/desk/cluster/kind', { body: KindCreateBody }),
-  createMinikubeCluster: op<JobView, None, None, typeof MinikubeStartBody>('POST', '/desk/cluster/minikube', { body: MinikubeStartBody }),
-  deleteKindCluster: op<JobView, None, None, typeof KindDeleteBody>('POST', '/desk/cluster/kind/delete', { body: KindDeleteBody }),
+  createKindCluster: op<JobView, None, typeof KindCreateBody>('POST', '/desk/cluster/kind', { body: KindCreateBody }),
+  createMinikubeCluster: op<JobView, None, typeof MinikubeStartBody>('POST', '/desk/cluster/minikube', { body: MinikubeStartBody }),
+  deleteKindCluster: op<JobView, None, typeof KindDeleteBody>('POST', '/desk/cluster/kind/delete', { body: KindDeleteBody }),
   /** Writes the container kubeconfig to a file (it holds credentials: never sent to the page). */
-  exportContainerKubeconfig: op<{ path: string; apiServer: string; warnings: string[] }, None, None, typeof ExportKubeconfigBody>(
+  exportContainerKubeconfig: op<{ path: string; apiServer: string; warnings: string[] }, None, typeof ExportKubeconfigBody>(
     'POST',
     '/desk/cluster/container-kubeconfig',
     { body: ExportKubeconfigBody },
   ),
   loadImage: op<JobView>('POST', '/desk/cluster/load-image'),
   getSettings: op<DeskSettingsView>('GET', '/desk/settings'),
-  saveSettings: op<DeskSettingsView, None, None, typeof SettingsSchema>('PUT', '/desk/settings', { body: SettingsSchema }),
+  saveSettings: op<DeskSettingsView, None, typeof SettingsSchema>('PUT', '/desk/settings', { body: SettingsSchema }),
   provisionerApi: op<ProvisionerApiState>('GET', '/desk/provisioner-api'),
-  setProvisionerApi: op<ProvisionerApiState, None, None, typeof RunningBody>('POST', '/desk/provisioner-api', { body: RunningBody }),
-  scanMigration: op<MigrationScanView, None, None, typeof MigrationBody>('POST', '/desk/migration/scan', { body: MigrationBody }),
-  runMigration: op<JobView, None, None, typeof MigrationBody>('POST', '/desk/migration/run', { body: MigrationBody }),
+  setProvisionerApi: op<ProvisionerApiState, None, typeof RunningBody>('POST', '/desk/provisioner-api', { body: RunningBody }),
+  scanMigration: op<MigrationScanView, None, typeof MigrationBody>('POST', '/desk/migration/scan', { body: MigrationBody }),
+  runMigration: op<JobView, None, typeof MigrationBody>('POST', '/desk/migration/run', { body: MigrationBody }),
   jobs: op<JobView[]>('GET', '/desk/jobs'),
   cancelJob: op<JobView, typeof JobParams>('POST', '/desk/jobs/:id/cancel', { params: JobParams }),
 };
@@ -213,9 +211,17 @@ export type DeskOperations = typeof deskOperations;
 export type OperationName = keyof DeskOperations;
 export type InputOf<K extends OperationName> = {
   params: Static<DeskOperations[K]['params']>;
-  query: Static<DeskOperations[K]['query']>;
   body: Static<DeskOperations[K]['body']>;
 };
+
+/** A part the caller may leave out: one whose schema has no required property. */
+type Part<Name extends string, T> = {} extends T ? { [N in Name]?: T } : { [N in Name]: T };
+
+/** What a caller passes: params and body, each required exactly when its schema requires something. */
+export type CallInput<K extends OperationName> = Part<'params', InputOf<K>['params']> & Part<'body', InputOf<K>['body']>;
+
+/** The input argument, optional only when nothing in it is required. */
+export type CallArgs<K extends OperationName> = {} extends CallInput<K> ? [input?: CallInput<K>] : [input: CallInput<K>];
 export type OutputOf<K extends OperationName> = DeskOperations[K]['response'];
 
 /**

@@ -111,7 +111,7 @@ export async function startDeskServer(opts: DeskServerOptions): Promise<RunningD
         ...(op.method === 'GET' || op.method === 'DELETE' ? {} : { body: op.body }),
       },
       handler: async (req) => {
-        const input = { params: req.params, query: req.query, body: req.body ?? {} } as InputOf<typeof name>;
+        const input = { params: req.params, body: req.body ?? {} } as InputOf<typeof name>;
         return (service[name] as (i: typeof input) => unknown).call(service, input);
       },
     });

@@ -1,6 +1,7 @@
 // The renderer's typed client of the desk API, derived from the contract table: the same
 // operation names, paths and input/output types as the server, in Electron and a browser.
 import {
+  type CallArgs,
   type DeskEvent,
   deskOperations,
   deskStreams,
@@ -39,7 +40,9 @@ export class DeskClient {
     private readonly fetchImpl: typeof fetch = (...a) => fetch(...a),
   ) {}
 
-  async call<K extends OperationName>(name: K, input: Partial<InputOf<K>> = {}): Promise<OutputOf<K>> {
+  /** One operation; its params and body are required exactly when the contract requires them. */
+  async call<K extends OperationName>(name: K, ...args: CallArgs<K>): Promise<OutputOf<K>> {
+    const input = (args[0] ?? {}) as Partial<InputOf<K>>;
     const op = deskOperations[name];
     const url = `${this.baseUrl}${fillPath(op.path, input.params as Record<string, unknown> | undefined)}`;
     const hasBody = op.method === 'POST' || op.method === 'PUT';
