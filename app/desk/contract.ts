@@ -215,13 +215,13 @@ export type InputOf<K extends OperationName> = {
 };
 
 /** A part the caller may leave out: one whose schema has no required property. */
-type Part<Name extends string, T> = {} extends T ? { [N in Name]?: T } : { [N in Name]: T };
+type Part<Name extends string, T> = Partial<T> extends T ? { [N in Name]?: T } : { [N in Name]: T };
 
 /** What a caller passes: params and body, each required exactly when its schema requires something. */
 export type CallInput<K extends OperationName> = Part<'params', InputOf<K>['params']> & Part<'body', InputOf<K>['body']>;
 
 /** The input argument, optional only when nothing in it is required. */
-export type CallArgs<K extends OperationName> = {} extends CallInput<K> ? [input?: CallInput<K>] : [input: CallInput<K>];
+export type CallArgs<K extends OperationName> = Partial<CallInput<K>> extends CallInput<K> ? [input?: CallInput<K>] : [input: CallInput<K>];
 export type OutputOf<K extends OperationName> = DeskOperations[K]['response'];
 
 /**

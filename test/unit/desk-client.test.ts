@@ -22,7 +22,8 @@ describe('DeskClient', () => {
     expect(calls[0]?.url).toBe('http://127.0.0.1:1/desk/sandboxes/a%20b');
     expect(calls[0]?.init?.method).toBe('DELETE');
     expect(calls[1]?.init).toMatchObject({ method: 'POST', body: '{"sandbox_id":"x"}' });
-    expect((calls[1]?.init?.headers as Record<string, string>)['x-desk-token']).toBe('tok');
+    const headers = (calls[1]?.init?.headers ?? {}) as Record<string, string>;
+    expect(headers['x-desk-token']).toBe('tok');
   });
 
   it('turns a 422 into field errors, every one of them', async () => {
