@@ -1,4 +1,4 @@
-// The "container kubeconfig" (DESIGN §5): the current context only, its loopback server
+// The "container kubeconfig" (docs/provisioner.md: the API-server rewrite): the current context only, its loopback server
 // rewritten to an address containers reach (host.docker.internal by default) with TLS still
 // verified for the original name, and every credential file inlined (a container cannot read
 // the host's paths). Credentials stay in the returned document; nothing here logs them.

@@ -1,4 +1,4 @@
-// Loads the kubeconfig the provisioner uses (DESIGN §5): KUBECONFIG_PATH (a file), else the
+// Loads the kubeconfig the provisioner uses (docs/provisioner.md: the API-server rewrite): KUBECONFIG_PATH (a file), else the
 // KUBECONFIG list, else ~/.kube/config, else in-cluster. Errors name the file and the fix.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';

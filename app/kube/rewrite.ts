@@ -1,4 +1,4 @@
-// The API-server rewrite (DESIGN §5). Local clusters write https://127.0.0.1:PORT into the
+// The API-server rewrite (docs/provisioner.md: the API-server rewrite). Local clusters write https://127.0.0.1:PORT into the
 // kubeconfig; inside a container that address is the container itself. We connect to a new
 // address but keep verifying the certificate against the original name (tls-server-name),
 // instead of upstream's "turn verification off". Pure functions over kubeconfig clusters.

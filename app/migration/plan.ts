@@ -1,4 +1,4 @@
-// The migration planner (DESIGN §6): from a listing of the DeerFlow base directory B and the
+// The migration planner (docs/migration.md): from a listing of the DeerFlow base directory B and the
 // thread owner map, every move, every conflict and everything left in place, with the reason.
 // Pure: no filesystem access, so both backends (local folder, PVC) share it and tests can
 // feed it generated trees.

@@ -16,7 +16,7 @@ import { type FileStat, type MigrationBackend, MigrationSourceError, type Step, 
 import type { Entry } from './plan.js';
 
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
-/** The DeerFlow base directory inside the claim (DESIGN §6). */
+/** The DeerFlow base directory inside the claim (docs/migration.md). */
 export const BASE_IN_CLAIM = 'deer-flow';
 const PATHS_PER_EXEC = 5000;
 

@@ -1,4 +1,4 @@
-// JSON schemas of the upstream provisioner contract (DESIGN §3), built with TypeBox so the
+// JSON schemas of the upstream provisioner contract (docs/provisioner.md), built with TypeBox so the
 // same declaration gives Fastify's validation, the OpenAPI document and the TypeScript types.
 import { type Static, Type } from '@sinclair/typebox';
 import { SANDBOX_ID_MAX_LENGTH, SANDBOX_ID_PATTERN, THREAD_ID_PATTERN, USER_ID_MAX_LENGTH, USER_ID_PATTERN } from './names.js';

@@ -1,5 +1,5 @@
 // Per-request extra mounts and the Lark sidecars, as upstream's provisioner has them today
-// (docs: shared contract, DEERFLOW_HEAD §2.2–§2.4): the allowlist, the checks in upstream's
+// (docs/provisioner.md, "Upstream as it is today"): the allowlist, the checks in upstream's
 // order with its exact 400 messages, and the mapping to volumes. Pure: no cluster, no files.
 
 import { posix } from 'node:path';

@@ -1,4 +1,4 @@
-// Pod and Service manifests for a sandbox (DESIGN §4), as pure functions of the configuration
+// Pod and Service manifests for a sandbox (docs/provisioner.md), as pure functions of the configuration
 // and the ids, plus reading a Sandbox back from the objects the cluster returns.
 import type { V1Container, V1Pod, V1SecurityContext, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ProvisionerConfig } from '../config/config.js';

@@ -1,4 +1,4 @@
-// The upstream-compatible provisioner REST API (DESIGN §3): the drop-in DeerFlow's backend
+// The upstream-compatible provisioner REST API (docs/provisioner.md): the drop-in DeerFlow's backend
 // talks to on port 8002. Only translates HTTP to calls of the core.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';

@@ -1,5 +1,5 @@
 // The drop-in as DeerFlow's Gateway at upstream main uses it, against the real API server: the
-// request bodies its remote backend sends for a user and thread (DEERFLOW_HEAD §2.1), in every
+// request bodies its remote backend sends for a user and thread (docs/provisioner.md, "Upstream as it is today"), in every
 // storage and service mode; the Pods as the API server stored them; upstream's 400s and 422s
 // with nothing created; the /mnt/skills/custom collision (upstream's 500) creating a sandbox;
 // re-creating the same id; and the capabilities the Gateway reads.

@@ -1,4 +1,4 @@
-// The drop-in provisioner API against the real API server: every endpoint of DESIGN §3, the
+// The drop-in provisioner API against the real API server: every endpoint of docs/provisioner.md, the
 // objects of §4 as the server stored them, idempotency, concurrency, rollback, auth and bad
 // input that must create nothing.
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -54,7 +54,7 @@ describe('provisioner API', () => {
     expect(n.metadata?.labels).toMatchObject({ 'app.kubernetes.io/name': 'deer-flow', 'app.kubernetes.io/component': 'sandbox' });
   });
 
-  it('creates a sandbox: Pod and NodePort Service as DESIGN §4 says, URL from the NodePort', async () => {
+  it('creates a sandbox: Pod and NodePort Service as upstream makes them, URL from the NodePort', async () => {
     const r = await fetch(`${base}/api/sandboxes`, json({ sandbox_id: 'alpha', thread_id: 'thread_1', user_id: 'u-1', ignored: true }));
     expect(r.status).toBe(200);
     const body = (await r.json()) as { sandbox_id: string; sandbox_url: string; status: string };

@@ -1,4 +1,4 @@
-// Upstream's extra-mount checks (DEERFLOW_HEAD §2.2): each refusal with its exact message, in
+// Upstream's extra-mount checks (docs/provisioner.md): each refusal with its exact message, in
 // upstream's order, and what a good mount becomes.
 import { describe, expect, it } from 'vitest';
 import {

@@ -64,7 +64,7 @@ describe('buildPod', () => {
   });
 });
 
-describe('buildPod as upstream today (DEERFLOW_HEAD §2–§4)', () => {
+describe('buildPod as upstream today (docs/provisioner.md)', () => {
   const B = '/srv/df';
   const base = { DEER_FLOW_HOST_BASE_DIR: B, THREADS_HOST_PATH: `${B}/threads` };
   const request = (config: ReturnType<typeof loadConfig>, input: Parameters<typeof validateCreateRequest>[0]) => {
