@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type * as Electron from 'electron';
 import { loginShellPath, mergePath } from '../app/cluster/login-path.js';
 import { DeskCore } from '../app/core/desk-core.js';
+import { type DeskConnection, IPC_CHANNELS } from '../app/desk/bridge.js';
 import { type RunningDeskServer, startDeskServer } from '../app/server/desk-api.js';
 import { listenProvisionerApi } from '../app/server/serve.js';
 import {
@@ -29,9 +30,6 @@ export interface DesktopOptions {
   /** The login shell's PATH (tests hand in their own: no test starts the machine's shell). */
   loginPath?: (env: NodeJS.ProcessEnv) => Promise<string | undefined>;
 }
-
-/** IPC channels the preload uses. */
-export const IPC = { connection: 'desk:connection', chooseFolder: 'desk:choose-folder' } as const;
 
 export async function startDesktop(electron: ElectronApi, opts: DesktopOptions): Promise<{ quit: () => Promise<void> } | undefined> {
   const { app, BrowserWindow, shell, ipcMain, dialog, screen, session } = electron;
@@ -58,10 +56,11 @@ export async function startDesktop(electron: ElectronApi, opts: DesktopOptions):
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => isAllowedPermission(permission));
 
   // The page asks once, synchronously, where the desk API is and its token.
-  ipcMain.on(IPC.connection, (event) => {
-    event.returnValue = isTrustedSender(event.senderFrame?.url, deskOrigin) ? { url: desk.url, token: desk.token } : null;
+  ipcMain.on(IPC_CHANNELS.connection, (event) => {
+    const answer: DeskConnection | null = isTrustedSender(event.senderFrame?.url, deskOrigin) ? { url: desk.url, token: desk.token } : null;
+    event.returnValue = answer;
   });
-  ipcMain.handle(IPC.chooseFolder, async (event) => {
+  ipcMain.handle(IPC_CHANNELS.chooseFolder, async (event) => {
     if (!isTrustedSender(event.senderFrame?.url, deskOrigin)) throw new Error('refused: not the desk page');
     const win = BrowserWindow.fromWebContents(event.sender);
     const r = win

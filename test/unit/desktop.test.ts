@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type ElectronApi, IPC, startDesktop } from '../../main/desktop.js';
+import { IPC_CHANNELS as IPC } from '../../app/desk/bridge.js';
+import { type ElectronApi, startDesktop } from '../../main/desktop.js';
 import { restoreWindowState } from '../../main/window-options.js';
 
 type Handler = (...args: unknown[]) => unknown;

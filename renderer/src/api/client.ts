@@ -1,5 +1,7 @@
 // The renderer's typed client of the desk API, derived from the contract table: the same
 // operation names, paths and input/output types as the server, in Electron and a browser.
+
+import type { DeskConnection } from '../../../app/desk/bridge.js';
 import {
   type CallArgs,
   type DeskEvent,
@@ -108,9 +110,7 @@ export class DeskClient {
  * Where the desk API is and its token: from Electron's preload bridge, else from the page
  * address (`?token=…`, which is then removed from the address bar and kept for this tab).
  */
-export function connectionFromPage(
-  win: Window & { desk?: { url: string; token: string } },
-): { baseUrl: string; token: string } | undefined {
+export function connectionFromPage(win: Window & { desk?: DeskConnection }): { baseUrl: string; token: string } | undefined {
   if (win.desk?.token) return { baseUrl: win.desk.url, token: win.desk.token };
   const url = new URL(win.location.href);
   const fromUrl = url.searchParams.get('token');

@@ -1,7 +1,7 @@
 // What only the desktop app can do (through the preload bridge); absent in a browser.
-interface NativeBridge {
-  chooseFolder?: () => Promise<string | null>;
-}
+import type { DeskBridge } from '../../../app/desk/bridge.js';
+
+type NativeBridge = Partial<DeskBridge>;
 
 export function canChooseFolder(): boolean {
   return typeof (window as { desk?: NativeBridge }).desk?.chooseFolder === 'function';
