@@ -137,9 +137,20 @@ export interface MigrationScanView {
   guard: { ok: true; note?: string } | { ok: false; reason: string };
 }
 
-export interface JobView {
+/** What each kind of job ends with (its `result` once done). */
+export interface JobResults {
+  /** The report and where it was saved; `nothingToDo` when the data was in the per-user layout already. */
+  migration: { report: MigrationReport; reportFile: string } | { nothingToDo: true };
+  /** The new cluster's context, switched to, and the provisioner settings applied for it. */
+  'kind-create': { context: string; env: Record<string, string> };
+  'minikube-start': { context: string; env: Record<string, string> };
+  'kind-delete': Record<string, never>;
+  'load-image': Record<string, never>;
+}
+export type JobKind = keyof JobResults;
+
+interface JobBase {
   id: string;
-  kind: 'migration' | 'kind-create' | 'kind-delete' | 'minikube-start' | 'load-image';
   title: string;
   state: 'running' | 'done' | 'failed' | 'cancelled';
   /** Whether Cancel can stop it (a migration runs to its end: its journal would resume it anyway). */
@@ -148,8 +159,10 @@ export interface JobView {
   lines: string[];
   progress: { done: number; total: number } | undefined;
   error: string | undefined;
-  result: { report?: MigrationReport; reportFile?: string; context?: string; env?: Record<string, string> } | undefined;
 }
+
+/** A job as the UI sees it: its kind decides the shape of its result. */
+export type JobView = { [K in JobKind]: JobBase & { kind: K; result: JobResults[K] | undefined } }[JobKind];
 
 export interface ProvisionerApiState {
   running: boolean;

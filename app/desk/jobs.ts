@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AppError } from '../errors.js';
-import type { JobView } from './contract.js';
+import type { JobKind, JobResults, JobView } from './contract.js';
 
 const MAX_LINES = 200;
 const EMIT_EVERY_MS = 100;
@@ -28,14 +28,14 @@ export class JobRegistry {
   readonly events = new EventEmitter();
   private readonly jobs = new Map<string, { view: JobView; abort: AbortController; timer?: NodeJS.Timeout; dirty: boolean }>();
 
-  start(
-    kind: JobView['kind'],
+  start<K extends JobKind>(
+    kind: K,
     title: string,
-    run: (ctx: JobContext) => Promise<JobView['result']>,
+    run: (ctx: JobContext) => Promise<JobResults[K]>,
     opts: { cancellable?: boolean } = {},
   ): JobView {
     const id = randomUUID();
-    const view: JobView = {
+    const view = {
       id,
       kind,
       title,
@@ -45,7 +45,7 @@ export class JobRegistry {
       progress: undefined,
       error: undefined,
       result: undefined,
-    };
+    } as JobView;
     const entry = { view, abort: new AbortController(), dirty: false } as {
       view: JobView;
       abort: AbortController;
@@ -82,7 +82,7 @@ export class JobRegistry {
     return structuredClone(view);
   }
 
-  private finish(entry: { view: JobView; timer?: NodeJS.Timeout }, state: JobView['state'], error?: string, result?: JobView['result']) {
+  private finish(entry: { view: JobView; timer?: NodeJS.Timeout }, state: JobView['state'], error?: string, result?: JobResults[JobKind]) {
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = undefined;
     entry.view.state = state;

@@ -14,7 +14,7 @@ import { type ClusterRequest, kindPlanFor, minikubePlanFor } from '../cluster/pl
 import { isHostName } from '../config/config.js';
 import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
 import { ValidationError } from '../sandbox/provisioner.js';
-import type { ClusterStatus, JobView } from './contract.js';
+import type { ClusterStatus, JobResults, JobView } from './contract.js';
 import type { JobContext, JobRegistry } from './jobs.js';
 
 export type ClusterCreateRequest = ClusterRequest & { name: string; dataDir: string };
@@ -64,7 +64,7 @@ export class DeskLocalClusters {
   }
 
   /** After a cluster was made: its provisioner settings saved, its context in use. */
-  private async useNewCluster(ctx: JobContext, context: string, env: Record<string, string>): Promise<JobView['result']> {
+  private async useNewCluster(ctx: JobContext, context: string, env: Record<string, string>): Promise<JobResults['kind-create']> {
     ctx.line(`switching to context ${context} and applying the provisioner settings`);
     this.deps.applySettings(env);
     await this.deps.useContext(context);

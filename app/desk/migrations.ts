@@ -106,7 +106,7 @@ export class DeskMigrations {
             if (outcome.kind === 'refused') throw new Error(outcome.reason);
             if (outcome.kind === 'nothing-to-do') {
               ctx.line('nothing to migrate: the data is in the per-user layout already');
-              return {};
+              return { nothingToDo: true as const };
             }
             const rel = reportPathOf(outcome.report.startedAt);
             const reportFile = body.source.kind === 'local' ? join(body.source.baseDir, rel) : `${rel} in the claim`;

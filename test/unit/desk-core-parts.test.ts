@@ -91,10 +91,10 @@ describe('JobRegistry', () => {
       ctx.progress(1, 2);
       ctx.line('two');
       ctx.progress(2, 2);
-      return { reportFile: '/x' };
+      return { nothingToDo: true as const };
     });
     const end = await finished(jobs, job.id);
-    expect(end).toMatchObject({ state: 'done', lines: ['one', 'two'], progress: { done: 2, total: 2 }, result: { reportFile: '/x' } });
+    expect(end).toMatchObject({ state: 'done', lines: ['one', 'two'], progress: { done: 2, total: 2 }, result: { nothingToDo: true } });
   });
 
   it('keeps only the last 200 lines', async () => {
@@ -134,7 +134,7 @@ describe('JobRegistry', () => {
       async (ctx) => {
         await new Promise((r) => setTimeout(r, 50));
         aborted = ctx.signal.aborted;
-        return {};
+        return { nothingToDo: true as const };
       },
       { cancellable: false },
     );

@@ -54,7 +54,9 @@ export function MigrationScreen() {
 
   const plan = scan?.plan;
   const hasWork = Boolean(plan && (plan.moves.length || scan?.pendingJournal));
-  const report = job?.result?.report;
+  // A migration job's result: its report and where it was saved (or nothing to do).
+  const saved = job?.kind === 'migration' && job.result && 'report' in job.result ? job.result : undefined;
+  const report = saved?.report;
 
   return (
     <section className="screen migration" aria-labelledby="migration-title">
@@ -213,7 +215,7 @@ export function MigrationScreen() {
             </p>
           ) : null}
           <p>
-            Saved as <span className="mono">{job?.result?.reportFile}</span>
+            Saved as <span className="mono">{saved?.reportFile}</span>
           </p>
         </section>
       ) : null}
