@@ -31,8 +31,7 @@ export interface ContainerKubeconfigExport {
 
 export interface DeskLocalClusterDeps {
   jobs: JobRegistry;
-  /** The cluster in use; throws when there is none. */
-  /** The cluster in use: its kubeconfig (with the context chosen) and that context's name. */
+  /** The cluster in use: its kubeconfig (with the context chosen) and that context's name; throws when there is none. */
   connection: () => { kc: KubeConfig; context: string };
   sandboxImage: () => string;
   /** Saves provisioner settings (environment names → values). */
