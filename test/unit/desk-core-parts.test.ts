@@ -1,13 +1,14 @@
 // The desk core's own pieces, no cluster needed: settings (validated like the server, API key
 // write-only, saved with mode 600, nothing saved when invalid) and jobs (progress, output,
 // cancel, failure).
+
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JobView } from '../../app/desk/contract.js';
 import { JobNotFoundError, JobRegistry } from '../../app/desk/jobs.js';
 import { SettingsError, SettingsStore } from '../../app/desk/settings-store.js';
+import { jobFinished } from '../support/jobs.js';
 
 const file = () => join(mkdtempSync(join(tmpdir(), 'spd-settings-')), 'nested', 'settings.json');
 
@@ -73,16 +74,7 @@ describe('SettingsStore', () => {
 });
 
 describe('JobRegistry', () => {
-  const finished = (jobs: JobRegistry, id: string) =>
-    new Promise<JobView>((resolve) => {
-      const on = (j: JobView) => {
-        if (j.id === id && j.state !== 'running') {
-          jobs.events.off('job', on);
-          resolve(j);
-        }
-      };
-      jobs.events.on('job', on);
-    });
+  const finished = jobFinished;
 
   it('reports output, progress and the result', async () => {
     const jobs = new JobRegistry();

@@ -2,28 +2,20 @@
 // work, the plan and guard of a scan, a run as a job with its report, a second run refused by
 // the lock) and the local-cluster actions that need no tool (the container kubeconfig export's
 // checks, names kind refuses, loading an image into a cluster that is not kind or minikube).
+
 import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import type { JobView } from '../../app/desk/contract.js';
 import { JobRegistry } from '../../app/desk/jobs.js';
 import { DeskLocalClusters } from '../../app/desk/local-clusters.js';
 import { DeskMigrations } from '../../app/desk/migrations.js';
 import { AppError } from '../../app/errors.js';
+import { jobFinished } from '../support/jobs.js';
 import { makeLegacyTree } from '../support/legacy-tree.js';
 
-const finished = (jobs: JobRegistry, id: string) =>
-  new Promise<JobView>((resolve) => {
-    const on = (j: JobView) => {
-      if (j.id === id && j.state !== 'running') {
-        jobs.events.off('job', on);
-        resolve(j);
-      }
-    };
-    jobs.events.on('job', on);
-  });
+const finished = jobFinished;
 
 function migrations() {
   const jobs = new JobRegistry();
