@@ -85,7 +85,11 @@ export function fastifyErrorToHttp(error: FastifyError, body: unknown, bodyLimit
   if (error.validation) return validationDetail(error, body);
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, detail: `Request body is larger than ${bodyLimit} bytes` };
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, detail: 'Send the body as application/json' };
-  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.statusCode === 400)
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
     return fieldError('', `the body is not valid JSON: ${error.message}`);
+  // Any other refusal by Fastify or a plugin (the static files' 400 for a NUL in the path, 403
+  // for a path that climbs out of the UI folder, 404): it keeps its status, never a 500.
+  if (!(error instanceof AppError) && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+    return { status: error.statusCode, detail: error.statusCode === 404 ? 'Not Found' : error.message };
   return toHttpError(error);
 }

@@ -4,7 +4,7 @@
 // routes stay open; a loopback server without a key answers only Host headers that name it.
 // Requests are written to the socket by hand, so no client normalises them first.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,5 +212,41 @@ describe('desk API', () => {
 
   it('lets the token through', async () => {
     expect(await rawRequest(port, 'GET', '/%64esk/settings', { [TOKEN_HEADER]: desk.token })).toBe(200);
+  });
+});
+
+describe('desk API serving the UI', () => {
+  // The UI's files are public: a catch-all route serves them, so a spelling that matches no
+  // operation reaches that (a 404), never an operation; a path climbing out of the folder is refused.
+  let desk: RunningDeskServer;
+  let port: number;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spd-desk-ui-'));
+    const ui = mkdtempSync(join(tmpdir(), 'spd-ui-'));
+    writeFileSync(join(ui, 'index.html'), '<!doctype html><title>ui</title>');
+    const core = new DeskCore({
+      settingsFile: join(dir, 'settings.json'),
+      env: { KUBECONFIG_PATH: join(dir, 'none'), HOME: dir },
+      listen: listenProvisionerApi,
+    });
+    desk = await startDeskServer({ core, rendererDir: ui });
+    port = Number(new URL(desk.url).port);
+  });
+  afterAll(async () => {
+    await desk.close();
+  });
+
+  it('serves the page without the token, and no operation in any spelling', async () => {
+    expect(await rawRequest(port, 'GET', '/')).toBe(200);
+    for (const op of Object.values(deskOperations))
+      for (const target of spellingsOf(fillPath(op.path, { id: 'job-1' }))) {
+        const status = await rawRequest(port, op.method, target, {}, op.method === 'GET' || op.method === 'DELETE' ? undefined : '{}');
+        expect({ target, refused: status === 400 || status === 401 || status === 404 }).toEqual({ target, refused: true });
+      }
+  });
+
+  it('refuses paths that climb out of the UI folder without a 500', async () => {
+    for (const target of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc%2fpasswd'])
+      expect([403, 404]).toContain(await rawRequest(port, 'GET', target));
   });
 });
