@@ -46,7 +46,7 @@ test("creating a kind cluster streams kind's output and shows why it failed", as
   try {
     const dataDir = mkdtempSync(join(tmpdir(), 'spd-e2e-data-'));
     const job = await createFromUi(page, served.uiUrl, dataDir);
-    await expect(job).toHaveAttribute('data-state', 'failed');
+    await expect(job).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
     await expect(job).toContainText('Preparing nodes');
     await expect(job).toContainText('stand-in docker: no Docker engine here');
     await screenshot(page, '11-cluster-kind-create-failed', testInfo, job);
@@ -71,7 +71,7 @@ test('Docker installed but not running is said before creating, and the create s
       `docker: ${readVersions().DOCKER_CLI_VERSION?.slice(1)}, but:`,
     );
     const job = await createFromUi(page, served.uiUrl, mkdtempSync(join(tmpdir(), 'spd-e2e-data-')));
-    await expect(job).toHaveAttribute('data-state', 'failed');
+    await expect(job).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
     await expect(job).toContainText(engineDown);
     await screenshot(page, '13-cluster-docker-not-running', testInfo, job);
     // The create's first step (listing clusters) failed; kind never started creating one.
@@ -94,7 +94,7 @@ test('Cancel stops kind and removes the half-made cluster', async ({ page }) => 
     const job = await createFromUi(page, served.uiUrl, mkdtempSync(join(tmpdir(), 'spd-e2e-data-')));
     await expect(job).toContainText('Preparing nodes');
     await job.getByRole('button', { name: 'Cancel' }).click();
-    await expect(job).toHaveAttribute('data-state', 'cancelled');
+    await expect(job).toHaveAttribute('data-state', 'cancelled', { timeout: 60_000 });
     await expect(job).toContainText('removing the partly created cluster');
     await expect
       .poll(() =>
@@ -156,7 +156,7 @@ test('starting minikube mounts the folder, uses the node IP as NODE_HOST, and sw
     await form.getByLabel('DeerFlow data folder').fill(dataDir);
     await form.getByRole('button', { name: 'Start minikube' }).click();
     const job = page.getByTestId('job-minikube-start');
-    await expect(job).toHaveAttribute('data-state', 'done');
+    await expect(job).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
     await expect(job).toContainText('node IP 192.168.49.2');
     expect(tools.calls().filter((c) => /^minikube (start|ip)/.test(c))).toEqual([
       `minikube start -p df-mk --mount --mount-string=${dataDir}:${dataDir}`,
