@@ -176,8 +176,21 @@ export class DeskCore implements DeskService {
     return { sandboxes: await conn.provisioner.list({ includeIncomplete: true }), watching: conn.cache.synced };
   }
 
-  createSandbox({ body }: InputOf<'createSandbox'>): Promise<Sandbox> {
-    return this.connection().provisioner.create(body);
+  /**
+   * Unlike the provisioner API (idempotent, as DeerFlow needs), the Create dialog means a new
+   * sandbox: an id in use is said on its field instead of answering the existing one as created.
+   */
+  async createSandbox({ body }: InputOf<'createSandbox'>): Promise<Sandbox> {
+    const conn = this.connection();
+    const existing = conn.cache.synced
+      ? conn.cache.objectsOf(body.sandbox_id)
+      : await conn.provisioner.inspect(body.sandbox_id).catch(() => ({ pod: undefined, service: undefined }));
+    if (existing.pod || existing.service)
+      throw new ValidationError(
+        'sandbox_id',
+        `"${body.sandbox_id}" is in use by a sandbox already: open it from the list, or choose another id`,
+      );
+    return conn.provisioner.create(body);
   }
 
   async deleteSandbox({ params }: InputOf<'deleteSandbox'>): Promise<{ ok: true; sandbox_id: string }> {

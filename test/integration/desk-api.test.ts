@@ -73,6 +73,12 @@ describe('sandboxes through the desk API', () => {
     expect(listed).toEqual(['desk-1']);
   });
 
+  it('refuses to "create" an id in use (the dialog means a new sandbox), on the id field', async () => {
+    const err = await client.call('createSandbox', { body: { sandbox_id: 'desk-1' } }).catch((e: unknown) => e);
+    expect((err as DeskError).status).toBe(422);
+    expect((err as DeskError).fields.sandbox_id).toMatch(/"desk-1" is in use by a sandbox already/);
+  });
+
   it('answers a bad id with the field error and creates nothing', async () => {
     const err = await client.call('createSandbox', { body: { sandbox_id: 'Bad_Id' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeskError);
