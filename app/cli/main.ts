@@ -37,6 +37,12 @@ program
 program
   .command('migrate')
   .description('move legacy DeerFlow data (threads/, memory.json, agents/, skills/custom/) into the per-user layout')
+  .addHelpText(
+    'after',
+    '\nExit status: 0 done or nothing to do (notes may be printed); 3 done, but data was left that needs you\n' +
+      '(an owner in deer-flow.db that is not a valid user id); 1 refused or failed; 2 bad usage.\n' +
+      'A dry run answers with the same codes for what a run would do.',
+  )
   .option('--base-dir <dir>', 'the DeerFlow base directory (hostPath setups, or a PVC mounted locally)')
   .option('--pvc <claim>', 'a PersistentVolumeClaim in the cluster (through a short-lived helper Pod)')
   .option('--namespace <ns>', 'namespace of the claim and of the sandboxes (default: K8S_NAMESPACE or deer-flow)')

@@ -1,5 +1,7 @@
 // sandbox-provisioner migrate: moves legacy DeerFlow data into the per-user layout.
-// Exit codes: 0 done or nothing to do; 1 refused or problems found; 2 bad usage.
+// Exit codes (MIGRATE_EXIT): 0 done or nothing to do (notes may be printed); 3 done, but data
+// was left that needs the user (an owner that is not a valid user id); 1 refused or failed;
+// 2 bad usage. A dry run answers with the same codes for what a run would do.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { loadConfig } from '../config/config.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
@@ -7,7 +9,7 @@ import type { MigrationBackend } from '../migration/backend.js';
 import { formatPlan, formatReport } from '../migration/format.js';
 import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
 import { LocalBackend } from '../migration/local-backend.js';
-import { isValidUserId } from '../migration/plan.js';
+import { isValidUserId, type LeftInPlace } from '../migration/plan.js';
 import { PvcBackend } from '../migration/pvc-backend.js';
 import { runMigration, scanAndPlan, withMigrationLock } from '../migration/run.js';
 import { confirm } from './prompt.js';
@@ -24,6 +26,12 @@ export interface MigrateOptions {
 }
 
 export class UsageError extends Error {}
+
+/** What migrate's exit status means, for scripts (`migrate && …` goes on when data was moved). */
+export const MIGRATE_EXIT = { done: 0, failed: 1, usage: 2, needsUser: 3 } as const;
+
+/** 3 when something was left that only the user can sort out, else 0. */
+const exitForLeft = (left: LeftInPlace[]) => (left.some((l) => l.needsUser) ? MIGRATE_EXIT.needsUser : MIGRATE_EXIT.done);
 
 async function guardFromEnvironment(namespace: string | undefined): Promise<GuardResult> {
   try {
@@ -116,7 +124,7 @@ async function scanAndRun(
         : formatPlan(scan.plan, backend.description),
     );
     if (scan.pendingJournal && !opts.json) out(`An unfinished run (started ${scan.pendingJournal.startedAt}) will be resumed first.`);
-    return scan.plan.leftInPlace.length ? 1 : 0;
+    return exitForLeft(scan.plan.leftInPlace);
   }
   if (!opts.json) {
     err(formatPlan(scan.plan, backend.description));
@@ -127,7 +135,7 @@ async function scanAndRun(
   }
   if (!scan.pendingJournal && scan.plan.moves.length === 0) {
     if (opts.json) out(JSON.stringify({ outcome: 'nothing-to-do', plan: scan.plan }, null, 2));
-    return scan.plan.leftInPlace.length ? 1 : 0;
+    return exitForLeft(scan.plan.leftInPlace);
   }
   if (!opts.yes && !(await confirm('Move the data as planned? [y/N] '))) {
     err(process.stdin.isTTY ? 'Nothing was changed.' : 'Nothing was changed: run with --yes to migrate without asking.');
@@ -156,5 +164,5 @@ async function scanAndRun(
   }
   if (outcome.kind === 'nothing-to-do') return 0;
   out(opts.json ? JSON.stringify({ outcome: 'done', report: outcome.report }, null, 2) : formatReport(outcome.report));
-  return outcome.report.ok && outcome.report.leftInPlace.length === 0 ? 0 : 1;
+  return outcome.report.ok ? exitForLeft(outcome.report.leftInPlace) : MIGRATE_EXIT.failed;
 }

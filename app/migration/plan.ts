@@ -32,6 +32,11 @@ export interface Move {
 export interface LeftInPlace {
   path: string;
   reason: string;
+  /**
+   * The person has to act for it to be migrated (an owner that is not a valid user id); the
+   * rest are notes (a stray file where folders belong), which nothing is lost by leaving.
+   */
+  needsUser?: boolean;
 }
 
 export interface Plan {
@@ -148,6 +153,7 @@ export function planMigration(entries: Entry[], ownerMap: ReadonlyMap<string, st
       const recorded = ownerMap.get(tid);
       if (recorded !== undefined && !isValidUserId(recorded)) {
         leftInPlace.push({
+          needsUser: true,
           path: e.path,
           reason: `its owner in deer-flow.db, ${shortForm(recorded)}, is not a valid user id (1 to ${USER_ID_MAX_LENGTH} letters, digits, "_" and "-"); fix threads_meta or move it by hand`,
         });

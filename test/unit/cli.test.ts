@@ -72,6 +72,30 @@ describe('sandbox-provisioner migrate', () => {
     expect(cli('migrate', '--base-dir', base, '--yes', '--force').code).toBe(0);
   });
 
+  it('a stray file in threads/ is a note: the run and its dry run exit 0', () => {
+    const base = tree();
+    writeFileSync(join(base, 'threads', 'notes.txt'), 'not a thread');
+    expect(cli('migrate', '--base-dir', base, '--dry-run').code).toBe(0);
+    const r = cli('migrate', '--base-dir', base, '--yes', '--force', '--json');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { report: { leftInPlace: { path: string }[] } }).report.leftInPlace).toEqual([
+      { path: 'threads/notes.txt', reason: 'a file, not a thread folder' },
+    ]);
+  });
+
+  it('an owner that is not a valid user id needs the user: exit 3, the run and its dry run alike, the rest moved', () => {
+    const base = mkdtempSync(join(tmpdir(), 'spd-cli-'));
+    makeLegacyTree(base, { threads: 2, filesPerThread: 1, owners: { 'thread-1': '../evil' } });
+    expect(cli('migrate', '--base-dir', base, '--dry-run').code).toBe(3);
+    expect(cli('migrate', '--base-dir', base, '--yes', '--force').code).toBe(3);
+    expect(existsSync(join(base, 'users/default/threads/thread-0'))).toBe(true);
+    expect(existsSync(join(base, 'threads/thread-1'))).toBe(true);
+  });
+
+  it('--help documents the exit status', () => {
+    expect(cli('migrate', '--help').stdout).toMatch(/Exit status: 0 done .* 3 done, but data was left that needs you/s);
+  });
+
   it.each([
     [['migrate'], /exactly one of --base-dir DIR or --pvc CLAIM/],
     [['migrate', '--base-dir', '/x', '--pvc', 'c'], /exactly one/],

@@ -40,7 +40,9 @@ describe('planMigration', () => {
     (owner) => {
       const plan = planMigration(tree('threads/t1/a.txt'), new Map([['t1', owner]]), 'default');
       expect(plan.moves).toEqual([]);
-      expect(plan.leftInPlace).toEqual([{ path: 'threads/t1', reason: expect.stringContaining('is not a valid user id') }]);
+      expect(plan.leftInPlace).toEqual([
+        { path: 'threads/t1', reason: expect.stringContaining('is not a valid user id'), needsUser: true },
+      ]);
     },
   );
 

@@ -152,7 +152,11 @@ describe('owners that cannot be folder names', () => {
     expect(out.kind).toBe('done');
     if (out.kind !== 'done') return;
     expect(out.report.leftInPlace).toEqual([
-      { path: 'threads/thread-1', reason: expect.stringMatching(/"a{40}"… \(10000 characters\), is not a valid user id \(1 to 128/) },
+      {
+        path: 'threads/thread-1',
+        reason: expect.stringMatching(/"a{40}"… \(10000 characters\), is not a valid user id \(1 to 128/),
+        needsUser: true,
+      },
     ]);
     expect(existsSync(join(base, 'threads/thread-1'))).toBe(true);
     expect((await migrate(base)).kind).toBe('nothing-to-do');
