@@ -182,9 +182,8 @@ export class DeskCore implements DeskService {
    */
   async createSandbox({ body }: InputOf<'createSandbox'>): Promise<Sandbox> {
     const conn = this.connection();
-    const existing = conn.cache.synced
-      ? conn.cache.objectsOf(body.sandbox_id)
-      : await conn.provisioner.inspect(body.sandbox_id).catch(() => ({ pod: undefined, service: undefined }));
+    // The body's schema has checked the id already (it names objects safely).
+    const existing = await conn.provisioner.objectsOf(body.sandbox_id);
     if (existing.pod || existing.service)
       throw new ValidationError(
         'sandbox_id',

@@ -89,6 +89,8 @@ export class SandboxProvisioner {
   private readonly inflight = new Map<string, Promise<Sandbox>>();
   /** When attached and synced, list() reads it instead of asking the API server. */
   private cache: SandboxWatchCache | undefined;
+  /** The sweep under way, which a second call shares (overlapping sweeps deleted twice). */
+  private sweepRun: Promise<string[]> | undefined;
   /** Orphan deletions under way, which creates of the same id wait for. */
   private readonly sweeping = new Map<string, Promise<unknown>>();
   /** NodePorts this process is asking for right now (so concurrent creates pick different ones). */
@@ -409,14 +411,21 @@ export class SandboxProvisioner {
   async get(sandboxId: string): Promise<Sandbox> {
     const problem = sandboxIdProblem(sandboxId);
     if (problem) throw new SandboxNotFoundError(sandboxId);
-    // From the watch when it is synced, with the list's freshness rules (our own writes seen at
-    // once through its overlay); live while it is not (and so 503 when the cluster is gone).
-    const { pod, service } = this.cache?.synced
-      ? this.cache.objectsOf(sandboxId)
-      : await Promise.all([this.readPod(sandboxId), this.readService(sandboxId)]).then(([p, s]) => ({ pod: p, service: s }));
+    const { pod, service } = await this.objectsOf(sandboxId);
     const sandbox = toSandbox(this.config, sandboxId, pod, service);
     if (!isUsable(sandbox, pod)) throw new SandboxNotFoundError(sandboxId);
     return sandbox;
+  }
+
+  /**
+   * One sandbox's Pod and Service (either may be missing): from the watch when it is synced,
+   * with the list's freshness rules (our own writes seen at once through its overlay); two live
+   * reads while it is not (and so 503 when the cluster is gone).
+   */
+  async objectsOf(sandboxId: string): Promise<{ pod: V1Pod | undefined; service: V1Service | undefined }> {
+    if (this.cache?.synced) return this.cache.objectsOf(sandboxId);
+    const [pod, service] = await Promise.all([this.readPod(sandboxId), this.readService(sandboxId)]);
+    return { pod, service };
   }
 
   /**
@@ -483,8 +492,6 @@ export class SandboxProvisioner {
     });
     return this.sweepRun;
   }
-
-  private sweepRun: Promise<string[]> | undefined;
 
   private async sweepOnce(now: number): Promise<string[]> {
     const { pods, services } = await this.listObjects();

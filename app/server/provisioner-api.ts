@@ -56,6 +56,10 @@ export async function buildProvisionerApi(opts: ProvisionerApiOptions): Promise<
     await scope.register(swaggerUi, { routePrefix: '/docs' });
   });
 
+  // Timed from the first hook, so refused requests get their real duration in the log too.
+  app.addHook('onRequest', async (req) => {
+    (req as unknown as { startedAt: bigint }).startedAt = process.hrtime.bigint();
+  });
   const apiKey = opts.apiKey;
   guardRoutes(app, {
     // With a key, the key is the proof (any Host: DeerFlow's containers name this host in many
@@ -69,9 +73,6 @@ export async function buildProvisionerApi(opts: ProvisionerApiOptions): Promise<
           'This server answers only requests addressed to it on loopback (Host header 127.0.0.1, localhost or host.docker.internal with its port); set PROVISIONER_API_KEY to serve other names',
       }),
     onUnauthorized: (reply) => reply.code(401).send({ detail: 'Invalid or missing API key (header X-API-Key)' }),
-  });
-  app.addHook('onRequest', async (req) => {
-    (req as unknown as { startedAt: bigint }).startedAt = process.hrtime.bigint();
   });
   // One line per request; never headers (they carry the API key).
   app.addHook('onResponse', async (req, reply) => {

@@ -41,6 +41,8 @@ describe('DeskClient', () => {
     expect((err as DeskError).fields).toEqual({ dataDir: 'dataDir: required', nodePorts: 'nodePorts: bad' });
   });
 
+  // Checked by the compiler (npm run typecheck, the first step of npm test), not at run time:
+  // each @ts-expect-error fails the type-check if its call ever compiles.
   it('requires the inputs the contract requires (compile-time)', () => {
     // No input needed: calling with none compiles.
     expectTypeOf<[]>().toExtend<CallArgs<'listSandboxes'>>();
@@ -54,6 +56,6 @@ describe('DeskClient', () => {
       void client.call('deleteSandbox', {});
       void client.call('saveSettings', { body: {} }); // every setting is optional
     };
-    expect(typeof typeChecks).toBe('function');
+    void typeChecks;
   });
 });

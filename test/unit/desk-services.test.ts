@@ -6,13 +6,13 @@
 import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { JobRegistry } from '../../app/desk/jobs.js';
 import { DeskLocalClusters } from '../../app/desk/local-clusters.js';
 import { DeskMigrations } from '../../app/desk/migrations.js';
 import { AppError } from '../../app/errors.js';
 import { jobFinished } from '../support/jobs.js';
+import { kubeConfigAt } from '../support/kubeconfigs.js';
 import { makeLegacyTree } from '../support/legacy-tree.js';
 
 const finished = jobFinished;
@@ -75,13 +75,7 @@ describe('DeskMigrations', () => {
 });
 
 function localClusters(context = 'kind-deer-flow') {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: 'https://127.0.0.1:6443', skipTLSVerify: false }],
-    users: [{ name: 'u', token: 'secret-token' }],
-    contexts: [{ name: context, cluster: 'c', user: 'u' }],
-    currentContext: context,
-  });
+  const kc = kubeConfigAt('https://127.0.0.1:6443', { context, token: 'secret-token' });
   return new DeskLocalClusters({
     jobs: new JobRegistry(),
     connection: () => ({ kc, context }),

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
@@ -19,6 +19,7 @@ import { type RunningDeskServer, startDeskServer } from '../../app/server/desk-a
 import { buildProvisionerApi } from '../../app/server/provisioner-api.js';
 import { loopbackHostCheck } from '../../app/server/route-access.js';
 import { listenProvisionerApi } from '../../app/server/serve.js';
+import { unreachableKubeConfig } from '../support/kubeconfigs.js';
 
 /** One raw HTTP/1.1 request; resolves with the status code. */
 function rawRequest(port: number, method: string, target: string, headers: Record<string, string> = {}, body?: string): Promise<number> {
@@ -67,16 +68,7 @@ function spellingsOf(path: string): string[] {
   ];
 }
 
-const unreachable = (() => {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: false }],
-    users: [{ name: 'u', token: 'x' }],
-    contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
-    currentContext: 'ctx',
-  });
-  return kc.makeApiClient(CoreV1Api);
-})();
+const unreachable = unreachableKubeConfig().makeApiClient(CoreV1Api);
 
 const PROTECTED_API: [string, string, string?][] = [
   ['GET', '/api/capabilities'],
