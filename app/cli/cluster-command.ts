@@ -71,12 +71,14 @@ export interface PlanOptions {
   name?: string;
   nodePorts?: string;
   listenAddress?: string;
+  image?: string;
 }
 
 /** CLI options as a request: relative folders are taken from the current directory. */
-function requestOf(opts: PlanOptions): ClusterRequest {
+function requestOf({ image, ...opts }: PlanOptions): ClusterRequest {
   return {
     ...opts,
+    ...(image !== undefined ? { nodeImage: image } : {}),
     ...(opts.dataDir ? { dataDir: resolve(opts.dataDir) } : {}),
     ...(opts.skillsDir ? { skillsDir: resolve(opts.skillsDir) } : {}),
   };

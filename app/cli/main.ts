@@ -117,7 +117,8 @@ planOptions(
   .option('--kind', 'create a kind cluster')
   .option('--minikube', 'start a minikube profile')
   .option('--node-ports <from-to>', 'kind: NodePorts to publish on the host', '30000-30049')
-  .option('--listen-address <ip>', 'kind: host address for published ports')
+  .option('--listen-address <ip>', 'kind: host address for published ports and the API server')
+  .option('--image <ref>', 'kind: the node image (default: the one this kind version ships with)')
   .action(clusterAction('create', clusterCreateCommand));
 
 cluster

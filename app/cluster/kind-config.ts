@@ -15,8 +15,13 @@ export interface KindClusterPlan {
   /** DeerFlow's skills directory when it is not under dataDir (upstream: the repo's skills/). */
   skillsDir?: string;
   nodePorts: NodePortRange;
-  /** Host address the ports are published on (127.0.0.1, or the docker bridge gateway on Linux). */
+  /**
+   * Host address the NodePorts and the API server are published on: 127.0.0.1, or on Linux the
+   * docker bridge gateway, the address host.docker.internal means in a container there.
+   */
   listenAddress: string;
+  /** The kind node image (`kind create cluster --image`); kind's default when absent. */
+  nodeImage?: string;
 }
 
 export const DEFAULT_KIND_CLUSTER_NAME = 'deer-flow';
@@ -61,7 +66,17 @@ export function kindPlanProblems(plan: KindClusterPlan): PlanProblem[] {
     });
   if (!/^[0-9a-fA-F.:]+$/.test(plan.listenAddress))
     problems.push({ option: '--listen-address', message: `"${plan.listenAddress}" is not an IP address` });
+  if (plan.nodeImage !== undefined && !isImageReference(plan.nodeImage))
+    problems.push({
+      option: '--image',
+      message: `"${plan.nodeImage}" is not an image reference: give one such as kindest/node:v1.36.3 (no spaces, not starting with "-")`,
+    });
   return problems;
+}
+
+/** A docker image reference as kind passes it on: repository[:tag][@digest], nothing that reads as a flag. */
+export function isImageReference(ref: string): boolean {
+  return /^[a-z0-9][a-z0-9._/:@-]*$/i.test(ref) && ref.length <= 512;
 }
 
 /** The mounts, without duplicates (a skills folder inside the data folder is already there). */
@@ -79,6 +94,10 @@ export function buildKindConfig(plan: KindClusterPlan): Record<string, unknown> 
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
     name: plan.name,
+    // kind publishes its API server on 127.0.0.1 unless told; on Linux a container reaches the
+    // host only at the bridge gateway (host.docker.internal), so publish it where the NodePorts
+    // are. kind adds this address to the API server certificate, so TLS stays verified.
+    networking: { apiServerAddress: plan.listenAddress },
     nodes: [
       {
         role: 'control-plane',

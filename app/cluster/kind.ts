@@ -43,7 +43,8 @@ export async function createKindCluster(plan: KindClusterPlan, opts: StreamOptio
   const configFile = join(dir, 'kind-config.yaml');
   writeFileSync(configFile, kindConfigYaml(plan), { mode: 0o600 });
   try {
-    await runToolStreaming('kind', ['create', 'cluster', '--name', plan.name, '--config', configFile], opts);
+    const image = plan.nodeImage ? ['--image', plan.nodeImage] : [];
+    await runToolStreaming('kind', ['create', 'cluster', '--name', plan.name, '--config', configFile, ...image], opts);
     return { context: `kind-${plan.name}` };
   } catch (e) {
     // kind removes a cluster whose creation failed, but not one whose process was stopped.

@@ -16,6 +16,8 @@ export interface ClusterRequest {
   skillsDir?: string;
   nodePorts?: string;
   listenAddress?: string;
+  /** kind only: the node image. */
+  nodeImage?: string;
 }
 
 function folderProblems(req: ClusterRequest): PlanProblem[] {
@@ -47,6 +49,7 @@ export async function kindPlanFor(req: ClusterRequest): Promise<KindClusterPlan>
     ...(req.skillsDir ? { skillsDir: req.skillsDir } : {}),
     nodePorts: typeof ports === 'string' ? DEFAULT_KIND_NODE_PORTS : ports,
     listenAddress: req.listenAddress ?? (await defaultListenAddress()),
+    ...(req.nodeImage !== undefined ? { nodeImage: req.nodeImage } : {}),
   };
   fail(kindPlanProblems(plan));
   return plan;

@@ -30,6 +30,7 @@ describe('kind config', () => {
       kind: 'Cluster',
       apiVersion: 'kind.x-k8s.io/v1alpha4',
       name: 'deer-flow',
+      networking: { apiServerAddress: '127.0.0.1' },
       nodes: [
         {
           role: 'control-plane',
@@ -43,6 +44,10 @@ describe('kind config', () => {
         },
       ],
     });
+  });
+
+  it('publishes the API server where the NodePorts are (on Linux the bridge gateway, so containers reach it)', () => {
+    expect(buildKindConfig({ ...plan, listenAddress: '172.17.0.1' }).networking).toEqual({ apiServerAddress: '172.17.0.1' });
   });
 
   it('adds a skills folder outside the data folder as a second mount, not one inside it', () => {
@@ -69,6 +74,7 @@ describe('kind config', () => {
         skillsDir: '/',
         nodePorts: { from: 30000, to: 30500 },
         listenAddress: 'localhost',
+        nodeImage: '--help',
       }),
     ).toEqual([
       { option: '--name', message: expect.stringMatching(/^"Bad_Name" is not a valid kind cluster name/) },
@@ -76,7 +82,9 @@ describe('kind config', () => {
       { option: '--skills-dir', message: expect.stringMatching(/^mounting "\/" into the node is refused/) },
       { option: '--node-ports', message: expect.stringMatching(/^30000-30500 publishes more than 200 ports/) },
       { option: '--listen-address', message: expect.stringMatching(/^"localhost" is not an IP address/) },
+      { option: '--image', message: expect.stringMatching(/^"--help" is not an image reference/) },
     ]);
+    expect(kindPlanProblems({ ...plan, nodeImage: 'spd.local/kind-node:v1.36.3-abc@sha256:0123' })).toEqual([]);
   });
 
   it('gives provisioner settings that the provisioner accepts', () => {
