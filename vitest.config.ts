@@ -44,6 +44,18 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          // A real Docker engine and a real kind cluster (npm run test:kind): builds its images
+          // first (cached), then one cluster for the lane's steps, in order.
+          name: 'kind',
+          include: ['test/kind/**/*.test.ts'],
+          globalSetup: ['test/kind/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 3_600_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

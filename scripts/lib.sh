@@ -33,6 +33,22 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# What the real-kind lane needs besides the rest: a dockerd for the private test engine and
+# debootstrap for the node image's Debian. Debian's docker.io is installed only when the machine
+# has no dockerd at all: next to Docker CE (docker-ce, containerd.io) it would conflict, and
+# Docker CE's dockerd serves the private engine just as well.
+install_lane_packages() {
+  command -v dpkg >/dev/null || { echo "(not a Debian/Ubuntu system: the real-kind lane needs dockerd, containerd, runc and debootstrap)" >&2; return 0; }
+  local missing=() p
+  if [[ ! -x /usr/sbin/dockerd && ! -x /usr/bin/dockerd ]]; then missing+=(docker.io); fi
+  for p in debootstrap iproute2 iptables; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [[ ${#missing[@]} == 0 ]] && return 0
+  step "installing Debian packages for the real-kind lane: ${missing[*]}"
+  as_root apt-get update -qq || { echo "cannot run apt-get (not root, no sudo): install ${missing[*]}" >&2; return 1; }
+  # --no-install-recommends: no system docker service is wanted, only the binaries.
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 install_npm_dependencies() {
   local stamp=node_modules/.spd-lock-hash hash
   hash="$(sha256sum package-lock.json | cut -d' ' -f1)"

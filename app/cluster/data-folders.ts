@@ -5,7 +5,7 @@ import { FieldsError } from '../errors.js';
 
 /** One thing wrong with a cluster plan: the CLI option to change, and what is wrong with it. */
 export interface PlanProblem {
-  option: '--name' | '--data-dir' | '--skills-dir' | '--node-ports' | '--listen-address';
+  option: '--name' | '--data-dir' | '--skills-dir' | '--node-ports' | '--listen-address' | '--image';
   message: string;
 }
 
@@ -16,6 +16,7 @@ const FIELD_OF_OPTION: Record<PlanProblem['option'], string> = {
   '--skills-dir': 'skillsDir',
   '--node-ports': 'nodePorts',
   '--listen-address': 'listenAddress',
+  '--image': 'nodeImage',
 };
 
 /**

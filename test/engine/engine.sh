@@ -21,7 +21,9 @@ log_file="$cache/dockerd.log"
 bridge="spd-docker0"
 bridge_cidr="${SPD_ENGINE_BRIDGE_CIDR:-10.213.0.1/24}"
 address_pool="${SPD_ENGINE_ADDRESS_POOL:-10.214.0.0/16}"
-dockerd=/usr/sbin/dockerd
+# Debian's docker.io puts dockerd in /usr/sbin, Docker CE in /usr/bin; either serves.
+dockerd="$(for d in /usr/sbin/dockerd /usr/bin/dockerd; do [[ -x $d ]] && echo "$d" && break; done || true)"
+real_runc="$(for r in /usr/sbin/runc /usr/bin/runc; do [[ -x $r ]] && echo "$r" && break; done || true)"
 wrapper="$cache/bin/runc-wrapper"
 
 log() { printf '[engine] %s\n' "$*" >&2; }
@@ -53,7 +55,8 @@ ensure_bridge() {
 
 up() {
   if running; then log "reusing the running engine ($sock)"; echo "DOCKER_HOST=unix://$sock"; return 0; fi
-  [[ -x $dockerd ]] || { echo "engine.sh: $dockerd is missing: install Debian's docker.io (scripts/setup.sh does)" >&2; exit 1; }
+  [[ -n $dockerd ]] || { echo "engine.sh: no dockerd in /usr/sbin or /usr/bin: install Debian's docker.io (npm run test:kind does)" >&2; exit 1; }
+  [[ -n $real_runc ]] || { echo "engine.sh: no runc in /usr/sbin or /usr/bin (Debian's runc package)" >&2; exit 1; }
   [[ $(id -u) == 0 ]] || { echo "engine.sh: a private dockerd needs root (run as root or under sudo)" >&2; exit 1; }
   command -v go >/dev/null || { echo "engine.sh: Go is needed to build runc-wrapper (run scripts/setup.sh)" >&2; exit 1; }
   build_wrapper
@@ -62,7 +65,7 @@ up() {
   rm -f "$sock" "$pidfile"
   log "starting dockerd (data root $cache/data, log $log_file)"
   # PATH is set, not inherited: dockerd starts Debian's containerd, docker-proxy and runc.
-  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$cache" SPD_REAL_RUNC=/usr/sbin/runc \
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$cache" SPD_REAL_RUNC="$real_runc" \
     setsid "$dockerd" \
     --data-root "$cache/data" --exec-root "$exec_root" --pidfile "$pidfile" \
     -H "unix://$sock" --bridge "$bridge" --default-address-pool "base=$address_pool,size=24" \

@@ -145,8 +145,9 @@ busybox_root() {
   if [[ ! -x $dir/bin/busybox ]]; then
     log "busybox-static from Debian"
     local tmp; tmp="$(mktemp -d)"
-    (cd "$tmp" && apt-get download busybox-static >/dev/null 2>&1) ||
-      { echo "build.sh: apt-get download busybox-static failed (apt-get update first?)" >&2; exit 1; }
+    # apt's package lists may be absent on a fresh machine: fetch them once and retry.
+    (cd "$tmp" && { apt-get download busybox-static >/dev/null 2>&1 || { apt-get update -qq && apt-get download busybox-static >/dev/null 2>&1; }; }) ||
+      { echo "build.sh: apt-get download busybox-static failed (is Debian's mirror reachable?)" >&2; exit 1; }
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
     dpkg-deb -x "$tmp"/busybox-static_*.deb "$dir.tmp"
     rm -rf "$tmp" "$dir.tmp/usr/share"
@@ -216,6 +217,14 @@ component_images() {
 
 # ---------------------------------------------------------------- the node image
 
+# Older builds of a repository are removed once a new one exists (the engine's disk is finite).
+prune_other_tags() {
+  local repo="$1" keep="$2" t
+  for t in $(docker images "$repo" --format '{{.Repository}}:{{.Tag}}'); do
+    [[ $t == "$keep" ]] || docker rmi "$t" >/dev/null 2>&1 || true
+  done
+}
+
 recipe_hash() {
   cat "$root/test/cluster/versions.env" "$here/build.sh" "$here/src/pause/main.go" "$here"/files/* |
     sha256sum | cut -c1-12
@@ -256,7 +265,7 @@ node_image() {
   echo 'KUBELET_EXTRA_ARGS=--runtime-cgroups=/system.slice/containerd.service --config-dir=/etc/kubernetes/kubelet.conf.d' >"$stage/etc/default/kubelet"
   install -m 0644 "$here/files/10-spd-ptp.conflist" "$stage/etc/cni/net.d/10-spd-ptp.conflist"
   install -m 0644 "$here/files/default-cni.yaml" "$stage/kind/manifests/default-cni.yaml"
-  sed "s#@PROVISIONER_IMAGE@#spd.local/local-path-provisioner:$KIND_LOCAL_PATH_PROVISIONER_VERSION#; s#@HELPER_IMAGE@#spd.local/local-path-helper:busybox#" \
+  sed "s#__PROVISIONER_IMAGE__#spd.local/local-path-provisioner:$KIND_LOCAL_PATH_PROVISIONER_VERSION#; s#__HELPER_IMAGE__#spd.local/local-path-helper:busybox#g" \
     "$here/files/default-storage.yaml" >"$stage/kind/manifests/default-storage.yaml"
   install -m 0644 "$here/files/spd-import-images.service" "$stage/etc/systemd/system/spd-import-images.service"
   install -m 0755 "$k8s_node_dir/kubelet" "$k8s_node_dir/kubeadm" "$stage/usr/bin/"
@@ -292,8 +301,11 @@ node_image() {
   rm -rf "$stage"
   # `docker import` cannot set STOPSIGNAL (systemd stops cleanly on SIGRTMIN+3): one metadata-only
   # build step on top, with the classic builder (no buildx plugin here).
-  printf 'FROM %s\nSTOPSIGNAL SIGRTMIN+3\n' "$tag-rootfs" | DOCKER_BUILDKIT=0 docker build -q -t "$tag" - >/dev/null
+  local out
+  out="$(printf 'FROM %s\nSTOPSIGNAL SIGRTMIN+3\n' "$tag-rootfs" | DOCKER_BUILDKIT=0 docker build -q -t "$tag" - 2>&1)" ||
+    { echo "$out" >&2; exit 1; }
   docker rmi "$tag-rootfs" >/dev/null
+  prune_other_tags spd.local/kind-node "$tag"
   log "node image built in $((SECONDS - started)) s: $tag"
   echo "$tag"
 }
@@ -311,6 +323,7 @@ sandbox_image() {
   mkdir -p "$tmp/mnt/user-data"
   import_dir "$tag" "$tmp" --change 'CMD ["/usr/local/bin/sandbox-stub"]' --change 'EXPOSE 8080'
   rm -rf "$tmp"
+  prune_other_tags spd.local/test-sandbox "$tag"
   echo "$tag"
 }
 

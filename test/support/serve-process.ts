@@ -22,14 +22,15 @@ export interface Served {
 }
 
 export async function startServe(env: Record<string, string> = {}): Promise<Served & { stop: () => Promise<void> }> {
-  const state = readState();
-  if (!state) throw new Error('the test control plane is not running');
-  const namespace = `e2e-${randomBytes(3).toString('hex')}`;
+  // The test control plane unless the caller names another cluster (the real-kind lane does).
+  const kubeconfig = env.KUBECONFIG_PATH ?? readState()?.kubeconfig;
+  if (!kubeconfig) throw new Error('the test control plane is not running');
+  const namespace = env.K8S_NAMESPACE ?? `e2e-${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'spd-e2e-'));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'app/cli/main.ts', 'serve', '--port', '0'], {
     env: {
       ...process.env,
-      KUBECONFIG_PATH: state.kubeconfig,
+      KUBECONFIG_PATH: kubeconfig,
       K8S_NAMESPACE: namespace,
       SPD_SETTINGS_FILE: join(dir, 'settings.json'),
       SANDBOX_ORPHAN_GRACE_SECONDS: '600',
@@ -55,14 +56,14 @@ export async function startServe(env: Record<string, string> = {}): Promise<Serv
     child.on('exit', (code) => reject(new Error(`serve exited (${code}); log:\n${stderr}`)));
   });
   const kc = new KubeConfig();
-  kc.loadFromFile(state.kubeconfig);
+  kc.loadFromFile(kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const apiUrl = /provisioner API listening on (http:\/\/\S+)/.exec(stderr)?.[1] ?? '';
   return {
     uiUrl,
     apiUrl,
     namespace,
-    kubeconfig: state.kubeconfig,
+    kubeconfig,
     kc,
     core,
     log: () => stderr,

@@ -1,11 +1,14 @@
 // sandbox-stub: the test sandbox image's server. It answers what DeerFlow asks a sandbox
 // (GET /v1/sandbox on 8080), logs a line per request and one per tick so log streaming has real
 // output, and reports the files it sees under /mnt/user-data so tests can check the mount.
+// `sandbox-stub fetch URL` is the image's HTTP client (busybox's static wget crashes resolving
+// names): it prints the body and exits 1 on any error or non-2xx answer.
 package main
 
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"os"
@@ -13,7 +16,26 @@ import (
 	"time"
 )
 
+func fetch(url string) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	res, err := client.Get(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(os.Stdout, res.Body)
+	if res.StatusCode/100 != 2 {
+		fmt.Fprintf(os.Stderr, "%s: HTTP %d\n", url, res.StatusCode)
+		os.Exit(1)
+	}
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "fetch" {
+		fetch(os.Args[2])
+		return
+	}
 	log.SetFlags(0)
 	hostname, _ := os.Hostname()
 	go func() {

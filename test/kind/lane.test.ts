@@ -1,0 +1,337 @@
+// The real-kind lane: the product's main job on a real Docker engine and a real kind cluster,
+// driven through its own CLI and APIs. One cluster for the whole file; each step builds on the
+// one before (create → load image → serve → sandbox → reach it → logs → exec → PVC migration →
+// container kubeconfig → delete). Images and the engine come from test/kind/global-setup.ts.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { execInPod } from '../../app/kube/exec.js';
+import { hermeticPath } from '../support/hermetic-path.js';
+import { startServe } from '../support/serve-process.js';
+
+const lane = inject('kindLane');
+const cluster = `spd-lane-${process.pid % 10000}`;
+const nodePorts = '30100-30109';
+const work = mkdtempSync(join(tmpdir(), 'spd-kind-lane-'));
+const dataDir = join(work, 'deer-flow');
+const kubeconfig = join(work, 'kubeconfig');
+/** Only our kind and docker CLIs on PATH, both pointed at the test engine. */
+const env: Record<string, string> = {
+  PATH: hermeticPath(lane.toolsDir),
+  HOME: work,
+  DOCKER_HOST: lane.dockerHost,
+  KUBECONFIG: kubeconfig,
+};
+
+async function cli(args: string[], timeout = 300_000) {
+  return execa(process.execPath, ['--import', 'tsx', 'app/cli/main.ts', ...args], { env, extendEnv: false, reject: false, timeout });
+}
+const docker = (args: string[]) => execa(join(lane.toolsDir, 'docker'), args, { env, extendEnv: false, reject: false });
+
+/** What `cluster create` printed for the provisioner (NAME=value lines on stderr). */
+let provisionerEnv: Record<string, string> = {};
+let serve: Awaited<ReturnType<typeof startServe>> | undefined;
+let kc: KubeConfig;
+/** The address the cluster publishes on (127.0.0.1, or on Linux the bridge gateway). */
+let hostAddress = '';
+let nodePort = 0;
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+beforeAll(() => {
+  // DeerFlow's data folder as DeerFlow lays it out: the skills views, and a thread's files.
+  for (const d of ['skills_view/public', 'users/default/skills_view/custom', 'users/default/skills_view/legacy'])
+    mkdirSync(join(dataDir, d), { recursive: true });
+  mkdirSync(join(dataDir, 'threads', 'thread-1', 'user-data', 'workspace'), { recursive: true });
+  writeFileSync(join(dataDir, 'threads', 'thread-1', 'user-data', 'workspace', 'hello.txt'), 'written on the host\n');
+});
+
+afterAll(async () => {
+  await serve?.stop().catch(() => undefined);
+  // A failed run must not leave a cluster behind (the delete step does this when all passed).
+  await execa(join(lane.toolsDir, 'kind'), ['delete', 'cluster', '--name', cluster], { env, extendEnv: false, reject: false });
+});
+
+describe('the real-kind lane', () => {
+  it('creates a kind cluster through the CLI, on the node image built here, with the data folder mounted', async () => {
+    const r = await cli(
+      ['cluster', 'create', '--kind', '--name', cluster, '--data-dir', dataDir, '--image', lane.nodeImage, '--node-ports', nodePorts],
+      600_000,
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`created: kubeconfig context kind-${cluster}`);
+    provisionerEnv = Object.fromEntries([...r.stderr.matchAll(/^ {2}([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+    expect(provisionerEnv).toMatchObject({
+      SANDBOX_SERVICE_TYPE: 'NodePort',
+      SANDBOX_NODE_PORT_RANGE: nodePorts,
+      DEER_FLOW_HOST_BASE_DIR: dataDir,
+    });
+    hostAddress = /NodePorts \S+ on (\S+)/.exec(r.stderr)?.[1] ?? '';
+    expect(hostAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    expect(kc.getCurrentContext()).toBe(`kind-${cluster}`);
+    // kind waits for the control plane, not for the node: wait until it is Ready for Pods.
+    const core = kc.makeApiClient(CoreV1Api);
+    await waitFor('node Ready', async () => {
+      const nodes = await core.listNode();
+      return nodes.items[0]?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined;
+    });
+  });
+
+  it('loads the sandbox image into the node, and then reports it there', async () => {
+    const load = await cli(['cluster', 'load-image', lane.sandboxImage, '--kind', cluster]);
+    expect(load.exitCode, load.stderr).toBe(0);
+    // `cluster image` reads the images the kubelet reports in the Node's status, which it
+    // posts every 10 s or so: right after a load it may still say "on none" (measured here).
+    const status = await waitFor(
+      'the node reports the image',
+      async () => {
+        const r = await cli(['cluster', 'image', lane.sandboxImage]);
+        return r.exitCode === 0 ? r : undefined;
+      },
+      90_000,
+    );
+    expect(status.stdout).toContain('on 1 of 1 node(s)');
+  });
+
+  it('serve creates a sandbox that becomes Running as a real container, with the data folder at /mnt/user-data', async () => {
+    serve = await startServe({
+      ...env,
+      ...provisionerEnv,
+      KUBECONFIG_PATH: kubeconfig,
+      K8S_NAMESPACE: 'deer-flow-lane',
+      SANDBOX_IMAGE: lane.sandboxImage,
+    });
+    const created = await fetch(`${serve.apiUrl}/api/sandboxes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sandbox_id: 'lane-1', thread_id: 'thread-1' }),
+    });
+    expect(created.status).toBe(200);
+    const body = (await created.json()) as { sandbox_url: string };
+    const port = /^http:\/\/host\.docker\.internal:(\d+)$/.exec(body.sandbox_url)?.[1];
+    expect(port, body.sandbox_url).toBeDefined();
+    nodePort = Number(port);
+    const running = await waitFor('sandbox Running', async () => {
+      const r = (await (await fetch(`${serve?.apiUrl}/api/sandboxes/lane-1`)).json()) as { status: string };
+      return r.status === 'Running' ? r : undefined;
+    });
+    expect(running).toMatchObject({ sandbox_id: 'lane-1', status: 'Running' });
+  });
+
+  it('the sandbox URL answers from this machine', async () => {
+    const answer = await waitFor('sandbox answers', async () => {
+      const r = await fetch(`http://${hostAddress}:${nodePort}/v1/sandbox`, { signal: AbortSignal.timeout(5000) });
+      return r.ok ? ((await r.json()) as { status: string; files: string[]; hostname: string }) : undefined;
+    });
+    expect(answer).toMatchObject({ status: 'ok', hostname: 'sandbox-lane-1' });
+    expect(answer.files).toContain('/mnt/user-data/workspace/hello.txt');
+  });
+
+  it('the sandbox URL answers from a container on the default bridge, through host.docker.internal, as DeerFlow reaches it', async () => {
+    const r = await docker([
+      'run',
+      '--rm',
+      '--add-host',
+      'host.docker.internal:host-gateway',
+      lane.sandboxImage,
+      'sandbox-stub',
+      'fetch',
+      `http://host.docker.internal:${nodePort}/v1/sandbox`,
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ok', hostname: 'sandbox-lane-1' });
+  });
+
+  it('streams the container’s real log output through the desk API', async () => {
+    if (!serve) throw new Error('serve did not start');
+    const token = new URL(serve.uiUrl).searchParams.get('token') ?? '';
+    const abort = new AbortController();
+    const res = await fetch(`${new URL(serve.uiUrl).origin}/desk/sandboxes/lane-1/logs?follow=true`, {
+      headers: { 'x-desk-token': token },
+      signal: abort.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    const ticks = new Set<string>();
+    const end = Date.now() + 30_000;
+    while (ticks.size < 3 && Date.now() < end) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+      for (const m of text.matchAll(/tick (\d+)/g)) ticks.add(m[1] as string);
+    }
+    abort.abort();
+    // Lines arrive as the container writes them, not as a one-off dump.
+    expect(ticks.size, text.slice(-500)).toBeGreaterThanOrEqual(3);
+    expect(text).toContain('sandbox-stub listening on :8080');
+  });
+
+  it('exec runs a command in the sandbox container and reads the host’s file', async () => {
+    const r = await execInPod(kc, 'deer-flow-lane', 'sandbox-lane-1', [
+      'sh',
+      '-c',
+      'cat /mnt/user-data/workspace/hello.txt; echo on-$(hostname) >&2; exit 3',
+    ]);
+    expect(r).toEqual({ stdout: 'written on the host\n', stderr: 'on-sandbox-lane-1\n', exitCode: 3 });
+  });
+
+  it('deletes the sandbox through the API: its Pod and Service go', async () => {
+    const r = await fetch(`${serve?.apiUrl}/api/sandboxes/lane-1`, { method: 'DELETE' });
+    expect(r.status).toBe(200);
+    const core = kc.makeApiClient(CoreV1Api);
+    await waitFor('Pod and Service gone', async () => {
+      const [pods, services] = await Promise.all([
+        core.listNamespacedPod({ namespace: 'deer-flow-lane', labelSelector: 'sandbox-id=lane-1' }),
+        core.listNamespacedService({ namespace: 'deer-flow-lane', labelSelector: 'sandbox-id=lane-1' }),
+      ]);
+      return pods.items.length + services.items.length === 0 ? true : undefined;
+    });
+  });
+
+  it('migrates a claim on kind’s own storage through the PVC backend’s helper Pod', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const ns = 'deer-flow-lane';
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      body: {
+        metadata: { name: 'deer-flow-data' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
+    });
+    // Legacy data written into the claim by a Pod, as an old DeerFlow would have.
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: 'legacy-writer' },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'w',
+              image: lane.sandboxImage,
+              command: [
+                'sh',
+                '-c',
+                'mkdir -p /data/deer-flow/threads/thread-9/user-data/outputs && echo legacy > /data/deer-flow/threads/thread-9/user-data/outputs/report.txt',
+              ],
+              volumeMounts: [{ name: 'd', mountPath: '/data' }],
+            },
+          ],
+          volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'deer-flow-data' } }],
+        },
+      },
+    });
+    await waitFor('legacy writer done', async () => {
+      const p = await core.readNamespacedPod({ name: 'legacy-writer', namespace: ns });
+      if (p.status?.phase === 'Failed') throw new Error('the legacy writer Pod failed');
+      return p.status?.phase === 'Succeeded' ? true : undefined;
+    });
+    await core.deleteNamespacedPod({ name: 'legacy-writer', namespace: ns });
+    // local-path volumes are node-bound (ReadWriteOnce): wait for the writer to be gone.
+    await waitFor('writer removed', async () => {
+      const pods = await core.listNamespacedPod({ namespace: ns, fieldSelector: 'metadata.name=legacy-writer' });
+      return pods.items.length === 0 ? true : undefined;
+    });
+    const pv = (await core.readNamespacedPersistentVolumeClaim({ name: 'deer-flow-data', namespace: ns })).spec?.volumeName;
+    expect(pv, 'the claim is bound by kind’s local-path provisioner').toBeTruthy();
+
+    const previousEnv = { ...env };
+    env.MIGRATION_HELPER_IMAGE = lane.sandboxImage;
+    const r = await cli(['migrate', '--pvc', 'deer-flow-data', '--namespace', ns, '--yes']);
+    Object.assign(env, previousEnv);
+    delete env.MIGRATION_HELPER_IMAGE;
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    // The helper Pod is gone and the file is at its per-user place.
+    const left = await core
+      .listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/component=migration-helper' })
+      .catch(() => ({ items: [] }));
+    expect(left.items).toEqual([]);
+    const check = await execa(
+      lane.kubectl,
+      [
+        '--kubeconfig',
+        kubeconfig,
+        '-n',
+        ns,
+        'run',
+        'check',
+        '--rm',
+        '-i',
+        '--restart=Never',
+        `--image=${lane.sandboxImage}`,
+        '--overrides',
+        JSON.stringify({
+          spec: {
+            containers: [
+              {
+                name: 'check',
+                image: lane.sandboxImage,
+                command: ['cat', '/data/deer-flow/users/default/threads/thread-9/user-data/outputs/report.txt'],
+                volumeMounts: [{ name: 'd', mountPath: '/data' }],
+              },
+            ],
+            volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'deer-flow-data' } }],
+          },
+        }),
+      ],
+      { env, extendEnv: false, reject: false, timeout: 120_000 },
+    );
+    expect(check.stdout, check.stderr).toContain('legacy');
+  });
+
+  it('the exported container kubeconfig reaches the API server from a container on the default bridge, TLS verified', async () => {
+    const out = join(work, 'container-kubeconfig');
+    const r = await cli(['kubeconfig', '--for-containers', '-o', out]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = readFileSync(out, 'utf8');
+    expect(doc).not.toContain('insecure-skip-tls-verify');
+    const inContainer = await docker([
+      'run',
+      '--rm',
+      '--add-host',
+      'host.docker.internal:host-gateway',
+      '-v',
+      `${lane.kubectl}:/usr/local/bin/kubectl:ro`,
+      '-v',
+      `${out}:/kubeconfig:ro`,
+      lane.sandboxImage,
+      'kubectl',
+      '--kubeconfig',
+      '/kubeconfig',
+      'get',
+      'nodes',
+      '-o',
+      'name',
+    ]);
+    expect(inContainer.exitCode, inContainer.stderr).toBe(0);
+    expect(inContainer.stdout.trim()).toBe(`node/${cluster}-control-plane`);
+  });
+
+  it('deletes the cluster through the CLI', async () => {
+    await serve?.stop();
+    serve = undefined;
+    const r = await cli(['cluster', 'delete', '--kind', '--name', cluster, '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const left = await docker(['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${cluster}`, '--format', '{{.Names}}']);
+    expect(left.stdout.trim()).toBe('');
+  });
+});
