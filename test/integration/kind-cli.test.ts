@@ -88,6 +88,21 @@ describe('kind create with the generated config (real kind, stand-in docker)', (
     );
   });
 
+  it('publishes the API server on the listen address, and passes --image on to kind', async () => {
+    const t = tools();
+    // kind picks the API server's host port by binding apiServerAddress: an address this machine
+    // has (127.0.0.2 is loopback on Linux, and not kind's default).
+    await createKindCluster({ ...plan, listenAddress: '127.0.0.2' }, { env: t.env }).catch(() => undefined);
+    const run = t.calls().find((c) => c.startsWith('docker run ')) ?? '';
+    // kind publishes the API server's port 6443 on networking.apiServerAddress.
+    expect(run, t.calls().join('\n')).toMatch(/--publish=127\.0\.0\.2:\d+:6443\/TCP/);
+    const withImage = tools();
+    await createKindCluster({ ...plan, nodeImage: 'spd.local/kind-node:test' }, { env: withImage.env }).catch(() => undefined);
+    expect(withImage.calls().filter((c) => c.startsWith('kind '))[1]).toMatch(/ --image spd\.local\/kind-node:test$/);
+    // kind asked the engine for exactly that image (the stand-in has none, so it stops there).
+    expect(withImage.calls()).toContain('docker inspect --type=image spd.local/kind-node:test');
+  });
+
   it("a field kind does not know fails kind's strict loader (so a wrong generated field would fail the test above)", async () => {
     const t = tools();
     const config = buildKindConfig(plan) as { nodes: { extraPortMappings: Record<string, unknown>[] }[] };
