@@ -132,6 +132,13 @@ export class SandboxProvisioner {
     try {
       await this.call('read namespace', () => this.core.readNamespace({ name: this.ns }));
     } catch (e) {
+      // Namespaces are cluster-scoped: inside a cluster, the Helm chart's Role (namespaced,
+      // least privilege) may not read them. The namespace the chart installs into exists, so
+      // go on; a namespace that really is missing shows as a clear 404 on the first create.
+      if (e instanceof ClusterError && e.kind === 'forbidden') {
+        this.log(`may not read namespace ${this.ns} (403): assuming it exists, as a namespaced Role implies`);
+        return;
+      }
       if (!isNotFound(e)) throw e;
       try {
         await this.call('create namespace', () =>

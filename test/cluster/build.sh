@@ -24,6 +24,7 @@ etcd_dir="$cache/bin/etcd-$ETCD_VERSION"
 kwok_dir="$cache/bin/kwok-$KWOK_VERSION"
 kind_dir="$cache/bin/kind-$KIND_VERSION"
 docker_dir="$cache/bin/docker-cli-$DOCKER_CLI_VERSION"
+helm_dir="$cache/bin/helm-$HELM_VERSION"
 
 build_kubernetes() {
   local names=(kube-apiserver kube-controller-manager kube-scheduler kubectl) missing=0 n
@@ -135,6 +136,15 @@ build_docker_cli() {
   rm -rf "$dir" "$docker_dir" && mv "$docker_dir.tmp" "$docker_dir"
 }
 
+# Helm, to lint and render the chart (deploy/helm) in the tests and install it in the real-kind lane.
+build_helm() {
+  [[ -x "$helm_dir/helm" ]] && { log "helm $HELM_VERSION cached"; return; }
+  log "building helm $HELM_VERSION"
+  mkdir -p "$helm_dir.tmp"
+  GOBIN="$helm_dir.tmp" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+  rm -rf "$helm_dir" && mv "$helm_dir.tmp" "$helm_dir"
+}
+
 what="${1:-all}"
 case "$what" in
   etcd) build_etcd ;;
@@ -142,8 +152,9 @@ case "$what" in
   kubernetes) build_kubernetes ;;
   kind) build_kind ;;
   docker-cli) build_docker_cli ;;
-  all) build_etcd; build_kwok; build_kubernetes; build_kind; build_docker_cli ;;
-  *) echo "usage: build.sh [all|etcd|kwok|kubernetes|kind|docker-cli]" >&2; exit 2 ;;
+  helm) build_helm ;;
+  all) build_etcd; build_kwok; build_kubernetes; build_kind; build_docker_cli; build_helm ;;
+  *) echo "usage: build.sh [all|etcd|kwok|kubernetes|kind|docker-cli|helm]" >&2; exit 2 ;;
 esac
 # The last line is machine-readable: where the binaries are.
 echo "$cache/bin"
