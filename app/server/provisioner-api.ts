@@ -39,6 +39,17 @@ export async function buildProvisionerApi(opts: ProvisionerApiOptions): Promise<
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // An empty body sent as application/json (`curl -X DELETE -H 'Content-Type: application/json'`)
+  // is no body, as upstream's FastAPI reads it: a DELETE or GET goes through, and a create
+  // then fails its own validation ("the body must be a JSON object"). Anything else is parsed
+  // by Fastify's own parser (prototype-poisoning checks included).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(req, body.toString(), done);
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -235,6 +235,7 @@ describe('bad input creates nothing', () => {
     ['user_id of the wrong type', json({ sandbox_id: 'ok4', user_id: 7 }), 422, 'user_id'],
     ['malformed JSON', json('{"sandbox_id": "ok5"'), 422, 'JSON'],
     ['a JSON array', json('["ok6"]'), 422, 'object'],
+    ['an empty body sent as JSON', json(''), 422, 'the body must be a JSON object'],
     ['a huge body', json({ sandbox_id: 'ok7', pad: 'x'.repeat(64 * 1024) }), 413, 'larger'],
   ];
   for (const [name, init, status, mention] of cases) {
@@ -244,6 +245,15 @@ describe('bad input creates nothing', () => {
       expect(JSON.stringify(await r.json())).toContain(mention);
     });
   }
+
+  it('takes an empty JSON body on DELETE and GET as no body, as upstream does (curl -H "Content-Type: application/json")', async () => {
+    const headers = { 'content-type': 'application/json' };
+    const del = await fetch(`${badBase}/api/sandboxes/never-made`, { method: 'DELETE', headers });
+    // (Deleting an id that does not exist answers as deleting one that does: 200.)
+    expect(del.status).toBe(200);
+    expect(await del.json()).toEqual({ ok: true, sandbox_id: 'never-made' });
+    expect((await fetch(`${badBase}/api/sandboxes`, { headers })).status).toBe(200);
+  });
 
   it('rejects path-escaping ids in the URL', async () => {
     const del = await fetch(`${badBase}/api/sandboxes/..%2F..%2Fkube-system`, { method: 'DELETE' });

@@ -9,7 +9,16 @@ import { cacheDir, readVersions } from '../cluster/control-plane.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    kindLane: { dockerHost: string; nodeImage: string; sandboxImage: string; toolsDir: string; kubectl: string };
+    kindLane: {
+      dockerHost: string;
+      nodeImage: string;
+      sandboxImage: string;
+      /** The in-cluster provisioner image (deploy/image/build.sh). */
+      provisionerImage: string;
+      toolsDir: string;
+      kubectl: string;
+      helm: string;
+    };
   }
 }
 
@@ -26,11 +35,20 @@ export default async function setup(project: TestProject) {
   const nodeImage = await lastLine(['test/kind/build.sh', 'node-image'], { DOCKER_HOST: dockerHost });
   const sandboxImage = await lastLine(['test/kind/build.sh', 'sandbox-image'], { DOCKER_HOST: dockerHost });
   const versions = readVersions();
+  const dockerCli = join(cacheDir(), 'bin', `docker-cli-${versions.DOCKER_CLI_VERSION}`, 'docker');
+  // The product's own image script, with our docker CLI and the engine's socket (and the
+  // machine's PATH otherwise: it runs npm, debootstrap and tar like a developer would).
+  const provisionerImage = await lastLine(['deploy/image/build.sh'], {
+    ...process.env,
+    DOCKER_HOST: dockerHost,
+    DOCKER: dockerCli,
+  } as Record<string, string>);
   const toolsDir = join(cacheDir(), 'kind-lane-tools');
   rmSync(toolsDir, { recursive: true, force: true });
   mkdirSync(toolsDir, { recursive: true });
   symlinkSync(join(cacheDir(), 'bin', `kind-${versions.KIND_VERSION}`, 'kind'), join(toolsDir, 'kind'));
-  symlinkSync(join(cacheDir(), 'bin', `docker-cli-${versions.DOCKER_CLI_VERSION}`, 'docker'), join(toolsDir, 'docker'));
+  symlinkSync(dockerCli, join(toolsDir, 'docker'));
   const kubectl = join(cacheDir(), 'bin', `kubernetes-${versions.K8S_VERSION}`, 'kubectl');
-  project.provide('kindLane', { dockerHost, nodeImage, sandboxImage, toolsDir, kubectl });
+  const helm = join(cacheDir(), 'bin', `helm-${versions.HELM_VERSION}`, 'helm');
+  project.provide('kindLane', { dockerHost, nodeImage, sandboxImage, provisionerImage, toolsDir, kubectl, helm });
 }

@@ -326,6 +326,132 @@ describe('the real-kind lane', () => {
     expect(inContainer.stdout.trim()).toBe(`node/${cluster}-control-plane`);
   });
 
+  describe('inside the cluster: the image and the Helm chart', () => {
+    const ns = 'deer-flow-incluster';
+    const apiKey = 'lane-key-0123456789abcdef';
+    const service = `http://sp.${ns}.svc:8002`;
+    const kubectl = (args: string[]) =>
+      execa(lane.kubectl, ['--kubeconfig', kubeconfig, '-n', ns, ...args], { env, extendEnv: false, reject: false, timeout: 180_000 });
+    /**
+     * An HTTP request from a Pod in the cluster: the sandbox image's client, run by exec in a
+     * long-lived client Pod (exec keeps stdout, stderr and the exit code apart; `kubectl run
+     * -i` of a short Pod loses output when the Pod ends before kubectl attaches).
+     */
+    const fromPod = async (fetchArgs: string[]) => {
+      const r = await execInPod(kc, ns, 'client', ['sandbox-stub', 'fetch', ...fetchArgs], { timeoutMs: 60_000 });
+      return { ok: r.exitCode === 0, out: r.stdout, err: r.stderr };
+    };
+    const headers = ['-H', `X-API-Key: ${apiKey}`, '-H', 'Content-Type: application/json'];
+
+    it('loads the provisioner image and installs the chart; the Deployment becomes ready', async () => {
+      const load = await cli(['cluster', 'load-image', lane.provisionerImage, '--kind', cluster]);
+      expect(load.exitCode, load.stderr).toBe(0);
+      const [repository, tag] = lane.provisionerImage.split(':') as [string, string];
+      const install = await execa(
+        lane.helm,
+        [
+          'install',
+          'sp',
+          'deploy/helm/sandbox-provisioner',
+          '--kubeconfig',
+          kubeconfig,
+          '--namespace',
+          ns,
+          '--create-namespace',
+          '--set',
+          `image.repository=${repository}`,
+          '--set',
+          `image.tag=${tag}`,
+          '--set',
+          `apiKey.value=${apiKey}`,
+          '--set',
+          `sandbox.image=${lane.sandboxImage}`,
+          // The hostPath layout of the lane's data folder (mounted in the node at the same path).
+          '--set',
+          `extraEnv.DEER_FLOW_HOST_BASE_DIR=${dataDir}`,
+          '--set',
+          `extraEnv.THREADS_HOST_PATH=${dataDir}/threads`,
+          '--wait',
+          '--timeout',
+          '3m',
+        ],
+        { env, extendEnv: false, reject: false },
+      );
+      expect(install.exitCode, install.stdout + install.stderr).toBe(0);
+      // The client Pod the next steps send their requests from (any Pod of the namespace may connect).
+      const core = kc.makeApiClient(CoreV1Api);
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: { metadata: { name: 'client' }, spec: { containers: [{ name: 'client', image: lane.sandboxImage }] } },
+      });
+      await waitFor('client Pod Running', async () => {
+        const p = await core.readNamespacedPod({ name: 'client', namespace: ns });
+        return p.status?.phase === 'Running' ? true : undefined;
+      });
+    });
+
+    it('creates, lists and deletes sandboxes through the in-cluster Service, from a Pod, with the chart’s RBAC only', async () => {
+      const noKey = await fromPod([`${service}/api/sandboxes`]);
+      expect(noKey.ok).toBe(false);
+      expect(noKey.err).toContain('HTTP 401');
+      const created = await fromPod([...headers, '-X', 'POST', '-d', '{"sandbox_id":"incluster-1"}', `${service}/api/sandboxes`]);
+      expect(created.ok, created.out + created.err).toBe(true);
+      expect(JSON.parse(created.out)).toMatchObject({
+        sandbox_id: 'incluster-1',
+        sandbox_url: `http://sandbox-incluster-1-svc.${ns}.svc.cluster.local:8080`,
+      });
+      const core = kc.makeApiClient(CoreV1Api);
+      await waitFor('in-cluster sandbox Running', async () => {
+        const p = await core.readNamespacedPod({ name: 'sandbox-incluster-1', namespace: ns });
+        return p.status?.phase === 'Running' ? true : undefined;
+      });
+      // DeerFlow's Gateway, in the cluster, reaches the sandbox at that URL (CoreDNS, kube-proxy).
+      const answer = await waitFor('sandbox answers in-cluster', async () => {
+        const r = await fromPod([`http://sandbox-incluster-1-svc.${ns}.svc.cluster.local:8080/v1/sandbox`]);
+        return r.ok ? r.out : undefined;
+      });
+      expect(JSON.parse(answer)).toMatchObject({ status: 'ok', hostname: 'sandbox-incluster-1' });
+      const listed = await fromPod([...headers, `${service}/api/sandboxes`]);
+      expect(listed.out).toContain('incluster-1');
+      const deleted = await fromPod([...headers, '-X', 'DELETE', `${service}/api/sandboxes/incluster-1`]);
+      expect(deleted.ok, deleted.out + deleted.err).toBe(true);
+      // What the chart grants, as the API server sees it.
+      const sa = `system:serviceaccount:${ns}:sp`;
+      const can = async (verb: string, what: string, where = ns, ...more: string[]) =>
+        (
+          await execa(lane.kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', verb, what, '-n', where, '--as', sa, ...more], {
+            env,
+            extendEnv: false,
+            reject: false,
+          })
+        ).stdout.trim();
+      expect(await can('create', 'pods')).toBe('yes');
+      expect(await can('create', 'pods', ns, '--subresource=exec')).toBe('no');
+      expect(await can('get', 'pods', ns, '--subresource=log')).toBe('no');
+      expect(await can('list', 'secrets')).toBe('no');
+      expect(await can('create', 'pods', 'default')).toBe('no');
+      expect(await can('list', 'nodes')).toBe('no');
+    });
+
+    it('a call the Role does not allow is refused by the API server and answered 502, saying so', async () => {
+      // Take Services away from the Role: the create's Service call is refused (403).
+      const patch = await kubectl([
+        'patch',
+        'role',
+        'sp',
+        '--type=json',
+        '-p',
+        '[{"op":"replace","path":"/rules/0/resources","value":["pods"]}]',
+      ]);
+      expect(patch.exitCode, patch.stderr).toBe(0);
+      const refused = await fromPod([...headers, '-X', 'POST', '-d', '{"sandbox_id":"incluster-2"}', `${service}/api/sandboxes`]);
+      expect(refused.ok).toBe(false);
+      expect(`${refused.out}${refused.err}`).toContain('HTTP 502');
+      expect(`${refused.out}${refused.err}`).toMatch(/not allowed to do this \(403\)/);
+      expect(`${refused.out}${refused.err}`).toContain('services');
+    });
+  });
+
   it('deletes the cluster through the CLI', async () => {
     await serve?.stop();
     serve = undefined;

@@ -1,7 +1,7 @@
 // sandbox-stub: the test sandbox image's server. It answers what DeerFlow asks a sandbox
 // (GET /v1/sandbox on 8080), logs a line per request and one per tick so log streaming has real
 // output, and reports the files it sees under /mnt/user-data so tests can check the mount.
-// `sandbox-stub fetch URL` is the image's HTTP client (busybox's static wget crashes resolving
+// `sandbox-stub fetch [-X M] [-H 'K: V'] [-d BODY] URL` is the image's HTTP client (busybox's static wget crashes resolving
 // names): it prints the body and exits 1 on any error or non-2xx answer.
 package main
 
@@ -13,12 +13,43 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
-func fetch(url string) {
-	client := &http.Client{Timeout: 10 * time.Second}
-	res, err := client.Get(url)
+// fetch [-X METHOD] [-H "Name: value"]... [-d BODY] URL
+func fetch(args []string) {
+	method, body := "GET", ""
+	headers := map[string]string{}
+	for len(args) > 1 {
+		switch args[0] {
+		case "-X":
+			method = args[1]
+		case "-d":
+			body = args[1]
+		case "-H":
+			name, value, _ := strings.Cut(args[1], ":")
+			headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
+		default:
+			fmt.Fprintf(os.Stderr, "fetch: unknown option %s\n", args[0])
+			os.Exit(2)
+		}
+		args = args[2:]
+	}
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: sandbox-stub fetch [-X METHOD] [-H 'Name: value'] [-d BODY] URL")
+		os.Exit(2)
+	}
+	req, err := http.NewRequest(method, args[0], strings.NewReader(body))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	res, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -26,14 +57,14 @@ func fetch(url string) {
 	defer res.Body.Close()
 	_, _ = io.Copy(os.Stdout, res.Body)
 	if res.StatusCode/100 != 2 {
-		fmt.Fprintf(os.Stderr, "%s: HTTP %d\n", url, res.StatusCode)
+		fmt.Fprintf(os.Stderr, "\n%s %s: HTTP %d\n", method, args[0], res.StatusCode)
 		os.Exit(1)
 	}
 }
 
 func main() {
-	if len(os.Args) == 3 && os.Args[1] == "fetch" {
-		fetch(os.Args[2])
+	if len(os.Args) >= 3 && os.Args[1] == "fetch" {
+		fetch(os.Args[2:])
 		return
 	}
 	log.SetFlags(0)
