@@ -47,6 +47,11 @@ export interface ProvisionerConfig {
   port: number;
   /** Seconds a Pod may exist without its Service before the sweep removes it. */
   orphanGraceSeconds: number;
+  /**
+   * SWEEP_LEASE_NAME (ours): with several replicas, only the holder of this Lease in the
+   * namespace sweeps. Unset: every instance sweeps (one instance, as upstream).
+   */
+  sweepLeaseName: string | undefined;
 }
 
 export const DEFAULT_SANDBOX_IMAGE = 'enterprise-public-cn-beijing.cr.volces.com/vefaas-public/all-in-one-sandbox:latest';
@@ -231,6 +236,7 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     host,
     port: int('PROVISIONER_PORT', 8002, 0, 65535),
     orphanGraceSeconds: int('SANDBOX_ORPHAN_GRACE_SECONDS', 60, 1, 86_400),
+    sweepLeaseName: objectName('SWEEP_LEASE_NAME'),
   };
   if (skillsPvcSubpathTemplate !== undefined && config.skillsPvcName === undefined) {
     problems.push({

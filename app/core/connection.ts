@@ -1,11 +1,14 @@
 // The composition root's first half: a running core bound to one cluster, assembled from
 // configuration — kubeconfig, kept-alive client, provisioner, watch cache and the orphan sweep.
 // `serve`, the desktop app and the tests all connect through here.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ProvisionerConfig } from '../config/config.js';
 import { AgentPool, makeApiClient } from '../kube/api-client.js';
 import { ClusterError } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { LeaseElection } from '../kube/lease.js';
 import { SandboxProvisioner } from '../sandbox/provisioner.js';
 import { SandboxWatchCache } from '../sandbox/watch-cache.js';
 
@@ -64,8 +67,33 @@ export async function connectCluster(
   void cache.start();
 
   const sweepEveryMs = Math.max(1000, (config.orphanGraceSeconds * 1000) / 2);
+  // With SWEEP_LEASE_NAME, replicas take turns by a Lease: only its holder sweeps. The lease
+  // outlives three sweep intervals, so a live holder keeps it and a dead one is replaced.
+  const lease = config.sweepLeaseName
+    ? new LeaseElection(
+        makeApiClient(kc, CoordinationV1Api, pool),
+        config.namespace,
+        config.sweepLeaseName,
+        `${hostname()}-${randomBytes(3).toString('hex')}`,
+        Math.max(15, Math.ceil((3 * sweepEveryMs) / 1000)),
+      )
+    : undefined;
+  let leading = false;
   const sweep = setInterval(() => {
-    provisioner.sweepOrphans().catch((e: Error) => log(`orphan sweep skipped: ${e.message}`));
+    void (async () => {
+      if (lease) {
+        const holds = await lease.holds();
+        if (holds !== leading)
+          log(
+            holds
+              ? `holding lease ${config.sweepLeaseName}: this instance sweeps`
+              : `lease ${config.sweepLeaseName} is held by another instance: it sweeps`,
+          );
+        leading = holds;
+        if (!holds) return;
+      }
+      await provisioner.sweepOrphans();
+    })().catch((e: Error) => log(`orphan sweep skipped: ${e.message}`));
   }, sweepEveryMs);
   sweep.unref();
 

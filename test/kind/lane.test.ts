@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execInPod } from '../../app/kube/exec.js';
@@ -371,6 +371,9 @@ describe('the real-kind lane', () => {
           `extraEnv.DEER_FLOW_HOST_BASE_DIR=${dataDir}`,
           '--set',
           `extraEnv.THREADS_HOST_PATH=${dataDir}/threads`,
+          // A short grace, so the sweep (and its lease) runs every 5 s.
+          '--set-string',
+          'extraEnv.SANDBOX_ORPHAN_GRACE_SECONDS=10',
           '--wait',
           '--timeout',
           '3m',
@@ -431,6 +434,53 @@ describe('the real-kind lane', () => {
       expect(await can('list', 'secrets')).toBe('no');
       expect(await can('create', 'pods', 'default')).toBe('no');
       expect(await can('list', 'nodes')).toBe('no');
+    });
+
+    it('two replicas: concurrent creates of one id all answer the same sandbox, and one replica holds the sweep lease', async () => {
+      const scaled = await kubectl(['scale', 'deployment', 'sp', '--replicas=2']);
+      expect(scaled.exitCode, scaled.stderr).toBe(0);
+      const rollout = await kubectl(['rollout', 'status', 'deployment/sp', '--timeout=120s']);
+      expect(rollout.exitCode, rollout.stderr).toBe(0);
+      const body = '{"sandbox_id":"shared-1"}';
+      const n = 16;
+      // n clients at once, through the Service (kube-proxy spreads them over both replicas).
+      const script = `for i in $(seq ${n}); do (sandbox-stub fetch -H 'X-API-Key: ${apiKey}' -H 'Content-Type: application/json' -X POST -d '${body}' ${service}/api/sandboxes; echo " rc=$?") > /tmp/r$i 2>&1 & done; wait; cat /tmp/r*`;
+      const started = Date.now();
+      const r = await execInPod(kc, ns, 'client', ['sh', '-c', script], { timeoutMs: 120_000 });
+      const elapsed = Date.now() - started;
+      const answers = r.stdout.trim().split('\n').filter(Boolean);
+      expect(answers, r.stdout + r.stderr).toHaveLength(n);
+      for (const a of answers) {
+        expect(a, r.stdout).toMatch(/ rc=0$/);
+        expect(JSON.parse(a.replace(/ rc=0$/, ''))).toMatchObject({
+          sandbox_id: 'shared-1',
+          sandbox_url: `http://sandbox-shared-1-svc.${ns}.svc.cluster.local:8080`,
+        });
+      }
+      process.stderr.write(`[lane] ${n} concurrent creates of one id through 2 replicas: ${elapsed} ms\n`);
+      const core = kc.makeApiClient(CoreV1Api);
+      const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: 'sandbox-id=shared-1' });
+      expect(pods.items).toHaveLength(1);
+      // The sweep lease: held by one of the two replicas (the sweep runs every 5 s here).
+      const replicas = (
+        await core.listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/name=sandbox-provisioner' })
+      ).items.map((p) => p.metadata?.name ?? '');
+      expect(replicas).toHaveLength(2);
+      const coordination = kc.makeApiClient(CoordinationV1Api);
+      const holder = await waitFor(
+        'sweep lease held',
+        async () => {
+          const lease = await coordination.readNamespacedLease({ name: 'sp-sweep', namespace: ns });
+          return lease.spec?.holderIdentity || undefined;
+        },
+        60_000,
+      );
+      expect(
+        replicas.some((name) => holder.startsWith(`${name}-`)),
+        `${holder} is one of ${replicas.join(', ')}`,
+      ).toBe(true);
+      const deleted = await fromPod([...headers, '-X', 'DELETE', `${service}/api/sandboxes/shared-1`]);
+      expect(deleted.ok, deleted.out + deleted.err).toBe(true);
     });
 
     it('a call the Role does not allow is refused by the API server and answered 502, saying so', async () => {

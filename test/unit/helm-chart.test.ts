@@ -61,6 +61,8 @@ describe('the Helm chart', () => {
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['pods', 'services'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
       { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['sp-sweep'], verbs: ['get', 'update'] },
     ]);
     expect(one(objs, 'RoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'sp', namespace: 'deer-flow' }]);
     // Sandboxes elsewhere: the Role goes there, the binding still names our ServiceAccount.
@@ -78,6 +80,7 @@ describe('the Helm chart', () => {
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(c.env).toContainEqual({ name: 'PROVISIONER_API_KEY', valueFrom: { secretKeyRef: { name: 'sp-api-key', key: 'api-key' } } });
     expect(c.env).toContainEqual({ name: 'SANDBOX_SERVICE_TYPE', value: 'ClusterIP' });
+    expect(c.env).toContainEqual({ name: 'SWEEP_LEASE_NAME', value: 'sp-sweep' });
     expect(c.env).toContainEqual({ name: 'SANDBOX_ORPHAN_GRACE_SECONDS', value: '120' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
     expect(c.resources.requests).toEqual({ cpu: '50m', memory: '96Mi' });
