@@ -50,7 +50,8 @@ export class LeaseElection {
       holderIdentity: this.identity,
       leaseDurationSeconds: this.durationSeconds,
       renewTime: stamp,
-      acquireTime: decision === 'renew' && current?.spec?.acquireTime ? new V1MicroTime(new Date(current.spec.acquireTime).getTime()) : stamp,
+      acquireTime:
+        decision === 'renew' && current?.spec?.acquireTime ? new V1MicroTime(new Date(current.spec.acquireTime).getTime()) : stamp,
       leaseTransitions: (current?.spec?.leaseTransitions ?? 0) + (decision === 'take' && current ? 1 : 0),
     };
     try {

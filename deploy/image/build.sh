@@ -30,7 +30,8 @@ docker() { "$docker_cmd" "$@"; }
 docker version >/dev/null 2>&1 || { echo "build.sh: '$docker_cmd' cannot reach a Docker engine (set DOCKER_HOST, or start Docker)" >&2; exit 1; }
 
 version="$(node -p 'require(process.argv[1]).version' "$root/package.json")"
-app_hash="$(cd "$root" && cat package-lock.json deploy/image/build.sh $(git ls-files app | grep -v '\.test\.ts$' | sort) | sha256sum | cut -c1-12)"
+# (find, not git: the script also works from a release tarball)
+app_hash="$(cd "$root" && find app -type f -name '*.ts' ! -name '*.test.ts' | LC_ALL=C sort | xargs cat package-lock.json deploy/image/build.sh | sha256sum | cut -c1-12)"
 tag="$IMAGE_REPO:$version-$app_hash"
 if docker image inspect "$tag" >/dev/null 2>&1; then log "cached: $tag"; echo "$tag"; exit 0; fi
 
