@@ -112,13 +112,18 @@ build_kwok() {
   rm -rf "$kwok_dir" && mv "$kwok_dir.tmp" "$kwok_dir"
 }
 
-build_kind() {
-  [[ -x "$kind_dir/kind" ]] && { log "kind $KIND_VERSION cached"; return; }
-  log "building kind $KIND_VERSION"
-  mkdir -p "$kind_dir.tmp"
-  GOBIN="$kind_dir.tmp" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kind@$KIND_VERSION"
-  rm -rf "$kind_dir" && mv "$kind_dir.tmp" "$kind_dir"
+# go_install_into <dir> <binary> <name and version> <extra ldflags> <package@version>: one CLI
+# installed from its module into its own cached folder.
+go_install_into() {
+  local dir="$1" binary="$2" what="$3" ldflags="$4" pkg="$5"
+  [[ -x "$dir/$binary" ]] && { log "$what cached"; return; }
+  log "building $what"
+  mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" go install -trimpath -ldflags "-s -w $ldflags" "$pkg"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
 }
+
+build_kind() { go_install_into "$kind_dir" kind "kind $KIND_VERSION" "" "sigs.k8s.io/kind@$KIND_VERSION"; }
 
 build_docker_cli() {
   [[ -x "$docker_dir/docker" ]] && { log "docker CLI $DOCKER_CLI_VERSION cached"; return; }
@@ -138,11 +143,7 @@ build_docker_cli() {
 
 # Helm, to lint and render the chart (deploy/helm) in the tests and install it in the real-kind lane.
 build_helm() {
-  [[ -x "$helm_dir/helm" ]] && { log "helm $HELM_VERSION cached"; return; }
-  log "building helm $HELM_VERSION"
-  mkdir -p "$helm_dir.tmp"
-  GOBIN="$helm_dir.tmp" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
-  rm -rf "$helm_dir" && mv "$helm_dir.tmp" "$helm_dir"
+  go_install_into "$helm_dir" helm "helm $HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
 }
 
 what="${1:-all}"
