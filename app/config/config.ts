@@ -7,6 +7,7 @@ import { FieldsError } from '../errors.js';
 import { isAbsoluteHostPath } from './host-path.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from './kube-names.js';
 import { type NodePortRange, parseNodePortRange } from './node-port-range.js';
+import { parseQuantity, type QuantityKind } from './quantity.js';
 
 export type ServiceType = 'NodePort' | 'ClusterIP';
 
@@ -52,6 +53,21 @@ export interface ProvisionerConfig {
    * namespace sweeps. Unset: every instance sweeps (one instance, as upstream).
    */
   sweepLeaseName: string | undefined;
+  resources: SandboxResourceSettings;
+}
+
+/**
+ * The sandbox container's CPU and memory: SANDBOX_CPU_REQUEST / _LIMIT, SANDBOX_MEMORY_REQUEST /
+ * _LIMIT over upstream's values; SANDBOX_MAX_CPU / _MEMORY allow a create to ask for other
+ * limits up to them (ours; unset, a request's `resources` is refused).
+ */
+export interface SandboxResourceSettings {
+  cpuRequest: string;
+  cpuLimit: string;
+  memoryRequest: string;
+  memoryLimit: string;
+  maxCpu: string | undefined;
+  maxMemory: string | undefined;
 }
 
 export const DEFAULT_SANDBOX_IMAGE = 'enterprise-public-cn-beijing.cr.volces.com/vefaas-public/all-in-one-sandbox:latest';
@@ -98,6 +114,11 @@ function read(env: Env, name: string): string | undefined {
 
 const SUBPATH_PLACEHOLDERS = new Set(['user_id', 'thread_id']);
 
+function quantityValue(text: string, kind: QuantityKind): number {
+  const r = parseQuantity(text, kind);
+  return 'value' in r ? r.value : Number.NaN;
+}
+
 export function loadConfig(env: Env = process.env): ProvisionerConfig {
   const problems: ConfigProblem[] = [];
   const bad = (name: string, value: string, allowed: string) =>
@@ -119,6 +140,17 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     if (/^(false|0|no)$/i.test(raw)) return false;
     bad(name, raw, 'expected true or false');
     return false;
+  };
+  /** A quantity variable: its text and value (cores or bytes), or the fallback's when bad. */
+  const quantity = (name: string, kind: QuantityKind, fallback: string | undefined) => {
+    const raw = read(env, name);
+    if (raw === undefined) return fallback === undefined ? undefined : { text: fallback, value: quantityValue(fallback, kind) };
+    const parsed = parseQuantity(raw, kind);
+    if ('problem' in parsed) {
+      problems.push({ variable: name, message: `${name}: ${parsed.problem}` });
+      return fallback === undefined ? undefined : { text: fallback, value: quantityValue(fallback, kind) };
+    }
+    return { text: raw, value: parsed.value };
   };
   const hostPath = (name: string, fallback: string): string => {
     const raw = read(env, name) ?? fallback;
@@ -213,6 +245,35 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
 
     bad('PROVISIONER_HOST', host, 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0');
 
+  function resourceSettings(): SandboxResourceSettings {
+    const cpuRequest = quantity('SANDBOX_CPU_REQUEST', 'cpu', '100m');
+    const cpuLimit = quantity('SANDBOX_CPU_LIMIT', 'cpu', '1000m');
+    const memoryRequest = quantity('SANDBOX_MEMORY_REQUEST', 'memory', '256Mi');
+    const memoryLimit = quantity('SANDBOX_MEMORY_LIMIT', 'memory', '1Gi');
+    const maxCpu = quantity('SANDBOX_MAX_CPU', 'cpu', undefined);
+    const maxMemory = quantity('SANDBOX_MAX_MEMORY', 'memory', undefined);
+    const pairs = [
+      ['SANDBOX_CPU_REQUEST', cpuRequest, 'SANDBOX_CPU_LIMIT', cpuLimit],
+      ['SANDBOX_MEMORY_REQUEST', memoryRequest, 'SANDBOX_MEMORY_LIMIT', memoryLimit],
+      ['SANDBOX_CPU_LIMIT', cpuLimit, 'SANDBOX_MAX_CPU', maxCpu],
+      ['SANDBOX_MEMORY_LIMIT', memoryLimit, 'SANDBOX_MAX_MEMORY', maxMemory],
+    ] as const;
+    for (const [lowName, low, highName, high] of pairs)
+      if (low && high && low.value > high.value)
+        problems.push({
+          variable: lowName,
+          message: `${lowName} (${low.text}) is above ${highName} (${high.text}): lower it or raise ${highName}`,
+        });
+    return {
+      cpuRequest: cpuRequest?.text ?? '100m',
+      cpuLimit: cpuLimit?.text ?? '1000m',
+      memoryRequest: memoryRequest?.text ?? '256Mi',
+      memoryLimit: memoryLimit?.text ?? '1Gi',
+      maxCpu: maxCpu?.text,
+      maxMemory: maxMemory?.text,
+    };
+  }
+
   const config: ProvisionerConfig = {
     namespace,
     sandboxImage,
@@ -237,6 +298,7 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     port: int('PROVISIONER_PORT', 8002, 0, 65535),
     orphanGraceSeconds: int('SANDBOX_ORPHAN_GRACE_SECONDS', 60, 1, 86_400),
     sweepLeaseName: objectName('SWEEP_LEASE_NAME'),
+    resources: resourceSettings(),
   };
   if (skillsPvcSubpathTemplate !== undefined && config.skillsPvcName === undefined) {
     problems.push({

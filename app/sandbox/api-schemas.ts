@@ -33,6 +33,19 @@ export const CreateSandboxBody = Type.Object(
     include_legacy_skills: Type.Optional(Type.Boolean({ description: 'Accepted and ignored, as upstream' })),
     provision_lark_cli_runtime: Type.Optional(Type.Boolean({ description: 'Lark Pattern A, when LARK_CLI_INIT_IMAGE is set' })),
     provision_lark_cli_broker: Type.Optional(Type.Boolean({ description: 'Lark Pattern B, when LARK_CLI_BROKER_IMAGE is set' })),
+    resources: Type.Optional(
+      Type.Object(
+        {
+          cpu: Type.Optional(Type.String({ description: 'e.g. "2" or "500m"' })),
+          memory: Type.Optional(Type.String({ description: 'e.g. "2Gi"' })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Ours, not upstream: the container limits, at most SANDBOX_MAX_CPU / SANDBOX_MAX_MEMORY (refused when those are unset)',
+        },
+      ),
+    ),
   },
   { additionalProperties: true, description: 'Unknown fields are ignored' },
 );

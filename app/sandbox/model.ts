@@ -37,6 +37,8 @@ export interface CreateSandboxInput {
   /** Lark Pattern A (init container) and B (broker sidecar), each only when its image is configured. */
   provision_lark_cli_runtime?: boolean | undefined;
   provision_lark_cli_broker?: boolean | undefined;
+  /** Ours: the container's CPU and memory limits, within SANDBOX_MAX_CPU / SANDBOX_MAX_MEMORY. */
+  resources?: { cpu?: string | undefined; memory?: string | undefined } | undefined;
 }
 
 export const toResponse = (s: Sandbox): SandboxResponse => ({ sandbox_id: s.sandbox_id, sandbox_url: s.sandbox_url, status: s.status });

@@ -12,6 +12,7 @@ import { checkExtraMounts, larkModeOf, normpath, withoutLarkRuntime } from './ex
 import type { CreateSandboxInput, Sandbox } from './model.js';
 import { DEFAULT_USER_ID, podName, sandboxIdProblem, serviceName, threadIdProblem, userIdProblem } from './names.js';
 import { isPortAllocated, NodePortsExhaustedError, nodePortsOf, pickNodePort } from './node-ports.js';
+import { requestedResourcesProblem } from './resources.js';
 import {
   buildPod,
   buildService,
@@ -67,7 +68,16 @@ export function validateCreateRequest(input: CreateSandboxInput, config: SpecCon
   const lark = larkModeOf(input, { init: config.larkCliInitImage, broker: config.larkCliBrokerImage });
   const requested = withoutLarkRuntime(input.extra_mounts ?? [], lark);
   const base = config.hostBaseDir ? normpath(config.hostBaseDir) : undefined;
-  return { ids, extras: { mounts: checkExtraMounts(requested, base, { pvc: config.userdataPvcName !== undefined }), lark } };
+  const resourcesProblem = requestedResourcesProblem(input.resources, config.resources);
+  if (resourcesProblem) throw new ValidationError(resourcesProblem.field, resourcesProblem.problem);
+  return {
+    ids,
+    extras: {
+      mounts: checkExtraMounts(requested, base, { pvc: config.userdataPvcName !== undefined }),
+      lark,
+      ...(input.resources ? { resources: input.resources } : {}),
+    },
+  };
 }
 
 /** Validates create input with the same rules as the API schema; returns normalised ids. */

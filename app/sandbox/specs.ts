@@ -14,6 +14,7 @@ import {
 } from './extra-mounts.js';
 import type { Sandbox, SandboxStatus } from './model.js';
 import { podName, serviceName } from './names.js';
+import { type RequestedResources, resourcesFor } from './resources.js';
 
 export const SANDBOX_SELECTOR = 'app=deer-flow-sandbox';
 export const SANDBOX_ID_LABEL = 'sandbox-id';
@@ -39,6 +40,7 @@ export type SpecConfig = Pick<
   | 'skillsPvcName'
   | 'skillsPvcSubpathTemplate'
   | 'userdataPvcName'
+  | 'resources'
 >;
 
 export interface SandboxIds {
@@ -47,10 +49,12 @@ export interface SandboxIds {
   userId: string;
 }
 
-/** What a create request adds to the Pod: checked extra mounts and the Lark pattern. */
+/** What a create request adds to the Pod: checked extra mounts, the Lark pattern, resources. */
 export interface SandboxExtras {
   mounts: CheckedMount[];
   lark: LarkMode;
+  /** Checked against SANDBOX_MAX_* (requestedResourcesProblem) before it gets here. */
+  resources?: RequestedResources | undefined;
 }
 
 const NO_EXTRAS: SandboxExtras = { mounts: [], lark: 'none' };
@@ -224,10 +228,7 @@ export function buildPod(config: SpecConfig, ids: SandboxIds, extras: SandboxExt
           ports: [{ name: 'http', containerPort: config.containerPort, protocol: 'TCP' }],
           readinessProbe: probe(5, 5),
           livenessProbe: probe(10, 10),
-          resources: {
-            requests: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': '500Mi' },
-            limits: { cpu: '1000m', memory: '1Gi', 'ephemeral-storage': '500Mi' },
-          },
+          resources: resourcesFor(config.resources, extras.resources),
           ...(env.length ? { env } : {}),
           // As upstream: not privileged; privilege escalation left allowed (sudo in the image).
           securityContext: { privileged: false, allowPrivilegeEscalation: true },

@@ -279,6 +279,32 @@ describe('modes', () => {
     expect(listed.count).toBe(1);
   });
 
+  it('resources: the environment defaults, a request’s own limits within the maximum, above it a 422 that creates nothing', async () => {
+    const s = await start({ SANDBOX_CPU_REQUEST: '200m', SANDBOX_MEMORY_LIMIT: '512Mi', SANDBOX_MAX_CPU: '2', SANDBOX_MAX_MEMORY: '2Gi' });
+    const ns = s.config.namespace;
+    expect((await fetch(`${s.url}/api/sandboxes`, json({ sandbox_id: 'res-default' }))).status).toBe(200);
+    const plain = await core.readNamespacedPod({ namespace: ns, name: 'sandbox-res-default' });
+    expect(plain.spec?.containers[0]?.resources).toEqual({
+      requests: { cpu: '200m', memory: '256Mi', 'ephemeral-storage': '500Mi' },
+      // (The API server writes 1000m as "1".)
+      limits: { cpu: '1', memory: '512Mi', 'ephemeral-storage': '500Mi' },
+    });
+    const own = await fetch(`${s.url}/api/sandboxes`, json({ sandbox_id: 'res-own', resources: { cpu: '1500m', memory: '2Gi' } }));
+    expect(own.status).toBe(200);
+    const pod = await core.readNamespacedPod({ namespace: ns, name: 'sandbox-res-own' });
+    expect(pod.spec?.containers[0]?.resources?.limits).toMatchObject({ cpu: '1500m', memory: '2Gi' });
+    const above = await fetch(`${s.url}/api/sandboxes`, json({ sandbox_id: 'res-big', resources: { memory: '3Gi' } }));
+    expect(above.status).toBe(422);
+    expect(JSON.stringify(await above.json())).toContain(
+      'resources.memory \\"3Gi\\" is above the allowed maximum 2Gi (SANDBOX_MAX_MEMORY)',
+    );
+    const malformed = await fetch(`${s.url}/api/sandboxes`, json({ sandbox_id: 'res-bad', resources: { cpu: 2 } }));
+    expect(malformed.status).toBe(422);
+    const names = (await core.listNamespacedPod({ namespace: ns })).items.map((p) => p.metadata?.name).sort();
+    expect(names).toEqual(['sandbox-res-default', 'sandbox-res-own']);
+    expect((await core.listNamespacedService({ namespace: ns })).items).toHaveLength(2);
+  });
+
   it('PVCs: skills read-only with a subPath template, user data under deer-flow/users/{user}/threads/{thread}', async () => {
     const s = await start({
       SKILLS_PVC_NAME: 'skills-claim',

@@ -66,7 +66,47 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 8002,
       orphanGraceSeconds: 60,
+      sweepLeaseName: undefined,
+      resources: {
+        cpuRequest: '100m',
+        cpuLimit: '1000m',
+        memoryRequest: '256Mi',
+        memoryLimit: '1Gi',
+        maxCpu: undefined,
+        maxMemory: undefined,
+      },
     });
+  });
+
+  it('reads sandbox resources and their bounds, refusing bad or inconsistent values by name', () => {
+    expect(
+      loadConfig({
+        SANDBOX_CPU_REQUEST: '250m',
+        SANDBOX_CPU_LIMIT: '2',
+        SANDBOX_MEMORY_LIMIT: '2Gi',
+        SANDBOX_MAX_CPU: '4',
+        SANDBOX_MAX_MEMORY: '8Gi',
+      }).resources,
+    ).toEqual({ cpuRequest: '250m', cpuLimit: '2', memoryRequest: '256Mi', memoryLimit: '2Gi', maxCpu: '4', maxMemory: '8Gi' });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (e) {
+        return (e as ConfigError).fields.map((f) => ({ variable: f.field, message: f.message }));
+      }
+    };
+    expect(problems({ SANDBOX_CPU_LIMIT: 'lots' })).toEqual([
+      { variable: 'SANDBOX_CPU_LIMIT', message: 'SANDBOX_CPU_LIMIT: "lots" is not a Kubernetes quantity (e.g. 500m or 2 (cores))' },
+    ]);
+    expect(problems({ SANDBOX_MEMORY_REQUEST: '2Gi' })).toEqual([
+      {
+        variable: 'SANDBOX_MEMORY_REQUEST',
+        message: 'SANDBOX_MEMORY_REQUEST (2Gi) is above SANDBOX_MEMORY_LIMIT (1Gi): lower it or raise SANDBOX_MEMORY_LIMIT',
+      },
+    ]);
+    expect(problems({ SANDBOX_MAX_CPU: '500m' }).map((p) => p.variable)).toEqual(['SANDBOX_CPU_LIMIT']);
+    expect(problems({ SANDBOX_MAX_MEMORY: '1e9' }).map((p) => p.variable)).toEqual(['SANDBOX_MAX_MEMORY']);
   });
 
   it('reads every variable', () => {
