@@ -125,16 +125,41 @@ export class SandboxProvisioner {
     return this.config.namespace;
   }
 
+  /** Told of every Kubernetes request: what (a fixed set of names), seconds, whether it failed. */
+  private requestObservers: ((what: string, seconds: number, failed: boolean) => void)[] = [];
+
+  /** Adds an observer of Kubernetes requests; the returned function removes it. */
+  observeRequests(observer: (what: string, seconds: number, failed: boolean) => void): () => void {
+    this.requestObservers.push(observer);
+    return () => {
+      this.requestObservers = this.requestObservers.filter((o) => o !== observer);
+    };
+  }
+
+  /** Whether lists come from a synced watch (not a live read), for status and metrics. */
+  get watchSynced(): boolean {
+    return this.cache?.synced ?? false;
+  }
+
   /** One Kubernetes request: bounded in time; 404 and 409 pass through for callers to judge. */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     this.apiCalls++;
+    const started = performance.now();
+    let failed = true;
     try {
-      return await withTimeout(fn(), this.timeoutMs, what, this.opts.server);
+      const result = await withTimeout(fn(), this.timeoutMs, what, this.opts.server);
+      failed = false;
+      return result;
     } catch (e) {
+      // An answer the caller expects (404 while looking, 409 when racing) is not a failure.
+      if (isNotFound(e) || isConflict(e)) failed = false;
       if (isNotFound(e) || isConflict(e) || isPortAllocated(e)) throw e;
       const err = toClusterError(e, this.opts.server);
       if (!isServiceAccountPending(err)) this.log(`cluster error during ${what}: ${err.message}`);
       throw err;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      for (const observe of this.requestObservers) observe(what, seconds, failed);
     }
   }
 

@@ -16,6 +16,7 @@ import { toResponse } from '../sandbox/model.js';
 import type { SandboxProvisioner } from '../sandbox/provisioner.js';
 import { keyMatches } from './auth.js';
 import { fastifyErrorToHttp } from './http-errors.js';
+import { ProvisionerMetrics } from './metrics.js';
 import { guardRoutes, loopbackHostCheck, publicScope } from './route-access.js';
 
 export const PROVISIONER_BODY_LIMIT = 16 * 1024;
@@ -112,6 +113,9 @@ export async function buildProvisionerApi(opts: ProvisionerApiOptions): Promise<
   app.get('/openapi.json', { config: open, schema: { hide: true } }, async () => app.swagger());
 
   app.get('/api/capabilities', { schema: { security } }, async () => opts.capabilities ?? {});
+
+  // Guarded like /api/* (not public): with a key it needs the key; without, loopback Hosts only.
+  new ProvisionerMetrics(opts.provisioner).attach(app, { security });
 
   app.post(
     '/api/sandboxes',

@@ -305,6 +305,28 @@ describe('modes', () => {
     expect((await core.listNamespacedService({ namespace: ns })).items).toHaveLength(2);
   });
 
+  it('/metrics counts requests by operation and outcome, create latency, sandboxes and Kubernetes requests, in Prometheus text', async () => {
+    const s = await start();
+    expect((await fetch(`${s.url}/api/sandboxes`, json({ sandbox_id: 'm-1' }))).status).toBe(200);
+    expect((await fetch(`${s.url}/api/sandboxes`, json({ sandbox_id: 'Bad' }))).status).toBe(422);
+    expect((await fetch(`${s.url}/api/sandboxes/m-1`)).status).toBe(200);
+    expect((await fetch(`${s.url}/api/sandboxes/m-1`, { method: 'DELETE' })).status).toBe(200);
+    const r = await fetch(`${s.url}/metrics`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await r.text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    expect(value('sandbox_provisioner_requests_total{operation="create",outcome="ok"}')).toBe(1);
+    expect(value('sandbox_provisioner_requests_total{operation="create",outcome="client_error"}')).toBe(1);
+    expect(value('sandbox_provisioner_requests_total{operation="get",outcome="ok"}')).toBe(1);
+    expect(value('sandbox_provisioner_requests_total{operation="delete",outcome="ok"}')).toBe(1);
+    expect(value('sandbox_provisioner_create_seconds_count{outcome="ok"}')).toBe(1);
+    expect(value('sandbox_provisioner_kubernetes_request_seconds_count{request="create Pod",outcome="ok"}')).toBe(1);
+    expect(text).toMatch(/^sandbox_provisioner_watch_synced [01]$/m);
+    // Bounded labels: no sandbox id anywhere.
+    expect(text).not.toContain('m-1');
+  });
+
   it('PVCs: skills read-only with a subPath template, user data under deer-flow/users/{user}/threads/{thread}', async () => {
     const s = await start({
       SKILLS_PVC_NAME: 'skills-claim',

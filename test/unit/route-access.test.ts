@@ -77,6 +77,8 @@ const PROTECTED_API: [string, string, string?][] = [
   ['GET', '/api/sandboxes/bypass'],
   ['DELETE', '/api/sandboxes/bypass'],
   ['GET', '/api/no-such-route'],
+  // Counts of what happened are not public either.
+  ['GET', '/metrics'],
 ];
 
 async function provisionerApi(apiKey: string | undefined): Promise<{ app: FastifyInstance; port: number; calls: string[] }> {
