@@ -119,6 +119,9 @@ export class SandboxProvisioner {
 
   attachCache(cache: SandboxWatchCache): void {
     this.cache = cache;
+    cache.events.on('ready', (seconds: number) => {
+      for (const observe of this.readyObservers) observe(seconds);
+    });
   }
 
   private get ns(): string {
@@ -135,6 +138,16 @@ export class SandboxProvisioner {
       this.requestObservers = this.requestObservers.filter((o) => o !== observer);
     };
   }
+
+  /** Told the seconds from creation to Ready of each sandbox Pod the watch sees become Ready. */
+  observeReady(observer: (seconds: number) => void): () => void {
+    this.readyObservers.push(observer);
+    return () => {
+      this.readyObservers = this.readyObservers.filter((o) => o !== observer);
+    };
+  }
+
+  private readyObservers: ((seconds: number) => void)[] = [];
 
   /** Whether lists come from a synced watch (not a live read), for status and metrics. */
   get watchSynced(): boolean {

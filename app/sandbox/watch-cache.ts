@@ -25,6 +25,8 @@ const idOf = (o: { metadata?: { labels?: Record<string, string> } }) => o.metada
 export class SandboxWatchCache {
   /** Emits 'change' with a sandbox id whenever its Pod or Service changes. */
   readonly events = new EventEmitter();
+  /** Uids of Pods already Ready or already reported Ready (bounded by the Pods present). */
+  private readonly readySeen = new Set<string>();
   private readonly pods: Informer<V1Pod>;
   private readonly services: Informer<V1Service>;
   private readonly ready = { pods: false, services: false };
@@ -97,6 +99,27 @@ export class SandboxWatchCache {
     informer.on('add', seen);
     informer.on('update', seen);
     informer.on('delete', changed);
+    if (kind === 'pods') {
+      // A Pod seen becoming Ready (an update, not the first list): 'ready' with the seconds from
+      // its creation, once per Pod. Pods already Ready when the watch starts are not counted.
+      informer.on('update', (o: T) => {
+        const uid = o.metadata?.uid;
+        const ready = (o as V1Pod).status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+        const created = o.metadata?.creationTimestamp;
+        if (!uid || !ready?.lastTransitionTime || !created || this.readySeen.has(uid)) return;
+        this.readySeen.add(uid);
+        const seconds = (new Date(ready.lastTransitionTime).getTime() - new Date(created).getTime()) / 1000;
+        if (seconds >= 0) this.events.emit('ready', seconds);
+      });
+      informer.on('add', (o: T) => {
+        // Ready already when first seen: remembered, so a later update does not count it.
+        const uid = o.metadata?.uid;
+        if (uid && (o as V1Pod).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.readySeen.add(uid);
+      });
+      informer.on('delete', (o: T) => {
+        if (o.metadata?.uid) this.readySeen.delete(o.metadata.uid);
+      });
+    }
     informer.on('error', (err: unknown) => {
       if (this.ready[kind]) this.log(`watch of sandbox ${kind} lost (${(err as Error)?.message ?? err}); listing live until it is back`);
       this.ready[kind] = false;

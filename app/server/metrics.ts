@@ -1,5 +1,5 @@
 // GET /metrics for the provisioner API, in Prometheus text format (prom-client): requests by
-// operation and outcome, create latency, sandboxes present, whether lists come from a synced
+// operation and outcome, create latency (the API's answer, and creation to Ready), sandboxes present, whether lists come from a synced
 // watch, and every Kubernetes request's duration. Labels are bounded: operations and outcomes
 // are fixed sets, Kubernetes requests are named by the provisioner's own fixed strings; no
 // sandbox id, user or path ever becomes a label.
@@ -48,9 +48,17 @@ export class ProvisionerMetrics {
     registers: [this.registry],
   });
 
+  private readonly timeToReady = new Histogram({
+    name: 'sandbox_provisioner_time_to_ready_seconds',
+    help: 'From a sandbox Pod’s creation to Ready, for Pods the watch saw become Ready',
+    buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
   private readonly stopObserving: () => void;
+  private readonly stopObservingReady: () => void;
 
   constructor(provisioner: SandboxProvisioner) {
+    this.stopObservingReady = provisioner.observeReady((seconds) => this.timeToReady.observe(seconds));
     this.stopObserving = provisioner.observeRequests((what, seconds, failed) =>
       this.kubeSeconds.observe({ request: what, outcome: failed ? 'error' : 'ok' }, seconds),
     );
@@ -84,7 +92,10 @@ export class ProvisionerMetrics {
 
   /** The hook and the route, on the provisioner API's Fastify instance. */
   attach(app: FastifyInstance, schema: Record<string, unknown>): void {
-    app.addHook('onClose', async () => this.stopObserving());
+    app.addHook('onClose', async () => {
+      this.stopObserving();
+      this.stopObservingReady();
+    });
     app.addHook('onResponse', async (req, reply) => {
       this.record(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     });

@@ -310,6 +310,10 @@ describe('modes', () => {
     expect((await fetch(`${s.url}/api/sandboxes`, json({ sandbox_id: 'm-1' }))).status).toBe(200);
     expect((await fetch(`${s.url}/api/sandboxes`, json({ sandbox_id: 'Bad' }))).status).toBe(422);
     expect((await fetch(`${s.url}/api/sandboxes/m-1`)).status).toBe(200);
+    // The watch sees the Pod become Ready (kwok's node readies it): creation-to-Ready is observed.
+    await waitUntil('time to Ready observed', async () =>
+      /^sandbox_provisioner_time_to_ready_seconds_count 1$/m.test(await (await fetch(`${s.url}/metrics`)).text()),
+    );
     expect((await fetch(`${s.url}/api/sandboxes/m-1`, { method: 'DELETE' })).status).toBe(200);
     const r = await fetch(`${s.url}/metrics`);
     expect(r.status).toBe(200);
