@@ -64,20 +64,7 @@ export async function wirePodToFolder(
 
 export { criLine } from '../support/cri.js';
 
-export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+export { waitUntil } from '../support/wait.js';
 
 /** The desktop core and its desk API against the test cluster, with the renderer's own client. */
 export async function startDesk(env: Record<string, string>) {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execInPod } from '../../app/kube/exec.js';
 import { hermeticPath } from '../support/hermetic-path.js';
 import { startServe } from '../support/serve-process.js';
+import { waitUntil } from '../support/wait.js';
 
 const lane = inject('kindLane');
 const cluster = `spd-lane-${process.pid % 10000}`;
@@ -39,20 +40,8 @@ let kc: KubeConfig;
 let hostAddress = '';
 let nodePort = 0;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${(last as Error).message})` : ''}`);
-}
+/** Polls once a second (a real cluster settles in seconds; no need to press its API server). */
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000) => waitUntil(what, fn, timeoutMs, 1000);
 
 beforeAll(() => {
   // DeerFlow's data folder as DeerFlow lays it out: the skills views, and a thread's files.
