@@ -7,7 +7,7 @@ import { FieldsError } from '../errors.js';
 import { isAbsoluteHostPath } from './host-path.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from './kube-names.js';
 import { type NodePortRange, parseNodePortRange } from './node-port-range.js';
-import { parseQuantity, type QuantityKind } from './quantity.js';
+import { parseQuantity, type QuantityKind, quantityValue } from './quantity.js';
 
 export type ServiceType = 'NodePort' | 'ClusterIP';
 
@@ -114,11 +114,6 @@ function read(env: Env, name: string): string | undefined {
 
 const SUBPATH_PLACEHOLDERS = new Set(['user_id', 'thread_id']);
 
-function quantityValue(text: string, kind: QuantityKind): number {
-  const r = parseQuantity(text, kind);
-  return 'value' in r ? r.value : Number.NaN;
-}
-
 export function loadConfig(env: Env = process.env): ProvisionerConfig {
   const problems: ConfigProblem[] = [];
   const bad = (name: string, value: string, allowed: string) =>
@@ -141,17 +136,16 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     bad(name, raw, 'expected true or false');
     return false;
   };
-  /** A quantity variable: its text and value (cores or bytes), or the fallback's when bad. */
-  const quantity = (name: string, kind: QuantityKind, fallback: string | undefined) => {
+  /** A quantity variable as text and value (cores or bytes); a bad one is a problem, and the fallback stands. */
+  function quantity(name: string, kind: QuantityKind, fallback: string): { text: string; value: number };
+  function quantity(name: string, kind: QuantityKind): { text: string; value: number } | undefined;
+  function quantity(name: string, kind: QuantityKind, fallback?: string) {
     const raw = read(env, name);
-    if (raw === undefined) return fallback === undefined ? undefined : { text: fallback, value: quantityValue(fallback, kind) };
-    const parsed = parseQuantity(raw, kind);
-    if ('problem' in parsed) {
-      problems.push({ variable: name, message: `${name}: ${parsed.problem}` });
-      return fallback === undefined ? undefined : { text: fallback, value: quantityValue(fallback, kind) };
-    }
-    return { text: raw, value: parsed.value };
-  };
+    const parsed = raw === undefined ? undefined : parseQuantity(raw, kind);
+    if (raw !== undefined && parsed && 'value' in parsed) return { text: raw, value: parsed.value };
+    if (parsed && 'problem' in parsed) problems.push({ variable: name, message: `${name}: ${parsed.problem}` });
+    return fallback === undefined ? undefined : { text: fallback, value: quantityValue(fallback, kind) };
+  }
   const hostPath = (name: string, fallback: string): string => {
     const raw = read(env, name) ?? fallback;
     if (!isAbsoluteHostPath(raw)) bad(name, raw, 'expected an absolute path (e.g. /home/me/deer-flow/skills or C:\\deer-flow\\skills)');
@@ -250,8 +244,8 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     const cpuLimit = quantity('SANDBOX_CPU_LIMIT', 'cpu', '1000m');
     const memoryRequest = quantity('SANDBOX_MEMORY_REQUEST', 'memory', '256Mi');
     const memoryLimit = quantity('SANDBOX_MEMORY_LIMIT', 'memory', '1Gi');
-    const maxCpu = quantity('SANDBOX_MAX_CPU', 'cpu', undefined);
-    const maxMemory = quantity('SANDBOX_MAX_MEMORY', 'memory', undefined);
+    const maxCpu = quantity('SANDBOX_MAX_CPU', 'cpu');
+    const maxMemory = quantity('SANDBOX_MAX_MEMORY', 'memory');
     const pairs = [
       ['SANDBOX_CPU_REQUEST', cpuRequest, 'SANDBOX_CPU_LIMIT', cpuLimit],
       ['SANDBOX_MEMORY_REQUEST', memoryRequest, 'SANDBOX_MEMORY_LIMIT', memoryLimit],
@@ -259,16 +253,16 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
       ['SANDBOX_MEMORY_LIMIT', memoryLimit, 'SANDBOX_MAX_MEMORY', maxMemory],
     ] as const;
     for (const [lowName, low, highName, high] of pairs)
-      if (low && high && low.value > high.value)
+      if (high && low.value > high.value)
         problems.push({
           variable: lowName,
           message: `${lowName} (${low.text}) is above ${highName} (${high.text}): lower it or raise ${highName}`,
         });
     return {
-      cpuRequest: cpuRequest?.text ?? '100m',
-      cpuLimit: cpuLimit?.text ?? '1000m',
-      memoryRequest: memoryRequest?.text ?? '256Mi',
-      memoryLimit: memoryLimit?.text ?? '1Gi',
+      cpuRequest: cpuRequest.text,
+      cpuLimit: cpuLimit.text,
+      memoryRequest: memoryRequest.text,
+      memoryLimit: memoryLimit.text,
       maxCpu: maxCpu?.text,
       maxMemory: maxMemory?.text,
     };

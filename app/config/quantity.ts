@@ -37,3 +37,9 @@ export function parseQuantity(text: string, kind: QuantityKind): { value: number
   if (kind === 'cpu' && value < 0.001) return { problem: `"${text}" is below 1m, the smallest CPU amount` };
   return { value };
 }
+
+/** The value of a quantity already checked (defaults, validated settings); NaN if it is not one. */
+export function quantityValue(text: string, kind: QuantityKind): number {
+  const r = parseQuantity(text, kind);
+  return 'value' in r ? r.value : Number.NaN;
+}

@@ -93,6 +93,22 @@ export function validateCreateInput(input: CreateSandboxInput): { sandboxId: str
   return { sandboxId: input.sandbox_id, threadId, userId };
 }
 
+/** Listeners of one kind of event (metrics and the like): add returns the function that removes. */
+export class Observers<A extends unknown[]> {
+  private list: ((...args: A) => void)[] = [];
+
+  add(observer: (...args: A) => void): () => void {
+    this.list.push(observer);
+    return () => {
+      this.list = this.list.filter((o) => o !== observer);
+    };
+  }
+
+  notify(...args: A): void {
+    for (const observe of this.list) observe(...args);
+  }
+}
+
 export class SandboxProvisioner {
   /** Kubernetes requests made so far (for benchmarks and tests of "constant calls"). */
   apiCalls = 0;
@@ -119,9 +135,7 @@ export class SandboxProvisioner {
 
   attachCache(cache: SandboxWatchCache): void {
     this.cache = cache;
-    cache.events.on('ready', (seconds: number) => {
-      for (const observe of this.readyObservers) observe(seconds);
-    });
+    cache.events.on('ready', (seconds: number) => this.readyObservers.notify(seconds));
   }
 
   private get ns(): string {
@@ -129,25 +143,9 @@ export class SandboxProvisioner {
   }
 
   /** Told of every Kubernetes request: what (a fixed set of names), seconds, whether it failed. */
-  private requestObservers: ((what: string, seconds: number, failed: boolean) => void)[] = [];
-
-  /** Adds an observer of Kubernetes requests; the returned function removes it. */
-  observeRequests(observer: (what: string, seconds: number, failed: boolean) => void): () => void {
-    this.requestObservers.push(observer);
-    return () => {
-      this.requestObservers = this.requestObservers.filter((o) => o !== observer);
-    };
-  }
-
+  readonly requestObservers = new Observers<[what: string, seconds: number, failed: boolean]>();
   /** Told the seconds from creation to Ready of each sandbox Pod the watch sees become Ready. */
-  observeReady(observer: (seconds: number) => void): () => void {
-    this.readyObservers.push(observer);
-    return () => {
-      this.readyObservers = this.readyObservers.filter((o) => o !== observer);
-    };
-  }
-
-  private readyObservers: ((seconds: number) => void)[] = [];
+  readonly readyObservers = new Observers<[seconds: number]>();
 
   /** Whether lists come from a synced watch (not a live read), for status and metrics. */
   get watchSynced(): boolean {
@@ -165,14 +163,15 @@ export class SandboxProvisioner {
       return result;
     } catch (e) {
       // An answer the caller expects (404 while looking, 409 when racing) is not a failure.
-      if (isNotFound(e) || isConflict(e)) failed = false;
-      if (isNotFound(e) || isConflict(e) || isPortAllocated(e)) throw e;
+      const expected = isNotFound(e) || isConflict(e);
+      if (expected) failed = false;
+      if (expected || isPortAllocated(e)) throw e;
       const err = toClusterError(e, this.opts.server);
       if (!isServiceAccountPending(err)) this.log(`cluster error during ${what}: ${err.message}`);
       throw err;
     } finally {
       const seconds = (performance.now() - started) / 1000;
-      for (const observe of this.requestObservers) observe(what, seconds, failed);
+      this.requestObservers.notify(what, seconds, failed);
     }
   }
 

@@ -4,7 +4,7 @@
 // its limit: a smaller limit lowers the request with it.
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import type { SandboxResourceSettings } from '../config/config.js';
-import { parseQuantity, type QuantityKind } from '../config/quantity.js';
+import { parseQuantity, type QuantityKind, quantityValue } from '../config/quantity.js';
 
 export interface RequestedResources {
   cpu?: string | undefined;
@@ -12,11 +12,6 @@ export interface RequestedResources {
 }
 
 const EPHEMERAL_STORAGE = '500Mi';
-
-const amount = (q: string, kind: QuantityKind): number => {
-  const r = parseQuantity(q, kind);
-  return 'value' in r ? r.value : Number.NaN;
-};
 
 /** What is wrong with a request's resources: the field and the problem (after its name), or undefined. */
 export function requestedResourcesProblem(
@@ -33,7 +28,7 @@ export function requestedResourcesProblem(
       return { field, problem: `is not accepted here: the provisioner allows per-sandbox ${kind} only when ${variable} is set` };
     const parsed = parseQuantity(value, kind);
     if ('problem' in parsed) return { field, problem: parsed.problem };
-    if (parsed.value > amount(max, kind)) return { field, problem: `"${value}" is above the allowed maximum ${max} (${variable})` };
+    if (parsed.value > quantityValue(max, kind)) return { field, problem: `"${value}" is above the allowed maximum ${max} (${variable})` };
   }
   return undefined;
 }
@@ -42,7 +37,7 @@ export function requestedResourcesProblem(
 export function resourcesFor(settings: SandboxResourceSettings, requested: RequestedResources = {}): V1ResourceRequirements {
   const pick = (kind: QuantityKind, request: string, limit: string) => {
     const chosenLimit = requested[kind] ?? limit;
-    return { request: amount(request, kind) > amount(chosenLimit, kind) ? chosenLimit : request, limit: chosenLimit };
+    return { request: quantityValue(request, kind) > quantityValue(chosenLimit, kind) ? chosenLimit : request, limit: chosenLimit };
   };
   const cpu = pick('cpu', settings.cpuRequest, settings.cpuLimit);
   const memory = pick('memory', settings.memoryRequest, settings.memoryLimit);

@@ -58,8 +58,8 @@ export class ProvisionerMetrics {
   private readonly stopObservingReady: () => void;
 
   constructor(provisioner: SandboxProvisioner) {
-    this.stopObservingReady = provisioner.observeReady((seconds) => this.timeToReady.observe(seconds));
-    this.stopObserving = provisioner.observeRequests((what, seconds, failed) =>
+    this.stopObservingReady = provisioner.readyObservers.add((seconds) => this.timeToReady.observe(seconds));
+    this.stopObserving = provisioner.requestObservers.add((what, seconds, failed) =>
       this.kubeSeconds.observe({ request: what, outcome: failed ? 'error' : 'ok' }, seconds),
     );
     new Gauge({

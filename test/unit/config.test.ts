@@ -107,6 +107,9 @@ describe('loadConfig', () => {
     ]);
     expect(problems({ SANDBOX_MAX_CPU: '500m' }).map((p) => p.variable)).toEqual(['SANDBOX_CPU_LIMIT']);
     expect(problems({ SANDBOX_MAX_MEMORY: '1e9' }).map((p) => p.variable)).toEqual(['SANDBOX_MAX_MEMORY']);
+    // The sweep's Lease is an object name, like the other names read here.
+    expect(loadConfig({ SWEEP_LEASE_NAME: 'sp-sweep' }).sweepLeaseName).toBe('sp-sweep');
+    expect(problems({ SWEEP_LEASE_NAME: 'Sp_Sweep' }).map((p) => p.variable)).toEqual(['SWEEP_LEASE_NAME']);
   });
 
   it('reads every variable', () => {
