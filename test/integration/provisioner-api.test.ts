@@ -170,12 +170,21 @@ describe('provisioner API', () => {
 
   it('delete then create at once gives a live sandbox, not the Pod on its way out', async () => {
     expect((await fetch(`${base}/api/sandboxes`, json({ sandbox_id: 'again' }))).status).toBe(200);
-    await fetch(`${base}/api/sandboxes/again`, { method: 'DELETE' });
+    const deleted = await fetch(`${base}/api/sandboxes/again`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
     const r = await fetch(`${base}/api/sandboxes`, json({ sandbox_id: 'again' }));
     expect(r.status).toBe(200);
+    // (This failed twice under load, the create answering at once with no live Pod after it:
+    // the last state seen is in the message, to tell which path the create took.)
+    let seen = '';
     const pods = await waitUntil('one live Pod', async () => {
       const list = await core.listNamespacedPod({ namespace: ns, labelSelector: 'sandbox-id=again' });
+      seen = JSON.stringify(
+        list.items.map((p) => ({ uid: p.metadata?.uid, deleting: p.metadata?.deletionTimestamp, phase: p.status?.phase })),
+      );
       return list.items.length === 1 && !list.items[0]?.metadata?.deletionTimestamp ? list.items : undefined;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; Pods seen last: ${seen}`);
     });
     expect(pods).toHaveLength(1);
     await waitUntil(

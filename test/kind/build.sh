@@ -65,14 +65,13 @@ go_main() {
   rm -rf "$tmp"
 }
 
-# Kubernetes node binaries from the module the control plane is built from (test/cluster/build.sh
-# prepared its go.mod). Version stamped: kubeadm and kind read it.
+# Kubernetes node binaries from the module the control plane is built from (test/cluster/build.sh,
+# run first by build_binaries, prepared its go.mod). Version stamped: kubeadm and kind read it.
 k8s_node_dir="$bin/kubernetes-node-$K8S_VERSION"
 build_k8s_node() {
   local n missing=0
   for n in kubelet kubeadm kube-proxy; do [[ -x $k8s_node_dir/$n ]] || missing=1; done
   [[ $missing == 0 ]] && return 0
-  bash "$root/test/cluster/build.sh" kubernetes >/dev/null
   local mod="$cache/build/kubernetes-$K8S_VERSION" minor="${K8S_VERSION#v1.}"
   local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${minor%%.*} -X k8s.io/component-base/version.gitTreeState=clean"
   mkdir -p "$k8s_node_dir.tmp"
@@ -97,8 +96,9 @@ build_etcd() {
 
 build_binaries() {
   log "binaries"
-  build_k8s_node
+  # The control plane's build prepares the Kubernetes module (go.mod) the node binaries use too.
   bash "$root/test/cluster/build.sh" kubernetes >/dev/null
+  build_k8s_node
   build_etcd
   go_install "$bin/coredns-$KIND_COREDNS_VERSION" "github.com/coredns/coredns@$KIND_COREDNS_VERSION"
   go_install "$bin/crictl-$KIND_CRICTL_VERSION" "sigs.k8s.io/cri-tools/cmd/crictl@$KIND_CRICTL_VERSION"
