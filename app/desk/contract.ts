@@ -159,6 +159,12 @@ interface JobBase {
   lines: string[];
   progress: { done: number; total: number } | undefined;
   error: string | undefined;
+  /**
+   * Grows with every change. The answer that started a job and the job's first events travel
+   * separately, so a quick job's `done` event can arrive before the `running` answer: the UI
+   * keeps the snapshot with the highest revision, never the one that came last.
+   */
+  revision: number;
 }
 
 /** A job as the UI sees it: its kind decides the shape of its result. */

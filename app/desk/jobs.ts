@@ -45,6 +45,7 @@ export class JobRegistry {
       progress: undefined,
       error: undefined,
       result: undefined,
+      revision: 0,
     } as JobView;
     const entry = { view, abort: new AbortController(), dirty: false } as {
       view: JobView;
@@ -98,6 +99,7 @@ export class JobRegistry {
   }
 
   private emit(view: JobView) {
+    view.revision += 1;
     this.events.emit('job', structuredClone(view));
   }
 

@@ -89,6 +89,17 @@ describe('JobRegistry', () => {
     expect(end).toMatchObject({ state: 'done', lines: ['one', 'two'], progress: { done: 2, total: 2 }, result: { nothingToDo: true } });
   });
 
+  it('numbers its snapshots: the start answer is older than every event after it', async () => {
+    const jobs = new JobRegistry();
+    const seen: number[] = [];
+    jobs.events.on('job', (j: { revision: number }) => seen.push(j.revision));
+    const job = jobs.start('migration', 'quick', async () => ({ nothingToDo: true as const }));
+    const end = await finished(jobs, job.id);
+    expect(end.revision).toBeGreaterThan(job.revision);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   it('keeps only the last 200 lines', async () => {
     const jobs = new JobRegistry();
     const job = jobs.start('load-image', 't', async (ctx) => {

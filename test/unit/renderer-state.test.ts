@@ -2,7 +2,7 @@
 // records requests), the sandbox table's rows, the log buffer, form checks, routes, the
 // connection banner text.
 import { describe, expect, it } from 'vitest';
-import type { ClusterStatus } from '../../app/desk/contract.js';
+import type { ClusterStatus, JobView } from '../../app/desk/contract.js';
 import type { Sandbox } from '../../app/sandbox/model.js';
 import { DeskClient, DeskError } from '../../renderer/src/api/client.js';
 import { parseSse, readSse } from '../../renderer/src/api/sse.js';
@@ -11,6 +11,7 @@ import { highlightParts, LogBuffer, matchingLines, splitTimestamp } from '../../
 import { hrefOf, parseRoute } from '../../renderer/src/router.js';
 import { createFormProblems } from '../../renderer/src/screens/CreateSandboxDialog.js';
 import { connectionProblem } from '../../renderer/src/state/cluster.js';
+import { useJobs } from '../../renderer/src/state/jobs.js';
 import { useSandboxes, visibleSandboxes } from '../../renderer/src/state/sandboxes.js';
 
 const sb = (id: string, over: Partial<Sandbox> = {}): Sandbox => ({
@@ -129,6 +130,19 @@ describe('sandbox table', () => {
     expect(useSandboxes.getState().sort).toEqual({ key: 'user_id', dir: 1 });
     useSandboxes.getState().sortBy('user_id');
     expect(useSandboxes.getState().sort).toEqual({ key: 'user_id', dir: -1 });
+  });
+});
+
+describe('jobs store', () => {
+  it('keeps the newest snapshot of a job even when an older one arrives last', () => {
+    const base = { id: 'j1', kind: 'migration', title: 't', cancellable: false, progress: undefined, error: undefined } as const;
+    const done: JobView = { ...base, lines: [], state: 'done', result: { nothingToDo: true }, revision: 3 };
+    const started: JobView = { ...base, lines: [], state: 'running', result: undefined, revision: 1 };
+    useJobs.getState().upsert(done);
+    useJobs.getState().upsert(started); // the start answer, delivered after the job's done event
+    expect(useJobs.getState().byId.j1?.state).toBe('done');
+    useJobs.getState().upsert({ ...done, revision: 4, lines: ['later'] });
+    expect(useJobs.getState().byId.j1?.lines).toEqual(['later']);
   });
 });
 

@@ -8,5 +8,10 @@ export interface JobsState {
 
 export const useJobs = create<JobsState>()((set) => ({
   byId: {},
-  upsert: (job) => set((s) => ({ byId: { ...s.byId, [job.id]: job } })),
+  // A snapshot older than the one held is dropped: see JobView.revision.
+  upsert: (job) =>
+    set((s) => {
+      const held = s.byId[job.id];
+      return held && held.revision > job.revision ? s : { byId: { ...s.byId, [job.id]: job } };
+    }),
 }));
