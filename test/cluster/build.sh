@@ -21,7 +21,7 @@ log() { printf '[cluster:build] %s\n' "$*" >&2; }
 
 k8s_dir="$cache/bin/kubernetes-$K8S_VERSION"
 etcd_dir="$cache/bin/etcd-$ETCD_VERSION"
-kwok_dir="$cache/bin/kwok-$KWOK_VERSION"
+kwok_dir="$cache/bin/kwok-$KWOK_VERSION-$KWOK_BUILD"
 kind_dir="$cache/bin/kind-$KIND_VERSION"
 docker_dir="$cache/bin/docker-cli-$DOCKER_CLI_VERSION"
 helm_dir="$cache/bin/helm-$HELM_VERSION"
@@ -98,13 +98,17 @@ GO
 }
 
 build_kwok() {
-  [[ -x "$kwok_dir/kwok" && -d "$kwok_dir/crd" ]] && { log "kwok $KWOK_VERSION cached"; return; }
-  log "building kwok $KWOK_VERSION"
-  mkdir -p "$kwok_dir.tmp"
-  GOBIN="$kwok_dir.tmp" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  [[ -x "$kwok_dir/kwok" && -d "$kwok_dir/crd" ]] && { log "kwok $KWOK_VERSION ($KWOK_BUILD) cached"; return; }
+  log "building kwok $KWOK_VERSION with our patches ($KWOK_BUILD)"
+  local mod="$work/kwok-$KWOK_VERSION" dir src
+  mkdir -p "$mod" "$kwok_dir.tmp"
+  dir="$(cd "$mod" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  rm -rf "$mod/src" && cp -r "$dir" "$mod/src" && chmod -R u+w "$mod/src"
+  local p
+  for p in "$here"/patches/kwok-*.patch; do (cd "$mod/src" && git apply -p1 "$p") || { echo "build.sh: $p does not apply to kwok $KWOK_VERSION" >&2; exit 1; }; done
+  (cd "$mod/src" && go build -trimpath -ldflags "-s -w" -o "$kwok_dir.tmp/kwok" ./cmd/kwok)
   # kwok's stage definitions and CRDs ship in the module; keep the ones we use beside the binary.
-  local src
-  src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize"
+  src="$dir/kustomize"
   mkdir -p "$kwok_dir.tmp/stage" "$kwok_dir.tmp/crd"
   cp -r "$src/stage/node" "$src/stage/pod" "$kwok_dir.tmp/stage/"
   cp "$src/crd/bases/"*.yaml "$kwok_dir.tmp/crd/"

@@ -74,7 +74,7 @@ export async function ensureBinaries(
   const binRoot = stdout.trim().split('\n').pop() ?? '';
   const v = readVersions();
   const k8s = join(binRoot, `kubernetes-${v.K8S_VERSION}`);
-  const kwok = join(binRoot, `kwok-${v.KWOK_VERSION}`);
+  const kwok = join(binRoot, `kwok-${v.KWOK_VERSION}-${v.KWOK_BUILD}`);
   return {
     etcd: join(binRoot, `etcd-${v.ETCD_VERSION}`, 'etcd'),
     'kube-apiserver': join(k8s, 'kube-apiserver'),

@@ -1,11 +1,13 @@
 // The drop-in provisioner API against the real API server: every endpoint of docs/provisioner.md, the
 // objects of §4 as the server stored them, idempotency, concurrency, rollback, auth and bad
 // input that must create nothing.
+import { readFileSync } from 'node:fs';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type ProvisionerConfig } from '../../app/config/config.js';
 import { buildPod } from '../../app/sandbox/specs.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
+import { listLogs } from '../cluster/control-plane.js';
 import { clusterInfo, testKubeConfig, uniqueName, waitUntil } from './helpers.js';
 
 const kc = testKubeConfig();
@@ -20,6 +22,13 @@ async function start(env: Record<string, string> = {}): Promise<{ url: string; c
   const api = await startProvisioner(config, () => {});
   running.push(api);
   return { url: api.url, config, api };
+}
+
+/** kwok's log lines about deleting one Pod (namespace/name), for a failure's message. */
+function kwokDeletesOf(pod: string): string {
+  const log = listLogs().find((f) => f.endsWith('kwok.log'));
+  const lines = log ? readFileSync(log, 'utf8').split('\n') : [];
+  return JSON.stringify(lines.filter((l) => l.includes(`"${pod}"`) && /[Dd]elete|gone/.test(l)).slice(-6));
 }
 
 const json = (body: unknown, headers: Record<string, string> = {}) => ({
@@ -174,8 +183,10 @@ describe('provisioner API', () => {
     expect(deleted.status).toBe(200);
     const r = await fetch(`${base}/api/sandboxes`, json({ sandbox_id: 'again' }));
     expect(r.status).toBe(200);
-    // (This failed twice under load, the create answering at once with no live Pod after it:
-    // the last state seen is in the message, to tell which path the create took.)
+    // (This failed twice under load, the create answering at once with no live Pod after it.
+    // kwok deleted Pods by name, so a stale delete could remove the new Pod; our build now
+    // deletes by UID as the kubelet does. Should it fail again, the message says what the
+    // Pods were and what kwok deleted.)
     let seen = '';
     const pods = await waitUntil('one live Pod', async () => {
       const list = await core.listNamespacedPod({ namespace: ns, labelSelector: 'sandbox-id=again' });
@@ -184,7 +195,7 @@ describe('provisioner API', () => {
       );
       return list.items.length === 1 && !list.items[0]?.metadata?.deletionTimestamp ? list.items : undefined;
     }).catch((e: Error) => {
-      throw new Error(`${e.message}; Pods seen last: ${seen}`);
+      throw new Error(`${e.message}; Pods seen last: ${seen}; kwok's deletes of it: ${kwokDeletesOf(`${ns}/sandbox-again`)}`);
     });
     expect(pods).toHaveLength(1);
     await waitUntil(
