@@ -40,8 +40,11 @@ program
   .addHelpText(
     'after',
     '\nExit status: 0 done or nothing to do (notes may be printed); 3 done, but data was left that needs you\n' +
-      '(an owner in deer-flow.db that is not a valid user id); 1 refused or failed; 2 bad usage.\n' +
-      'A dry run answers with the same codes for what a run would do.',
+      '(an owner in deer-flow.db that is not a valid user id; with --undo: items changed since the migration,\n' +
+      'or whose old place is taken, left where they are); 1 refused or failed; 2 bad usage.\n' +
+      'A dry run answers with the same codes for what a run would do.\n' +
+      '\n--undo puts the last completed migration back from its journal (kept in .deer-flow-migration/);\n' +
+      'what changed since is left where it is and named; a second --undo changes nothing.',
   )
   .option('--base-dir <dir>', 'the DeerFlow base directory (hostPath setups, or a PVC mounted locally)')
   .option('--pvc <claim>', 'a PersistentVolumeClaim in the cluster (through a short-lived helper Pod)')
@@ -51,6 +54,8 @@ program
   .option('--json', 'machine-readable output')
   .option('--yes', 'do not ask before moving')
   .option('--force', 'run even while sandbox Pods run or the cluster cannot be asked')
+  .option('--undo', 'put the last completed migration back (files, links, folders, conflict copies)')
+  .option('--with-changes', 'with --undo: also put back items changed since the migration, changes included')
   .action(async (opts) => {
     try {
       process.exitCode = await migrateCommand(opts);

@@ -6,12 +6,13 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { loadConfig } from '../config/config.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import type { MigrationBackend } from '../migration/backend.js';
-import { formatPlan, formatReport } from '../migration/format.js';
+import { formatPlan, formatReport, formatUndoReport } from '../migration/format.js';
 import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
 import { LocalBackend } from '../migration/local-backend.js';
 import { isValidUserId, type LeftInPlace } from '../migration/plan.js';
 import { PvcBackend } from '../migration/pvc-backend.js';
 import { runMigration, scanAndPlan, withMigrationLock } from '../migration/run.js';
+import { undoLastRun } from '../migration/undo.js';
 import { confirm } from './prompt.js';
 
 export interface MigrateOptions {
@@ -23,6 +24,10 @@ export interface MigrateOptions {
   json?: boolean;
   yes?: boolean;
   force?: boolean;
+  /** Put the last completed run back instead of migrating. */
+  undo?: boolean;
+  /** With --undo: also put back items changed since the migration (their changes go with them). */
+  withChanges?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -46,6 +51,8 @@ async function guardFromEnvironment(namespace: string | undefined): Promise<Guar
 
 export async function migrateCommand(opts: MigrateOptions): Promise<number> {
   if (!opts.baseDir === !opts.pvc) throw new UsageError('give exactly one of --base-dir DIR or --pvc CLAIM');
+  if (opts.withChanges && !opts.undo) throw new UsageError('--with-changes goes with --undo');
+  if (opts.undo && opts.dryRun) throw new UsageError('--undo has no dry run: it names what it leaves, and a second undo changes nothing');
   if (!isValidUserId(opts.userId))
     throw new UsageError(`--user-id ${JSON.stringify(opts.userId)} is not valid: use letters, digits, "_" and "-"`);
   const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -94,13 +101,53 @@ async function migrateWith(
 ): Promise<number> {
   const err = (s: string) => process.stderr.write(`${s}\n`);
   try {
-    return await scanAndRun(backend, ownerDb, opts);
+    return opts.undo ? await undo(backend, opts) : await scanAndRun(backend, ownerDb, opts);
   } catch (e) {
     // Refusals (a link on the way, a second run, a journal that cannot be replayed) and
     // failures end here, as one line that says what to do; nothing half-done is left unsaid.
     err(`migrate: ${(e as Error).message}`);
     return 1;
   }
+}
+
+/** --undo: the last completed run put back, under the same lock and guard as a run. */
+async function undo(backend: MigrationBackend, opts: MigrateOptions): Promise<number> {
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  if (!opts.yes && !(await confirm('Put the last migration back? [y/N] '))) {
+    err(process.stdin.isTTY ? 'Nothing was changed.' : 'Nothing was changed: run with --yes to undo without asking.');
+    return MIGRATE_EXIT.failed;
+  }
+  let lastLine = 0;
+  const outcome = await withMigrationLock(backend, () =>
+    undoLastRun(backend, {
+      force: Boolean(opts.force),
+      withChanges: Boolean(opts.withChanges),
+      guard: () => guardFromEnvironment(opts.namespace),
+      onProgress: (p) => {
+        if (Date.now() - lastLine > 1000 || p.done === p.total) {
+          lastLine = Date.now();
+          err(`  ${p.done}/${p.total} put back`);
+        }
+      },
+    }),
+  );
+  if (outcome.kind === 'refused') {
+    if (opts.json) out(JSON.stringify({ outcome: 'refused', reason: outcome.reason }, null, 2));
+    err(`Refused: ${outcome.reason}`);
+    return MIGRATE_EXIT.failed;
+  }
+  if (outcome.kind === 'nothing-to-undo') {
+    if (opts.json) out(JSON.stringify({ outcome: 'nothing-to-undo', reason: outcome.reason }, null, 2));
+    else err(`Nothing to undo: ${outcome.reason}.`);
+    return MIGRATE_EXIT.done;
+  }
+  const { report, reportFile } = outcome;
+  out(opts.json ? JSON.stringify({ outcome: 'undone', report, reportFile }, null, 2) : formatUndoReport(report, reportFile));
+  if (!report.ok) return MIGRATE_EXIT.failed;
+  // Items left where the migration put them (changed since, or their old place taken): the
+  // user decides about those.
+  return report.left.length ? MIGRATE_EXIT.needsUser : MIGRATE_EXIT.done;
 }
 
 async function scanAndRun(

@@ -42,6 +42,13 @@ export interface MigrationBackend {
    * as links.
    */
   applySteps(steps: Step[]): Promise<StepOutcome[]>;
+  /**
+   * Every entry at and under each path (links not followed; missing paths give nothing):
+   * what undo compares with a run's manifest to find what changed since.
+   */
+  listTree(paths: string[]): Promise<Entry[]>;
+  /** Creates folders (and their parents) that are missing; existing ones are left as they are. */
+  makeDirs(paths: string[]): Promise<void>;
   /** Removes a folder if it is empty; true when removed. */
   removeDirIfEmpty(path: string): Promise<boolean>;
   /** Sizes of many files at once (verification); missing files map to undefined. */

@@ -11,8 +11,20 @@ import { type MigrationBackend, moveOne } from './backend.js';
 import { CONFLICTS_DIR, type Entry, itemOf, JOURNAL_DIR, type LeftInPlace, type Move, type Plan } from './plan.js';
 
 export const JOURNAL_FILE = `${JOURNAL_DIR}/journal.jsonl`;
+/** Names the last completed run (its archived journal and report): what `--undo` takes back. */
+export const LAST_RUN_FILE = `${JOURNAL_DIR}/last-run.json`;
 
-interface JournalHeader {
+export interface LastRun {
+  startedAt: string;
+  /** The run's archived journal and its report, relative to the base directory. */
+  journal: string;
+  report: string;
+  /** Set once an undo put the run back: a second undo changes nothing. */
+  undoneAt?: string;
+  undoReport?: string;
+}
+
+export interface JournalHeader {
   type: 'plan';
   version: 1;
   startedAt: string;
@@ -24,9 +36,11 @@ interface JournalHeader {
   removeIfEmpty: string[];
   /** Per move: the files under its legacy path (relative to it; '' for the item itself) and sizes. */
   manifest: [string, number][][];
+  /** Folders the moves had to create (absent before): an undo removes those it leaves empty. */
+  madeDirs?: string[];
 }
 
-interface JournalStep {
+export interface JournalStep {
   type: 'done';
   i: number;
   /** Where the item went (differs from the plan when its place was taken since planning). */
@@ -57,6 +71,11 @@ export interface MigrationReport {
 /** Where a run's report is saved, relative to the base directory. */
 export function reportPathOf(startedAt: string): string {
   return `${JOURNAL_DIR}/report-${startedAt.replace(/[:.]/g, '-')}.json`;
+}
+
+/** Where a finished run's journal is kept, relative to the base directory. */
+export function archivedJournalOf(startedAt: string): string {
+  return `${JOURNAL_DIR}/journal-${startedAt.replace(/[:.]/g, '-')}.jsonl`;
 }
 
 export function manifestOf(entries: Entry[], moves: Move[]): [string, number][][] {
@@ -98,10 +117,31 @@ function checkHeader(base: string, header: Partial<JournalHeader>): JournalHeade
   return header as JournalHeader;
 }
 
+/**
+ * The folders on the way to the destinations that the scan did not find: the run will create
+ * them. Only places the scan covers are named (users/ four levels down, migration-conflicts/
+ * two), so a folder that existed is never taken for one the run made.
+ */
+export function dirsToMake(entries: Entry[], moves: Move[]): string[] {
+  const present = new Set(entries.map((e) => e.path));
+  const out = new Set<string>();
+  for (const m of moves) {
+    const parts = m.to.split('/');
+    const covered = parts[0] === 'users' ? 4 : parts[0] === CONFLICTS_DIR ? 2 : 0;
+    for (let i = 1; i < parts.length && i <= covered; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (!present.has(prefix)) out.add(prefix);
+    }
+  }
+  return [...out].sort();
+}
+
+/** A run's journal: the active one by default, or an archived one (`journal-<stamp>.jsonl`). */
 export async function readJournal(
   backend: MigrationBackend,
+  path = JOURNAL_FILE,
 ): Promise<{ header: JournalHeader; steps: Map<number, JournalStep> } | undefined> {
-  const text = await backend.readText(JOURNAL_FILE);
+  const text = await backend.readText(path);
   if (!text) return undefined;
   const lines = text.split('\n').filter(Boolean);
   let parsed: Partial<JournalHeader>;
@@ -141,6 +181,7 @@ export async function executePlan(
     warnings: plan.warnings,
     removeIfEmpty: plan.removeIfEmpty,
     manifest: manifestOf(entries, plan.moves),
+    madeDirs: dirsToMake(entries, plan.moves),
   };
   await backend.writeTextAtomic(JOURNAL_FILE, `${JSON.stringify(header)}\n`);
   return runJournal(backend, header, new Map(), false, onProgress);
@@ -232,7 +273,10 @@ async function runJournal(
   const removedEmpty: string[] = [];
   for (const d of header.removeIfEmpty) if (await backend.removeDirIfEmpty(d)) removedEmpty.push(d);
 
-  const verification = await verify(backend, moves, header.manifest);
+  const verification = await verifyFiles(
+    backend,
+    moves.map((m, i) => ({ at: m.to, files: header.manifest[i] ?? [] })),
+  );
   const finishedAt = new Date().toISOString();
   const report: MigrationReport = {
     base: header.base,
@@ -248,22 +292,32 @@ async function runJournal(
     verification,
     ok: verification.missing.length === 0 && verification.sizeMismatch.length === 0,
   };
-  // The report stays beside the data; the journal is archived so a new run starts afresh.
-  const stamp = header.startedAt.replace(/[:.]/g, '-');
+  // The report stays beside the data; the journal is archived so a new run starts afresh, and
+  // the last-run record names both for an undo (written before the archive: a crash between
+  // the two leaves the journal, whose resume ends here again).
+  const archived = archivedJournalOf(header.startedAt);
   await backend.writeTextAtomic(reportPathOf(header.startedAt), `${JSON.stringify(report, null, 2)}\n`);
-  await moveOne(backend, JOURNAL_FILE, `${JOURNAL_DIR}/journal-${stamp}.jsonl`).catch(() => undefined);
+  const last: LastRun = { startedAt: header.startedAt, journal: archived, report: reportPathOf(header.startedAt) };
+  await backend.writeTextAtomic(LAST_RUN_FILE, `${JSON.stringify(last, null, 2)}\n`);
+  await moveOne(backend, JOURNAL_FILE, archived).catch(() => undefined);
   return report;
 }
 
-async function verify(backend: MigrationBackend, moves: Move[], manifest: [string, number][][]): Promise<MigrationReport['verification']> {
+/**
+ * Checks that the files of each item are where it went, with the sizes they had: `at` is the
+ * item's place now, `files` its files relative to it ('' for the item itself) and their sizes.
+ */
+export async function verifyFiles(
+  backend: MigrationBackend,
+  items: { at: string; files: [string, number][] }[],
+): Promise<MigrationReport['verification']> {
   const paths: string[] = [];
   const expected: number[] = [];
-  moves.forEach((m, i) => {
-    for (const [rel, size] of manifest[i] ?? []) {
-      paths.push(rel ? `${m.to}/${rel}` : m.to);
+  for (const { at, files } of items)
+    for (const [rel, size] of files) {
+      paths.push(rel ? `${at}/${rel}` : at);
       expected.push(size);
     }
-  });
   const sizes = await backend.sizes(paths);
   const missing: string[] = [];
   const sizeMismatch: string[] = [];

@@ -1,6 +1,7 @@
 // Human-readable renderings of a plan and a report (the CLI prints them; the UI has its own).
 import type { MigrationReport } from './execute.js';
 import type { Plan } from './plan.js';
+import type { UndoReport } from './undo.js';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -41,6 +42,27 @@ export function formatReport(r: MigrationReport): string {
     ...r.leftInPlace.map((l) => `  left in place: ${l.path}: ${l.reason}`),
     ...r.warnings.map((w) => `  warning: ${w}`),
     r.removedEmpty.length ? `  removed empty legacy folders: ${r.removedEmpty.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export function formatUndoReport(r: UndoReport, reportFile: string): string {
+  const v = r.verification;
+  return [
+    `Undo of the migration started ${r.of} ${r.ok ? 'finished' : 'finished WITH PROBLEMS'}${r.resumed ? ' (resumed from its journal)' : ''}: ${r.base}`,
+    `  put back ${r.restored.length}, left where the migration put them ${r.left.length}`,
+    `  verified ${v.files} file(s), ${formatBytes(v.bytes)}: ${v.missing.length} missing, ${v.sizeMismatch.length} with another size`,
+    ...v.missing.map((p) => `  MISSING ${p}`),
+    ...v.sizeMismatch.map((p) => `  SIZE    ${p}`),
+    ...r.left.flatMap((l) => [
+      `  LEFT    ${l.path} (was ${l.legacy}): ${l.reason}`,
+      ...l.changes.map((c) => `            ${c}`),
+      ...(l.changeCount > l.changes.length ? [`            …and ${l.changeCount - l.changes.length} more`] : []),
+    ]),
+    ...r.warnings.map((w) => `  warning: ${w}`),
+    r.removedDirs.length ? `  removed folders the migration had made: ${r.removedDirs.join(', ')}` : '',
+    `  report: ${reportFile}`,
   ]
     .filter(Boolean)
     .join('\n');

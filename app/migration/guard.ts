@@ -24,3 +24,20 @@ export async function checkNoSandboxesRunning(core: CoreV1Api, namespace: string
     return { state: 'unreachable', message: err.message };
   }
 }
+
+/** Refuses while sandboxes run (or the cluster cannot be asked), unless forced. */
+export async function checkGuard(opts: {
+  guard: () => Promise<GuardResult>;
+  force: boolean;
+}): Promise<{ ok: true; note?: string } | { ok: false; reason: string; guard: GuardResult }> {
+  const g = await opts.guard();
+  if (g.state === 'clear') return { ok: true };
+  if (g.state === 'busy') {
+    const reason = `sandbox Pods are running and may be using this data: ${g.pods.join(', ')}. Delete them first, or run again with --force.`;
+    return opts.force ? { ok: true, note: `forced while sandboxes run: ${g.pods.join(', ')}` } : { ok: false, reason, guard: g };
+  }
+  const reason = `cannot check for running sandboxes: ${g.message.replace(/\.$/, '')}. Make sure no sandbox uses this data, then run again with --force.`;
+  return opts.force
+    ? { ok: true, note: 'forced without checking for running sandboxes (cluster unreachable)' }
+    : { ok: false, reason, guard: g };
+}

@@ -168,6 +168,30 @@ export class LocalBackend implements MigrationBackend {
     return out;
   }
 
+  async listTree(paths: string[]): Promise<Entry[]> {
+    const out: Entry[] = [];
+    const verified = new Set<string>();
+    const walk = (rel: string) => {
+      const st = lstatSync(this.checkedAbs(rel, verified), { throwIfNoEntry: false });
+      if (!st) return;
+      const type: Entry['type'] = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file';
+      out.push({ path: rel, type, size: type === 'dir' ? 0 : st.size });
+      if (type === 'dir') for (const name of readdirSync(this.abs(rel))) walk(`${rel}/${name}`);
+    };
+    for (let i = 0; i < paths.length; i++) {
+      walk(paths[i] as string);
+      if (i % 200 === 199) await new Promise((r) => setImmediate(r)); // stay responsive
+    }
+    return out;
+  }
+
+  async makeDirs(paths: string[]): Promise<void> {
+    for (const rel of paths) {
+      mkdirSync(this.checkedAbs(rel), { recursive: true });
+      this.checkedAbs(rel); // a folder that appeared on the way meanwhile is checked too
+    }
+  }
+
   async removeDirIfEmpty(rel: string): Promise<boolean> {
     try {
       await rmdir(this.checkedAbs(rel)); // fails unless empty

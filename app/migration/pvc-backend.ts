@@ -134,6 +134,19 @@ function entryType(f: string): Entry['type'] {
   return 'file';
 }
 
+/** Entries from `stat -c '%F|%s|%n'` lines. */
+function parseStatLines(stdout: string): Entry[] {
+  const out: Entry[] = [];
+  for (const line of stdout.split('\n')) {
+    const a = line.indexOf('|');
+    const b = line.indexOf('|', a + 1);
+    if (a < 0 || b < 0) continue;
+    const type = entryType(line.slice(0, a));
+    out.push({ path: line.slice(b + 1), type, size: type === 'dir' ? 0 : Number(line.slice(a + 1, b)) });
+  }
+  return out;
+}
+
 export class PvcBackend implements MigrationBackend {
   readonly description: string;
   /** Steps per applySteps call: each call is two exec round trips whatever its size. */
@@ -224,16 +237,7 @@ export class PvcBackend implements MigrationBackend {
       ].join('\n'),
     );
     if (r.exitCode !== 0) throw new Error(`scanning the claim failed: ${r.stderr.trim()}`);
-    const out: Entry[] = [];
-    for (const line of r.stdout.split('\n')) {
-      const a = line.indexOf('|');
-      const b = line.indexOf('|', a + 1);
-      if (a < 0 || b < 0) continue;
-      const type = entryType(line.slice(0, a));
-      const path = line.slice(b + 1);
-      out.push({ path, type, size: type === 'dir' ? 0 : Number(line.slice(a + 1, b)) });
-    }
-    return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+    return parseStatLines(r.stdout).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   }
 
   async stat(path: string): Promise<FileStat | undefined> {
@@ -258,6 +262,24 @@ export class PvcBackend implements MigrationBackend {
         throw new Error(`moving data in the claim failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     }
     return letters.map((l) => (l === 'M' ? 'moved' : l === 'D' ? 'deduplicated' : (OUTCOMES[l] as StepOutcome)));
+  }
+
+  async listTree(paths: string[]): Promise<Entry[]> {
+    const out: Entry[] = [];
+    for (let i = 0; i < paths.length; i += PATHS_PER_EXEC) {
+      const input = Buffer.from(paths.slice(i, i + PATHS_PER_EXEC).join('\0'));
+      const each = `for p; do if [ -e "$p" ] || [ -L "$p" ]; then find "$p" -exec stat -c '%F|%s|%n' {} +; fi; done`;
+      const r = await this.sh(`head -c ${input.length} | xargs -0 sh -c ${shq(each)} _`, input);
+      if (r.exitCode !== 0) throw new Error(`listing the claim failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+      out.push(...parseStatLines(r.stdout));
+    }
+    return out;
+  }
+
+  async makeDirs(paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const r = await this.sh(`mkdir -p -- ${paths.map(shq).join(' ')}`);
+    if (r.exitCode !== 0) throw new Error(`creating folders in the claim failed: ${r.stderr.trim()}`);
   }
 
   async removeDirIfEmpty(path: string): Promise<boolean> {

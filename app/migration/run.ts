@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import { LinkOnTheWayError, type MigrationBackend } from './backend.js';
 import { executePlan, type Journal, JournalError, type MigrationReport, type Progress, readJournal, resumeJournal } from './execute.js';
-import type { GuardResult } from './guard.js';
+import { checkGuard, type GuardResult } from './guard.js';
 import { readOwnerMap } from './owners.js';
 import { type Entry, JOURNAL_DIR, linkOnTheWay, type Plan, planMigration } from './plan.js';
+import { pendingUndo, UndoUnavailableError } from './undo.js';
 
 export interface ScanResult {
   entries: Entry[];
@@ -37,6 +38,11 @@ export async function scanAndPlan(
   const link = linkOnTheWay(entries, plan);
   if (link) throw new LinkOnTheWayError(backend.description, link);
   if (owners.note && plan.totals.threads > 0) plan.warnings.unshift(owners.note);
+  const undo = await pendingUndo(backend);
+  if (undo)
+    throw new UndoUnavailableError(
+      `an undo of the migration started ${undo.of} is unfinished in ${backend.description}; run migrate --undo again to finish it, then migrate`,
+    );
   const journal = await readJournal(backend);
   return {
     entries,
@@ -59,21 +65,7 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** Refuses while sandboxes run (or the cluster cannot be asked), unless forced. */
-export async function checkGuard(
-  opts: Pick<RunOptions, 'guard' | 'force'>,
-): Promise<{ ok: true; note?: string } | { ok: false; reason: string; guard: GuardResult }> {
-  const g = await opts.guard();
-  if (g.state === 'clear') return { ok: true };
-  if (g.state === 'busy') {
-    const reason = `sandbox Pods are running and may be using this data: ${g.pods.join(', ')}. Delete them first, or run again with --force.`;
-    return opts.force ? { ok: true, note: `forced while sandboxes run: ${g.pods.join(', ')}` } : { ok: false, reason, guard: g };
-  }
-  const reason = `cannot check for running sandboxes: ${g.message.replace(/\.$/, '')}. Make sure no sandbox uses this data, then run again with --force.`;
-  return opts.force
-    ? { ok: true, note: 'forced without checking for running sandboxes (cluster unreachable)' }
-    : { ok: false, reason, guard: g };
-}
+export { checkGuard };
 
 export async function runMigration(backend: MigrationBackend, scan: ScanResult, opts: RunOptions): Promise<RunOutcome> {
   if (!scan.pendingJournal && scan.plan.moves.length === 0) return { kind: 'nothing-to-do' };

@@ -65,3 +65,54 @@ export function snapshot(dir: string, skip = ['.deer-flow-migration']): Map<stri
   walk('');
   return out;
 }
+
+/** A small seeded generator (mulberry32): the same seed builds the same tree on every machine. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A legacy base directory with what real ones hold and what makes a migration interesting:
+ * nested files of many sizes, empty folders, links (inside threads, and a thread that is a
+ * link), stray files, per-user data already there (conflicts), owners in deer-flow.db (one not
+ * a valid id now and then), agents in mixed case, skills and their history, memory.json.
+ */
+export function makeRandomLegacyTree(base: string, seed: number): void {
+  const rnd = seeded(seed);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  const chance = (p: number) => rnd() < p;
+  const content = () => 'x'.repeat(pick(300));
+  mkdirSync(base, { recursive: true });
+  const owners: Record<string, string> = {};
+  const threads = 1 + pick(8);
+  for (let t = 0; t < threads; t++) {
+    const dir = `threads/t-${seed}-${t}`;
+    if (chance(0.1)) {
+      symlink(base, dir, '/nonexistent/elsewhere');
+      continue;
+    }
+    mkdirSync(join(base, dir), { recursive: true });
+    for (let f = pick(5); f > 0; f--)
+      writeFile(base, `${dir}/user-data/${['workspace', 'uploads', 'outputs'][pick(3)]}/f${f}.txt`, content());
+    if (chance(0.3)) mkdirSync(join(base, dir, 'user-data', 'empty'), { recursive: true });
+    if (chance(0.2)) symlink(base, `${dir}/user-data/link`, 'outputs/f1.txt');
+    if (chance(0.4)) owners[`t-${seed}-${t}`] = chance(0.1) ? 'not a valid id!' : (['alice', 'bob'][pick(2)] as string);
+    if (chance(0.2)) writeFile(base, `users/${owners[`t-${seed}-${t}`] ?? 'default'}/threads/t-${seed}-${t}/existing.txt`, content());
+  }
+  if (chance(0.3)) writeFile(base, 'threads/stray.txt', content());
+  if (chance(0.7)) writeFile(base, 'memory.json', `{"facts":[${'1,'.repeat(pick(20))}0]}`);
+  if (chance(0.3)) writeFile(base, 'users/default/memory.json', '{"facts":[]}');
+  mkdirSync(join(base, 'agents'), { recursive: true }); // empty now and then: removed, then made again by an undo
+  for (let a = pick(3); a > 0; a--) writeFile(base, `agents/${chance(0.5) ? 'Writer' : 'coder'}${a}/config.yaml`, content());
+  if (chance(0.3)) mkdirSync(join(base, 'agents', 'Empty'), { recursive: true });
+  for (let s = pick(3); s > 0; s--) writeFile(base, `skills/custom/skill-${s}/SKILL.md`, content());
+  if (chance(0.3)) writeFile(base, 'skills/custom/.history/log.jsonl', content());
+  if (Object.keys(owners).length) writeOwners(base, owners);
+}
