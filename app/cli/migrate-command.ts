@@ -2,12 +2,13 @@
 // Exit codes (MIGRATE_EXIT): 0 done or nothing to do (notes may be printed); 3 done, but data
 // was left that needs the user (an owner that is not a valid user id); 1 refused or failed;
 // 2 bad usage. A dry run answers with the same codes for what a run would do.
+import { resolve } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { loadConfig } from '../config/config.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { loadKubeConfig, NoKubeconfigError } from '../kube/kubeconfig.js';
 import type { MigrationBackend } from '../migration/backend.js';
 import { formatPlan, formatReport, formatUndoReport } from '../migration/format.js';
-import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
+import { checkNoSandboxesRunning, type DataTarget, type GuardResult } from '../migration/guard.js';
 import { LocalBackend } from '../migration/local-backend.js';
 import { isValidUserId, type LeftInPlace } from '../migration/plan.js';
 import { PvcBackend } from '../migration/pvc-backend.js';
@@ -35,16 +36,24 @@ export class UsageError extends Error {}
 /** What migrate's exit status means, for scripts (`migrate && …` goes on when data was moved). */
 export const MIGRATE_EXIT = { done: 0, failed: 1, usage: 2, needsUser: 3 } as const;
 
+const targetOf = (opts: MigrateOptions): DataTarget =>
+  opts.pvc ? { kind: 'pvc', claim: opts.pvc } : { kind: 'local', baseDir: resolve(opts.baseDir as string) };
+
 /** 3 when something was left that only the user can sort out, else 0. */
 const exitForLeft = (left: LeftInPlace[]) => (left.some((l) => l.needsUser) ? MIGRATE_EXIT.needsUser : MIGRATE_EXIT.done);
 
-async function guardFromEnvironment(namespace: string | undefined): Promise<GuardResult> {
+async function guardFromEnvironment(namespace: string | undefined, target: DataTarget): Promise<GuardResult> {
+  let config: ReturnType<typeof loadConfig> | undefined;
   try {
-    const config = loadConfig(process.env);
+    config = loadConfig(process.env);
     const { kc } = loadKubeConfig(config);
     const server = kc.getCurrentCluster()?.server ?? '(unknown)';
-    return await checkNoSandboxesRunning(kc.makeApiClient(CoreV1Api), namespace ?? config.namespace, server);
+    return await checkNoSandboxesRunning(kc.makeApiClient(CoreV1Api), namespace ?? config.namespace, server, target);
   } catch (e) {
+    // No kubeconfig at all (none named, none at the usual places): there is no cluster whose
+    // sandboxes could use the data. One named that is missing is a mistake to point out.
+    if (e instanceof NoKubeconfigError && !config?.kubeconfigPath)
+      return { state: 'clear', note: 'no kubeconfig on this machine, so no cluster to check for running sandboxes' };
     return { state: 'unreachable', message: (e as Error).message };
   }
 }
@@ -123,7 +132,7 @@ async function undo(backend: MigrationBackend, opts: MigrateOptions): Promise<nu
     undoLastRun(backend, {
       force: Boolean(opts.force),
       withChanges: Boolean(opts.withChanges),
-      guard: () => guardFromEnvironment(opts.namespace),
+      guard: () => guardFromEnvironment(opts.namespace, targetOf(opts)),
       onProgress: (p) => {
         if (Date.now() - lastLine > 1000 || p.done === p.total) {
           lastLine = Date.now();
@@ -195,7 +204,7 @@ async function scanAndRun(
   const outcome = await withMigrationLock(backend, async () =>
     runMigration(backend, await scanAndPlan(backend, opts.userId, ownerDb), {
       force: Boolean(opts.force),
-      guard: () => guardFromEnvironment(opts.namespace),
+      guard: () => guardFromEnvironment(opts.namespace, targetOf(opts)),
       onProgress: (p) => {
         if (Date.now() - lastLine > 1000 || p.done === p.total) {
           lastLine = Date.now();

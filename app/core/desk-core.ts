@@ -31,7 +31,7 @@ import type { DeskSettingsView, SandboxDetail } from '../desk/views.js';
 import { containerEndpoint } from '../kube/container-kubeconfig.js';
 import { ClusterError, toClusterError, withTimeout } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { checkNoSandboxesRunning, type GuardResult } from '../migration/guard.js';
+import { checkNoSandboxesRunning, type DataTarget, type GuardResult } from '../migration/guard.js';
 import type { Sandbox } from '../sandbox/model.js';
 import { SandboxNotFoundError, ValidationError } from '../sandbox/provisioner.js';
 import { toSandbox } from '../sandbox/specs.js';
@@ -363,9 +363,9 @@ export class DeskCore implements DeskService {
 
   // ---- migration (app/desk/migrations.ts) -------------------------------------------------
 
-  private guard = async (): Promise<GuardResult> => {
+  private guard = async (target: DataTarget): Promise<GuardResult> => {
     if (!this.conn) return { state: 'unreachable', message: this.problem ?? 'no cluster in use' };
-    return checkNoSandboxesRunning(this.conn.core, this.config.namespace, this.conn.server);
+    return checkNoSandboxesRunning(this.conn.core, this.config.namespace, this.conn.server, target);
   };
 
   private readonly migrations = new DeskMigrations({

@@ -7,7 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { MigrationBackend } from '../migration/backend.js';
 import { reportPathOf } from '../migration/execute.js';
-import type { GuardResult } from '../migration/guard.js';
+import type { DataTarget, GuardResult } from '../migration/guard.js';
 import { LocalBackend } from '../migration/local-backend.js';
 import { isValidUserId } from '../migration/plan.js';
 import { PvcBackend } from '../migration/pvc-backend.js';
@@ -27,7 +27,7 @@ export interface DeskMigrationDeps {
   /** The cluster in use (PVC sources); throws when there is none. */
   kubeConfig: () => KubeConfig;
   namespace: () => string;
-  guard: () => Promise<GuardResult>;
+  guard: (target: DataTarget) => Promise<GuardResult>;
   log: (line: string) => void;
 }
 
@@ -70,7 +70,7 @@ export class DeskMigrations {
       body.source,
       async (backend, ownerDb) => {
         const scan = await scanAndPlan(backend, body.userId, ownerDb);
-        const guard = await checkGuard({ guard: this.deps.guard, force: Boolean(body.force) });
+        const guard = await checkGuard({ guard: () => this.deps.guard(targetOf(body.source)), force: Boolean(body.force) });
         return {
           plan: scan.plan,
           pendingJournal: scan.pendingJournal,
@@ -99,7 +99,7 @@ export class DeskMigrations {
             const outcome = await withMigrationLock(backend, async () =>
               runMigration(backend, await scanAndPlan(backend, body.userId, ownerDb), {
                 force: Boolean(body.force),
-                guard: this.deps.guard,
+                guard: () => this.deps.guard(targetOf(body.source)),
                 onProgress: (p) => ctx.progress(p.done, p.total),
               }),
             );
@@ -119,6 +119,9 @@ export class DeskMigrations {
     );
   }
 }
+
+const targetOf = (source: MigrationSource): DataTarget =>
+  source.kind === 'local' ? { kind: 'local', baseDir: source.baseDir } : { kind: 'pvc', claim: source.claim };
 
 /** Why a local base folder cannot be migrated, before anything is read there. */
 function baseDirProblem(dir: string): string | undefined {

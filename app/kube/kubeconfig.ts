@@ -16,6 +16,9 @@ export class KubeconfigError extends AppError {
   }
 }
 
+/** No kubeconfig anywhere (none named, none at the usual places, not in a cluster). */
+export class NoKubeconfigError extends KubeconfigError {}
+
 export interface KubeconfigSource {
   kubeconfigPath?: string | undefined;
   apiServer?: string | undefined;
@@ -102,7 +105,7 @@ export function loadKubeConfig(src: KubeconfigSource, env: Record<string, string
     origin = 'in-cluster';
   }
   if (!kc) {
-    throw new KubeconfigError(
+    throw new NoKubeconfigError(
       'No kubeconfig found: set KUBECONFIG_PATH to a kubeconfig file, or create a local cluster (kind create cluster / minikube start), which writes ~/.kube/config.',
     );
   }

@@ -19,8 +19,9 @@ export interface LastRun {
   /** The run's archived journal and its report, relative to the base directory. */
   journal: string;
   report: string;
-  /** Set once an undo put the run back: a second undo changes nothing. */
+  /** Set once an undo put the whole run back: a second undo changes nothing. */
   undoneAt?: string;
+  /** The last undo's report (one that left items does not set undoneAt: the next takes them up). */
   undoReport?: string;
 }
 

@@ -137,34 +137,22 @@ export function planUndo(
   now: Entry[],
   withChanges: boolean,
 ): { steps: UndoStep[]; left: UndoLeft[] } {
-  const under = new Map<string, Entry[]>();
   const tos = header.moves.map((m, i) => done.get(i)?.to ?? m.to);
-  const byTo = new Map(tos.map((to, i) => [to, i]));
-  for (const e of now) {
-    // The move this entry belongs to: its destination is the path or one of its prefixes.
-    let p = e.path;
-    for (;;) {
-      if (byTo.has(p)) {
-        const list = under.get(p) ?? [];
-        list.push(e);
-        under.set(p, list);
-        break;
-      }
-      const cut = p.lastIndexOf('/');
-      if (cut < 0) break;
-      p = p.slice(0, cut);
-    }
-  }
+  const under = groupUnder(now, new Set([...tos, ...header.moves.map((m) => m.from)]));
   const steps: UndoStep[] = [];
   const left: UndoLeft[] = [];
   for (const [i, m] of header.moves.entries()) {
     const at = tos[i] as string;
     const entries = under.get(at) ?? [];
+    const atLegacy = under.get(m.from) ?? [];
     const leave = (reason: string, changes: string[]) => {
       left.push({ path: at, legacy: m.from, reason, changes: changes.slice(0, MAX_CHANGES_NAMED), changeCount: changes.length });
     };
     if (!entries.some((e) => e.path === at)) {
-      leave('it is no longer there (removed or moved since the migration)', []);
+      // Back already (an earlier undo that left other items): judged "already" when applied.
+      if (atLegacy.some((e) => e.path === m.from))
+        steps.push({ kind: m.kind, owner: m.owner, from: at, to: m.from, expect: filesOf(m.from, atLegacy) });
+      else leave('it is no longer there (removed or moved since the migration)', []);
       continue;
     }
     const changes = changesOf(at, header.manifest[i] ?? [], entries);
@@ -175,14 +163,33 @@ export function planUndo(
       );
       continue;
     }
-    const expect: [string, number][] = entries
-      .filter((e) => e.type !== 'dir')
-      .map((e) => [e.path === at ? '' : e.path.slice(at.length + 1), e.size]);
-    const step: UndoStep = { kind: m.kind, owner: m.owner, from: at, to: m.from, expect };
+    const step: UndoStep = { kind: m.kind, owner: m.owner, from: at, to: m.from, expect: filesOf(at, entries) };
     if (changes.length) step.changes = changes.slice(0, MAX_CHANGES_NAMED);
     steps.push(step);
   }
   return { steps, left };
+}
+
+/** Entries grouped by the root (of `roots`) they are at or under. */
+function groupUnder(entries: Entry[], roots: Set<string>): Map<string, Entry[]> {
+  const out = new Map<string, Entry[]>();
+  for (const e of entries) {
+    for (let p = e.path; ; ) {
+      if (roots.has(p)) {
+        out.set(p, [...(out.get(p) ?? []), e]);
+        break;
+      }
+      const cut = p.lastIndexOf('/');
+      if (cut < 0) break;
+      p = p.slice(0, cut);
+    }
+  }
+  return out;
+}
+
+/** The files (and links) of an item at `at`, relative to it ('' for the item itself), with sizes. */
+function filesOf(at: string, entries: Entry[]): [string, number][] {
+  return entries.filter((e) => e.type !== 'dir').map((e) => [e.path === at ? '' : e.path.slice(at.length + 1), e.size]);
 }
 
 async function readLastRun(backend: MigrationBackend): Promise<LastRun | undefined> {
@@ -260,7 +267,7 @@ export async function undoLastRun(backend: MigrationBackend, opts: UndoOptions):
       throw new UndoUnavailableError(
         `the journal of the last migration, ${(last as LastRun).journal}, is missing from ${backend.description}; nothing was undone`,
       );
-    const now = await backend.listTree(run.header.moves.map((m, i) => run.steps.get(i)?.to ?? m.to));
+    const now = await backend.listTree(run.header.moves.flatMap((m, i) => [run.steps.get(i)?.to ?? m.to, m.from]));
     const { steps, left } = planUndo(run.header, run.steps, now, Boolean(opts.withChanges));
     header = {
       type: 'undo',
@@ -348,13 +355,13 @@ async function finishUndo(
   };
   const reportFile = undoReportPathOf(header.startedAt);
   await backend.writeTextAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-  // Recorded as undone before the journal is archived: a crash between the two resumes the
-  // journal (every step judged "already" from the disk) and ends here again.
+  // Recorded before the journal is archived: a crash between the two resumes the journal
+  // (every step judged "already" from the disk) and ends here again. Undone only when nothing
+  // was left: otherwise another undo (--with-changes, or after merging) takes up the rest.
   const last = (await readLastRun(backend)) ?? { startedAt: header.of, journal: '', report: '' };
-  await backend.writeTextAtomic(
-    LAST_RUN_FILE,
-    `${JSON.stringify({ ...last, undoneAt: report.finishedAt, undoReport: reportFile }, null, 2)}\n`,
-  );
+  const record: LastRun = { ...last, undoReport: reportFile };
+  if (left.length === 0) record.undoneAt = report.finishedAt;
+  await backend.writeTextAtomic(LAST_RUN_FILE, `${JSON.stringify(record, null, 2)}\n`);
   await moveOne(backend, UNDO_JOURNAL_FILE, `${JOURNAL_DIR}/undo-journal-${header.startedAt.replace(/[:.]/g, '-')}.jsonl`).catch(
     () => undefined,
   );

@@ -1,7 +1,7 @@
 // The CLI as a user runs it: serve's start-up errors, migrate's plan output, --json, asking
 // before moving, exit codes; the cluster helpers' output and refusals.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,44 @@ describe('sandbox-provisioner migrate', () => {
     expect(existsSync(join(base, 'threads/thread-0'))).toBe(true);
   });
 
+  it('with no kubeconfig at all there is no cluster to check: it migrates, and says so as a note (exit 0)', () => {
+    const base = tree();
+    const r = cliWith({ KUBECONFIG_PATH: '' }, 'migrate', '--base-dir', base, '--yes', '--json');
+    expect(r.code).toBe(0);
+    const report = (JSON.parse(r.stdout) as { report: { warnings: string[] } }).report;
+    expect(report.warnings[0]).toMatch(/no kubeconfig on this machine, so no cluster to check/);
+  });
+
+  it('--undo puts the migration back (exit 0); a second --undo has nothing to do (exit 0)', () => {
+    const base = tree();
+    const before = snapshot(base);
+    expect(cli('migrate', '--base-dir', base, '--yes', '--force').code).toBe(0);
+    const r = cli('migrate', '--base-dir', base, '--undo', '--yes', '--force');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Undo of the migration started .* finished: .*\n {2}put back 4, left where the migration put them 0/);
+    expect(snapshot(base)).toEqual(before);
+    const again = cli('migrate', '--base-dir', base, '--undo', '--yes', '--force');
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/Nothing to undo: the last migration .* was undone already/);
+  });
+
+  it('--undo leaves an item changed since the migration and exits 3; --with-changes takes it back too (exit 0)', () => {
+    const base = tree();
+    expect(cli('migrate', '--base-dir', base, '--yes', '--force').code).toBe(0);
+    writeFileSync(join(base, 'users/default/threads/thread-0/new.txt'), 'after');
+    const r = cli('migrate', '--base-dir', base, '--undo', '--yes', '--force');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(
+      /LEFT +users\/default\/threads\/thread-0 \(was threads\/thread-0\).*\n +users\/default\/threads\/thread-0\/new.txt \(new\)/,
+    );
+    expect(existsSync(join(base, 'users/default/threads/thread-0/new.txt'))).toBe(true);
+    expect(existsSync(join(base, 'threads/thread-1'))).toBe(true);
+    const rest = cli('migrate', '--base-dir', base, '--undo', '--with-changes', '--yes', '--force');
+    expect(rest.code).toBe(0);
+    expect(readFileSync(join(base, 'threads/thread-0/new.txt'), 'utf8')).toBe('after');
+    expect(existsSync(join(base, 'users'))).toBe(false);
+  });
+
   it('migrates with --yes --force (exit 0), then has nothing to do (exit 0)', () => {
     const base = tree();
     const r = cli('migrate', '--base-dir', base, '--yes', '--force', '--json');
@@ -101,6 +139,8 @@ describe('sandbox-provisioner migrate', () => {
     [['migrate', '--base-dir', '/x', '--pvc', 'c'], /exactly one/],
     [['migrate', '--base-dir', '/x', '--user-id', '../root'], /--user-id "..\/root" is not valid/],
     [['migrate', '--no-such-flag'], /unknown option/],
+    [['migrate', '--base-dir', '/x', '--with-changes'], /--with-changes goes with --undo/],
+    [['migrate', '--base-dir', '/x', '--undo', '--dry-run'], /--undo has no dry run/],
   ])('bad usage %j exits 2 and says why', (args, message) => {
     const r = cli(...(args as string[]));
     expect(r.code).toBe(2);

@@ -101,6 +101,18 @@ describe('undo', () => {
     expect(readFileSync(join(base, t(1), 'user-data/outputs/file-0.txt'), 'utf8')).toMatch(/^edited/);
     expect(existsSync(join(base, 'threads/thread-3/user-data/outputs/file-0.txt'))).toBe(true);
     expect(existsSync(join(base, 'threads/thread-0'))).toBe(false);
+    // Asked again, it leaves the same items and moves nothing; with the changes, it ends the job.
+    const unchanged = snapshot(base, []);
+    const again = await undone(base);
+    expect(again.left.map((l) => l.path).sort()).toEqual([t(0), t(1), t(2)]);
+    expect(snapshot(base, ['.deer-flow-migration'])).toEqual(
+      new Map([...unchanged].filter(([k]) => !k.startsWith('.deer-flow-migration'))),
+    );
+    const rest = await undone(base, { withChanges: true });
+    expect(rest).toMatchObject({ ok: true, left: [] });
+    expect(readFileSync(join(base, 'threads/thread-0/user-data/outputs/new.txt'), 'utf8')).toBe('written after the migration');
+    expect(existsSync(join(base, 'users'))).toBe(false);
+    expect(await undo(base)).toMatchObject({ kind: 'nothing-to-undo' });
   });
 
   it('--with-changes puts changed items back with their changes', async () => {
