@@ -1,4 +1,4 @@
-// Crash-resume: the migrate CLI is killed (SIGKILL) at random moments on a tree of thousands of
+// Crash-resume: the migrate CLI (and migrate --undo) is killed (SIGKILL) at random moments on a tree of thousands of
 // threads. At the moment of each kill no file may be missing (every file is at its old or its
 // new place), and the resumed run must end identical to an uninterrupted one.
 // Half the kills are timed by the clock (any moment: start-up, scan, moves, report); the other
@@ -14,6 +14,7 @@ import type { MigrationReport } from '../../app/migration/execute.js';
 import { makeLegacyTree, snapshot, writeFile } from '../support/legacy-tree.js';
 
 const TRIALS = Number(process.env.CRASH_TRIALS ?? 50);
+const UNDO_TRIALS = Number(process.env.CRASH_UNDO_TRIALS ?? 12);
 const THREADS = Number(process.env.CRASH_THREADS ?? 2000);
 // Trees live in memory (/dev/shm) where there is one: creating 10,000 files and folders per
 // trial on this machine's disk costs seconds; SIGKILL does not lose page-cache writes, so the
@@ -23,8 +24,8 @@ const template = join(root, 'template');
 const env = { ...process.env, KUBECONFIG_PATH: '/nonexistent', KUBECONFIG: '', HOME: root };
 
 // The compiled CLI (built in beforeAll), as users run it: tsx would add a second of start-up.
-function runCli(base: string): ChildProcess {
-  return spawn(process.execPath, ['dist/app/cli/main.js', 'migrate', '--base-dir', base, '--yes', '--force', '--json'], {
+function runCli(base: string, ...extra: string[]): ChildProcess {
+  return spawn(process.execPath, ['dist/app/cli/main.js', 'migrate', '--base-dir', base, '--yes', '--force', '--json', ...extra], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -59,6 +60,8 @@ function diffSnapshots(a: Map<string, string>, b: Map<string, string>): string[]
 }
 
 let reference: Map<string, string>;
+/** The migrated tree of the uninterrupted run (the starting point of the undo trials). */
+let migratedDir: string;
 let originals: string[];
 let finalPlace: (p: string) => string;
 let uninterruptedMs = 0;
@@ -86,6 +89,7 @@ beforeAll(async () => {
   originals = [...snapshot(template)].filter(([p, v]) => !p.endsWith('/') && v !== 'dir' && p !== 'deer-flow.db').map(([p]) => p);
 
   const refDir = join(root, 'reference');
+  migratedDir = refDir;
   execFileSync('cp', ['-a', template, refDir]);
   threadsBefore = threadsIn(refDir);
   const started = Date.now();
@@ -151,5 +155,55 @@ describe(`migrate killed at random moments (${TRIALS} trials, ${THREADS} threads
     console.log(
       `crash-resume: ${TRIALS} trials, ${killedMidRun} killed while moving (${progressKillsAfterTheEnd} progress-timed kills too late); uninterrupted run ${uninterruptedMs} ms`,
     );
+  }, 1_800_000);
+});
+
+describe(`migrate --undo killed at random moments (${UNDO_TRIALS} trials, ${THREADS} threads)`, () => {
+  it('never loses a file and always resumes to the original tree', async () => {
+    const original = snapshot(template);
+    const destination = (p: string) => finalPlace(p);
+    // One uninterrupted undo: how long it takes, and that it ends at the original tree.
+    const firstDir = join(root, 'undo-reference');
+    execFileSync('cp', ['-a', migratedDir, firstDir]);
+    const started = Date.now();
+    const first = await finish(runCli(firstDir, '--undo'));
+    const undoMs = Date.now() - started;
+    expect(first.code, first.stdout.slice(0, 400)).toBe(0);
+    expect(diffSnapshots(snapshot(firstDir), original)).toEqual([]);
+    rmSync(firstDir, { recursive: true, force: true });
+
+    let killedMidUndo = 0;
+    for (let trial = 0; trial < UNDO_TRIALS; trial++) {
+      const dir = join(root, `undo-trial-${trial}`);
+      execFileSync('cp', ['-a', migratedDir, dir]);
+      const child = runCli(dir, '--undo');
+      const exited = finish(child);
+      let when: string;
+      if (trial % 2 === 0) {
+        // Once a random share of the threads is back in threads/.
+        const share = 0.1 + Math.random() * 0.8;
+        const target = Math.round(threadsAfter + share * (threadsBefore - threadsAfter));
+        while (child.exitCode === null && child.signalCode === null && threadsIn(dir) < target) await new Promise((r) => setImmediate(r));
+        when = `with ${target} of ${threadsBefore} thread entries back`;
+      } else {
+        const delay = Math.random() * undoMs;
+        await new Promise((r) => setTimeout(r, delay));
+        when = `at ${delay.toFixed(0)} ms`;
+      }
+      child.kill('SIGKILL');
+      await exited;
+      if (existsSync(join(dir, '.deer-flow-migration', 'undo-journal.jsonl'))) killedMidUndo++;
+      const missing = originals.filter((p) => !existsSync(join(dir, p)) && !existsSync(join(dir, destination(p))));
+      expect(missing, `undo trial ${trial}: files missing right after the kill ${when}`).toEqual([]);
+      const resumed = await finish(runCli(dir, '--undo'));
+      expect(resumed.code, `undo trial ${trial}: resume exit code (${resumed.stdout.slice(0, 300)})`).toBe(0);
+      expect(diffSnapshots(snapshot(dir), original), `undo trial ${trial}: end state after resuming the undo`).toEqual([]);
+      // And a further undo changes nothing.
+      const again = await finish(runCli(dir, '--undo'));
+      expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'nothing-to-undo' });
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(killedMidUndo, 'kills that landed while the undo was moving').toBeGreaterThanOrEqual(Math.floor(UNDO_TRIALS / 4));
+    console.log(`crash-resume of undo: ${UNDO_TRIALS} trials, ${killedMidUndo} killed while moving back; uninterrupted undo ${undoMs} ms`);
   }, 1_800_000);
 });
