@@ -14,6 +14,7 @@ const SCAN_ROOTS: [string, number | undefined][] = [
   ['skills/custom', undefined],
   ['users', 4], // users/{u}/threads/{t}, users/{u}/skills/custom/{s}
   ['migration-conflicts', 2],
+  ['.deer-flow-migration', 1], // its files say whether a run or an undo is unfinished
 ];
 /** Looked at alone: the legacy files, and the journal folder (a link there is refused). */
 const SCAN_FILES = ['memory.json', 'memory.legacy.json', 'deer-flow.db', '.deer-flow-migration'];

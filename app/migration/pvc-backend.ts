@@ -233,6 +233,7 @@ export class PvcBackend implements MigrationBackend {
         `for p in threads agents skills/custom; do if [ -e "$p" ] || [ -L "$p" ]; then find "$p" -exec stat -c ${fmt} {} +; fi; done`,
         `if [ -d users ]; then find users -maxdepth 4 -exec stat -c ${fmt} {} +; fi`,
         `if [ -d migration-conflicts ]; then find migration-conflicts -maxdepth 2 -exec stat -c ${fmt} {} +; fi`,
+        `if [ -d .deer-flow-migration ] && [ ! -L .deer-flow-migration ]; then find .deer-flow-migration -mindepth 1 -maxdepth 1 -exec stat -c ${fmt} {} +; fi`,
         'true',
       ].join('\n'),
     );

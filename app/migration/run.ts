@@ -6,11 +6,20 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import { LinkOnTheWayError, type MigrationBackend } from './backend.js';
-import { executePlan, type Journal, JournalError, type MigrationReport, type Progress, readJournal, resumeJournal } from './execute.js';
+import {
+  executePlan,
+  JOURNAL_FILE,
+  type Journal,
+  JournalError,
+  type MigrationReport,
+  type Progress,
+  readJournal,
+  resumeJournal,
+} from './execute.js';
 import { checkGuard, type GuardResult } from './guard.js';
 import { readOwnerMap } from './owners.js';
 import { type Entry, JOURNAL_DIR, linkOnTheWay, type Plan, planMigration } from './plan.js';
-import { pendingUndo, UndoUnavailableError } from './undo.js';
+import { pendingUndo, UNDO_JOURNAL_FILE, UndoUnavailableError } from './undo.js';
 
 export interface ScanResult {
   entries: Entry[];
@@ -38,12 +47,14 @@ export async function scanAndPlan(
   const link = linkOnTheWay(entries, plan);
   if (link) throw new LinkOnTheWayError(backend.description, link);
   if (owners.note && plan.totals.threads > 0) plan.warnings.unshift(owners.note);
-  const undo = await pendingUndo(backend);
+  // The scan lists the journal folder's files: a journal is read only when one is there.
+  const listed = new Set(entries.map((e) => e.path));
+  const undo = listed.has(UNDO_JOURNAL_FILE) ? await pendingUndo(backend) : undefined;
   if (undo)
     throw new UndoUnavailableError(
       `an undo of the migration started ${undo.of} is unfinished in ${backend.description}; run migrate --undo again to finish it, then migrate`,
     );
-  const journal = await readJournal(backend);
+  const journal = listed.has(JOURNAL_FILE) ? await readJournal(backend) : undefined;
   return {
     entries,
     plan,

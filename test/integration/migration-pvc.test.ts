@@ -2,14 +2,15 @@
 // planner's moves run as batched exec scripts. kwok runs the helper's commands in a local
 // folder that stands for the claim's contents, so the result can be compared with the local
 // backend on an identical tree (one planner, two backends, the same end state).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBackend } from '../../app/migration/local-backend.js';
 import { PvcBackend } from '../../app/migration/pvc-backend.js';
-import { runMigration, scanAndPlan } from '../../app/migration/run.js';
+import { runMigration, scanAndPlan, withMigrationLock } from '../../app/migration/run.js';
+import { undoLastRun } from '../../app/migration/undo.js';
 import { createBoundClaim } from '../cluster/volumes.js';
 import { makeLegacyTree, snapshot, symlink, writeFile } from '../support/legacy-tree.js';
 import { createTestNamespace, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
@@ -89,6 +90,42 @@ describe('PVC backend', () => {
     } finally {
       await again.stop();
     }
+  });
+
+  it('undoes a migration of a claim as the local backend does: the changed item left and named, the rest back', async () => {
+    const claimDir = mkdtempSync(join(tmpdir(), 'spd-claim-undo-'));
+    const base = join(claimDir, 'deer-flow');
+    legacy(base);
+    const original = snapshot(base);
+    const withHelper = async <T>(name: string, fn: (b: PvcBackend) => Promise<T>): Promise<T> => {
+      await wirePodToFolder(kc, ns.name, name, [], claimDir);
+      const b = new PvcBackend(kc, { namespace: ns.name, claim: 'deer-flow-data', podName: name });
+      try {
+        await b.start();
+        return await fn(b);
+      } finally {
+        await b.stop();
+      }
+    };
+    await withHelper('undo-helper-1', async (b) => {
+      const db = await b.fetchOwnerDb();
+      const out = await runMigration(b, await scanAndPlan(b, 'default', db && { file: db.path }), clear);
+      db?.cleanup();
+      expect(out.kind).toBe('done');
+    });
+    writeFile(base, 'users/default/threads/thread-0/after.txt', 'written after the migration');
+    const first = await withHelper('undo-helper-2', (b) => withMigrationLock(b, () => undoLastRun(b, clear)));
+    expect(first.kind).toBe('done');
+    if (first.kind !== 'done') return;
+    expect(first.report.ok).toBe(true);
+    expect(first.report.left).toEqual([
+      expect.objectContaining({ path: 'users/default/threads/thread-0', changes: ['users/default/threads/thread-0/after.txt (new)'] }),
+    ]);
+    expect(readFileSync(join(base, 'threads/thread-4/user-data/it\'s "quoted" $HOME `x`.txt'), 'utf8')).toBe('shell-hostile name');
+    const rest = await withHelper('undo-helper-3', (b) => withMigrationLock(b, () => undoLastRun(b, { ...clear, withChanges: true })));
+    expect(rest).toMatchObject({ kind: 'done', report: { ok: true, left: [] } });
+    rmSync(join(base, 'threads/thread-0/after.txt'));
+    expect(snapshot(base)).toEqual(original);
   });
 
   it('names a claim that does not exist before making a helper Pod (it would stay Pending)', async () => {
