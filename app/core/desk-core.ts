@@ -384,6 +384,10 @@ export class DeskCore implements DeskService {
     return this.migrations.run(body);
   }
 
+  undoMigration({ body }: InputOf<'undoMigration'>): JobView {
+    return this.migrations.undo(body);
+  }
+
   // ---- jobs ---------------------------------------------------------------------------------
 
   jobs(): JobView[] {

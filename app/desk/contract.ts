@@ -8,6 +8,7 @@ import type { ImagePresence } from '../cluster/images.js';
 import type { LocalTools } from '../cluster/local-tools.js';
 import type { MigrationReport } from '../migration/execute.js';
 import type { Plan } from '../migration/plan.js';
+import type { UndoReport } from '../migration/undo.js';
 import { CreateSandboxBody, SandboxIdSchema } from '../sandbox/api-schemas.js';
 import type { Sandbox } from '../sandbox/model.js';
 import type { DeskSettingsView, SandboxDetail } from './views.js';
@@ -53,6 +54,16 @@ const MigrationBody = Type.Object(
   {
     source: MigrationSourceSchema,
     userId: Type.String({ minLength: 1, maxLength: 128 }),
+    force: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const UndoBody = Type.Object(
+  {
+    source: MigrationSourceSchema,
+    /** Also put back items changed since the migration (their changes go with them). */
+    withChanges: Type.Optional(Type.Boolean()),
     force: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -141,6 +152,8 @@ export interface MigrationScanView {
 export interface JobResults {
   /** The report and where it was saved; `nothingToDo` when the data was in the per-user layout already. */
   migration: { report: MigrationReport; reportFile: string } | { nothingToDo: true };
+  /** The undo's report and where it was saved; `nothingToUndo` says why there was nothing. */
+  'migration-undo': { report: UndoReport; reportFile: string } | { nothingToUndo: string };
   /** The new cluster's context, switched to, and the provisioner settings applied for it. */
   'kind-create': { context: string; env: Record<string, string> };
   'minikube-start': { context: string; env: Record<string, string> };
@@ -222,6 +235,8 @@ export const deskOperations = {
   setProvisionerApi: op<ProvisionerApiState, None, typeof RunningBody>('POST', '/desk/provisioner-api', { body: RunningBody }),
   scanMigration: op<MigrationScanView, None, typeof MigrationBody>('POST', '/desk/migration/scan', { body: MigrationBody }),
   runMigration: op<JobView, None, typeof MigrationBody>('POST', '/desk/migration/run', { body: MigrationBody }),
+  /** Puts the last completed migration of the source back (as `migrate --undo`), as a job. */
+  undoMigration: op<JobView, None, typeof UndoBody>('POST', '/desk/migration/undo', { body: UndoBody }),
   jobs: op<JobView[]>('GET', '/desk/jobs'),
   cancelJob: op<JobView, typeof JobParams>('POST', '/desk/jobs/:id/cancel', { params: JobParams }),
 };

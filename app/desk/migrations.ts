@@ -12,6 +12,7 @@ import { LocalBackend } from '../migration/local-backend.js';
 import { isValidUserId } from '../migration/plan.js';
 import { PvcBackend } from '../migration/pvc-backend.js';
 import { checkGuard, runMigration, scanAndPlan, withMigrationLock } from '../migration/run.js';
+import { undoLastRun } from '../migration/undo.js';
 import { ValidationError } from '../sandbox/provisioner.js';
 import type { JobView, MigrationScanView, MigrationSource } from './contract.js';
 import type { JobRegistry } from './jobs.js';
@@ -19,6 +20,12 @@ import type { JobRegistry } from './jobs.js';
 export interface MigrationRequest {
   source: MigrationSource;
   userId: string;
+  force?: boolean;
+}
+
+export interface UndoRequest {
+  source: MigrationSource;
+  withChanges?: boolean;
   force?: boolean;
 }
 
@@ -36,8 +43,9 @@ type OwnerDb = { baseDir: string } | { file: string } | undefined;
 export class DeskMigrations {
   constructor(private readonly deps: DeskMigrationDeps) {}
 
-  private check(body: MigrationRequest): void {
-    if (!isValidUserId(body.userId)) throw new ValidationError('userId', 'must be letters, digits, "_" and "-"');
+  private check(body: { source: MigrationSource; userId?: string }): void {
+    if (body.userId !== undefined && !isValidUserId(body.userId))
+      throw new ValidationError('userId', 'must be letters, digits, "_" and "-"');
     if (body.source.kind === 'local') {
       const problem = baseDirProblem(body.source.baseDir);
       if (problem) throw new ValidationError('source', problem);
@@ -111,6 +119,41 @@ export class DeskMigrations {
             const rel = reportPathOf(outcome.report.startedAt);
             const reportFile = body.source.kind === 'local' ? join(body.source.baseDir, rel) : `${rel} in the claim`;
             ctx.line(`done: ${outcome.report.moved.length} moved, ${outcome.report.conflicts.length} conflict(s); report ${reportFile}`);
+            return { report: outcome.report, reportFile };
+          },
+          ctx.line,
+        ),
+      { cancellable: false },
+    );
+  }
+
+  /** Puts the last completed run of the source back, as a job (as `migrate --undo`). */
+  undo(body: UndoRequest): JobView {
+    this.check(body);
+    const where = body.source.kind === 'local' ? body.source.baseDir : `PVC ${body.source.claim}`;
+    return this.deps.jobs.start(
+      'migration-undo',
+      `Undo the last migration of ${where}`,
+      (ctx) =>
+        this.withBackend(
+          body.source,
+          async (backend) => {
+            const outcome = await withMigrationLock(backend, () =>
+              undoLastRun(backend, {
+                force: Boolean(body.force),
+                withChanges: Boolean(body.withChanges),
+                guard: () => this.deps.guard(targetOf(body.source)),
+                onProgress: (p) => ctx.progress(p.done, p.total),
+              }),
+            );
+            if (outcome.kind === 'refused') throw new Error(outcome.reason);
+            if (outcome.kind === 'nothing-to-undo') {
+              ctx.line(`nothing to undo: ${outcome.reason}`);
+              return { nothingToUndo: outcome.reason };
+            }
+            const reportFile =
+              body.source.kind === 'local' ? join(body.source.baseDir, outcome.reportFile) : `${outcome.reportFile} in the claim`;
+            ctx.line(`done: ${outcome.report.restored.length} put back, ${outcome.report.left.length} left; report ${reportFile}`);
             return { report: outcome.report, reportFile };
           },
           ctx.line,

@@ -158,7 +158,7 @@ export function planUndo(
     const changes = changesOf(at, header.manifest[i] ?? [], entries);
     if (changes.length && !withChanges) {
       leave(
-        `${changes.length} path(s) under it changed since the migration; left where it is (undo with --with-changes to move it back with them)`,
+        `${changes.length} path(s) under it changed since the migration; left where it is (to move it back with them: --with-changes, or "Put the changed items back too" in the app)`,
         changes,
       );
       continue;

@@ -179,6 +179,23 @@ test('the migration wizard migrates a legacy folder and shows the report', async
   const reports = readdirSync(join(base, '.deer-flow-migration')).filter((f) => f.startsWith('report-'));
   expect(reports).toHaveLength(1);
   await expect(report).toContainText(reports[0] ?? 'missing');
+
+  // Undo, with one thread changed since: it stays where the migration put it, named; then
+  // "Put the changed items back too" takes it back with its change.
+  writeFileSync(join(base, 'users', 'alice', 'threads', 'thread-1', 'after.txt'), 'written after the migration');
+  await report.getByRole('button', { name: 'Undo this migration' }).click();
+  await page.getByRole('dialog', { name: 'Undo the migration?' }).getByRole('button', { name: 'Undo' }).click();
+  const undo = page.getByTestId('undo-report');
+  await expect(undo).toContainText('1 item(s) left where the migration put them');
+  await expect(undo).toContainText('users/alice/threads/thread-1/after.txt (new)');
+  await screenshot(page, '08b-undo-report', testInfo, undo);
+  expect(existsSync(join(base, 'threads', 'thread-0', 'user-data', 'outputs', 'note.txt'))).toBe(true);
+  expect(existsSync(join(base, 'users', 'alice', 'threads', 'thread-1', 'after.txt'))).toBe(true);
+  await undo.getByRole('button', { name: 'Put the changed items back too' }).click();
+  await page.getByRole('dialog', { name: 'Undo the migration?' }).getByRole('button', { name: 'Undo' }).click();
+  await expect(undo).toContainText('everything is back');
+  expect(existsSync(join(base, 'threads', 'thread-1', 'after.txt'))).toBe(true);
+  expect(existsSync(join(base, 'users'))).toBe(false);
 });
 
 test('settings are validated like the server does, and the theme switches', async ({ page, served }, testInfo) => {

@@ -21,7 +21,7 @@ export function ClusterScreen() {
   const [tools, setTools] = useState<ToolsStatus | undefined>();
   const [image, setImage] = useState<ImagePresence | string | undefined>();
   const jobsById = useJobs((s) => s.byId);
-  const jobs = useMemo(() => Object.values(jobsById).filter((j) => j.kind !== 'migration'), [jobsById]);
+  const jobs = useMemo(() => Object.values(jobsById).filter((j) => j.kind !== 'migration' && j.kind !== 'migration-undo'), [jobsById]);
   const [deleting, setDeleting] = useState<string | undefined>();
   const ready = status?.reachability?.state === 'ready';
   // First run: no usable cluster yet, so creating one comes first.

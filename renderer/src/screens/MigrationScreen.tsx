@@ -11,6 +11,7 @@ import { bytes } from '../format.js';
 import { desk } from '../state/desk.js';
 import { useJobs } from '../state/jobs.js';
 import { noticeError } from '../state/notices.js';
+import { MigrationUndo } from './MigrationUndo.js';
 
 const MAX_ROWS = 500;
 
@@ -104,6 +105,11 @@ export function MigrationScreen() {
             {scanning ? 'Scanning…' : 'Scan'}
           </button>
         </form>
+        {report ? null : (
+          <div className="undo-last">
+            <MigrationUndo source={where.trim() ? source() : undefined} label="Undo the last migration…" force={force} />
+          </div>
+        )}
       </section>
 
       {plan ? (
@@ -217,6 +223,7 @@ export function MigrationScreen() {
           <p>
             Saved as <span className="mono">{saved?.reportFile}</span>
           </p>
+          <MigrationUndo source={source()} label="Undo this migration" force={force} />
         </section>
       ) : null}
 
