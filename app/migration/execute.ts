@@ -66,7 +66,42 @@ export interface MigrationReport {
   warnings: string[];
   removedEmpty: string[];
   verification: { files: number; bytes: number; missing: string[]; sizeMismatch: string[] };
+  /** Every legacy thread the run knew of, and where it is now (checked on disk). */
+  threads: ThreadAccount;
   ok: boolean;
+}
+
+export interface ThreadAccount {
+  /** Legacy thread ids of the run: moved, copied to migration-conflicts/, or left in place. */
+  total: number;
+  /** Threads at their owner's place, per user. */
+  byUser: Record<string, number>;
+  /** In migration-conflicts/ (the owner's place was taken). */
+  inConflicts: number;
+  /** Left in place with a reason (an owner that is not a valid id). */
+  leftInPlace: number;
+  /** Thread ids found at neither place: the run is not ok while there is one. */
+  unaccounted: string[];
+}
+
+const isThreadFolderLeft = (l: LeftInPlace) => l.path.startsWith('threads/') && l.needsUser === true;
+
+/** Where every legacy thread of a run is now: each one is looked for on disk, not taken from the plan. */
+export async function accountThreads(backend: MigrationBackend, moves: Move[], leftInPlace: LeftInPlace[]): Promise<ThreadAccount> {
+  const threadMoves = moves.filter((m) => m.kind === 'thread');
+  const left = leftInPlace.filter(isThreadFolderLeft);
+  const found = await backend.sizes([...threadMoves.map((m) => m.to), ...left.map((l) => l.path)]);
+  const account: ThreadAccount = { total: threadMoves.length + left.length, byUser: {}, inConflicts: 0, leftInPlace: 0, unaccounted: [] };
+  threadMoves.forEach((m, i) => {
+    if (found[i] === undefined) account.unaccounted.push(m.from.slice('threads/'.length));
+    else if (m.conflict) account.inConflicts++;
+    else account.byUser[m.owner] = (account.byUser[m.owner] ?? 0) + 1;
+  });
+  left.forEach((l, i) => {
+    if (found[threadMoves.length + i] === undefined) account.unaccounted.push(l.path.slice('threads/'.length));
+    else account.leftInPlace++;
+  });
+  return account;
 }
 
 /** Where a run's report is saved, relative to the base directory. */
@@ -278,6 +313,7 @@ async function runJournal(
     backend,
     moves.map((m, i) => ({ at: m.to, files: header.manifest[i] ?? [] })),
   );
+  const threads = await accountThreads(backend, moves, header.leftInPlace);
   const finishedAt = new Date().toISOString();
   const report: MigrationReport = {
     base: header.base,
@@ -291,7 +327,8 @@ async function runJournal(
     warnings,
     removedEmpty,
     verification,
-    ok: verification.missing.length === 0 && verification.sizeMismatch.length === 0,
+    threads,
+    ok: verification.missing.length === 0 && verification.sizeMismatch.length === 0 && threads.unaccounted.length === 0,
   };
   // The report stays beside the data; the journal is archived so a new run starts afresh, and
   // the last-run record names both for an undo (written before the archive: a crash between

@@ -31,12 +31,23 @@ export function formatPlan(plan: Plan, base: string): string {
   return lines.join('\n');
 }
 
+/** "threads: 300 accounted for — alice 2, default 296; 1 in migration-conflicts/; 1 left in place". */
+export function formatThreadAccount(t: MigrationReport['threads']): string {
+  const users = Object.entries(t.byUser)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([u, n]) => `${u} ${n}`);
+  const found = t.total - t.unaccounted.length;
+  return `threads: ${found} of ${t.total} accounted for — ${users.join(', ') || 'none at a user'}; ${t.inConflicts} in migration-conflicts/; ${t.leftInPlace} left in place`;
+}
+
 export function formatReport(r: MigrationReport): string {
   const v = r.verification;
   return [
     `Migration ${r.ok ? 'finished' : 'finished WITH PROBLEMS'}${r.resumed ? ' (resumed from its journal)' : ''}: ${r.base}`,
     `  moved ${r.moved.length}, conflicts ${r.conflicts.length} (in migration-conflicts/), left in place ${r.leftInPlace.length}`,
     `  verified ${v.files} file(s), ${formatBytes(v.bytes)}: ${v.missing.length} missing, ${v.sizeMismatch.length} with another size`,
+    `  ${formatThreadAccount(r.threads)}`,
+    ...r.threads.unaccounted.map((t) => `  THREAD NOT FOUND ${t}`),
     ...v.missing.map((p) => `  MISSING ${p}`),
     ...v.sizeMismatch.map((p) => `  SIZE    ${p}`),
     ...r.leftInPlace.map((l) => `  left in place: ${l.path}: ${l.reason}`),
@@ -52,6 +63,8 @@ export function formatUndoReport(r: UndoReport, reportFile: string): string {
   return [
     `Undo of the migration started ${r.of} ${r.ok ? 'finished' : 'finished WITH PROBLEMS'}${r.resumed ? ' (resumed from its journal)' : ''}: ${r.base}`,
     `  put back ${r.restored.length}, left where the migration put them ${r.left.length}`,
+    `  threads: ${r.threads.total} of the migration — ${r.threads.back} back in threads/, ${r.threads.left} left where it put them, ${r.threads.goneSince} removed since`,
+    ...r.threads.unaccounted.map((t) => `  THREAD NOT FOUND ${t}`),
     `  verified ${v.files} file(s), ${formatBytes(v.bytes)}: ${v.missing.length} missing, ${v.sizeMismatch.length} with another size`,
     ...v.missing.map((p) => `  MISSING ${p}`),
     ...v.sizeMismatch.map((p) => `  SIZE    ${p}`),

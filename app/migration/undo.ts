@@ -47,6 +47,8 @@ export interface UndoLeft {
   /** Paths under it that changed since the run (first ones; `changeCount` says how many). */
   changes: string[];
   changeCount: number;
+  /** Removed (or moved away) since the migration: nothing to put back. */
+  gone?: true;
 }
 
 interface UndoHeader {
@@ -79,6 +81,8 @@ export interface UndoReport {
   warnings: string[];
   removedDirs: string[];
   verification: { files: number; bytes: number; missing: string[]; sizeMismatch: string[] };
+  /** Every thread of the undone run, looked for on disk: back in threads/, or still where the run put it. */
+  threads: { total: number; back: number; left: number; goneSince: number; unaccounted: string[] };
   ok: boolean;
 }
 
@@ -145,14 +149,16 @@ export function planUndo(
     const at = tos[i] as string;
     const entries = under.get(at) ?? [];
     const atLegacy = under.get(m.from) ?? [];
-    const leave = (reason: string, changes: string[]) => {
-      left.push({ path: at, legacy: m.from, reason, changes: changes.slice(0, MAX_CHANGES_NAMED), changeCount: changes.length });
+    const leave = (reason: string, changes: string[], gone = false) => {
+      const l: UndoLeft = { path: at, legacy: m.from, reason, changes: changes.slice(0, MAX_CHANGES_NAMED), changeCount: changes.length };
+      if (gone) l.gone = true;
+      left.push(l);
     };
     if (!entries.some((e) => e.path === at)) {
       // Back already (an earlier undo that left other items): judged "already" when applied.
       if (atLegacy.some((e) => e.path === m.from))
         steps.push({ kind: m.kind, owner: m.owner, from: at, to: m.from, expect: filesOf(m.from, atLegacy) });
-      else leave('it is no longer there (removed or moved since the migration)', []);
+      else leave('it is no longer there (removed or moved since the migration)', [], true);
       continue;
     }
     const changes = changesOf(at, header.manifest[i] ?? [], entries);
@@ -190,6 +196,28 @@ function groupUnder(entries: Entry[], roots: Set<string>): Map<string, Entry[]> 
 /** The files (and links) of an item at `at`, relative to it ('' for the item itself), with sizes. */
 function filesOf(at: string, entries: Entry[]): [string, number][] {
   return entries.filter((e) => e.type !== 'dir').map((e) => [e.path === at ? '' : e.path.slice(at.length + 1), e.size]);
+}
+
+/**
+ * Each thread of the run, looked for where the undo says it is: back at its legacy place, or
+ * (left) still where the run put it. One at neither is unaccounted, and the undo not ok.
+ */
+async function accountUndoneThreads(backend: MigrationBackend, steps: UndoStep[], left: UndoLeft[]): Promise<UndoReport['threads']> {
+  const leftPaths = new Set(left.map((l) => l.path));
+  const back = steps.filter((s) => s.kind === 'thread' && !leftPaths.has(s.from));
+  const stayed = left.filter((l) => l.legacy.startsWith('threads/') && !l.gone);
+  const goneSince = left.filter((l) => l.legacy.startsWith('threads/') && l.gone).length;
+  const found = await backend.sizes([...back.map((s) => s.to), ...stayed.map((l) => l.path)]);
+  const ids = [...back.map((s) => s.to), ...stayed.map((l) => l.legacy)].map((p) => p.slice('threads/'.length));
+  const unaccounted = ids.filter((_, i) => found[i] === undefined);
+  const missingBack = found.slice(0, back.length).filter((f) => f === undefined).length;
+  return {
+    total: ids.length + goneSince,
+    back: back.length - missingBack,
+    left: stayed.length - (unaccounted.length - missingBack),
+    goneSince,
+    unaccounted,
+  };
 }
 
 async function readLastRun(backend: MigrationBackend): Promise<LastRun | undefined> {
@@ -339,6 +367,7 @@ async function finishUndo(
     backend,
     header.steps.filter((_, k) => !skipped.has(k)).map((s) => ({ at: s.to, files: s.expect })),
   );
+  const threads = await accountUndoneThreads(backend, header.steps, left);
   const report: UndoReport = {
     base: header.base,
     of: header.of,
@@ -351,7 +380,8 @@ async function finishUndo(
     warnings,
     removedDirs,
     verification,
-    ok: verification.missing.length === 0 && verification.sizeMismatch.length === 0,
+    threads,
+    ok: verification.missing.length === 0 && verification.sizeMismatch.length === 0 && threads.unaccounted.length === 0,
   };
   const reportFile = undoReportPathOf(header.startedAt);
   await backend.writeTextAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);

@@ -74,7 +74,9 @@ describe('sandbox-provisioner migrate', () => {
   it('--undo puts the migration back (exit 0); a second --undo has nothing to do (exit 0)', () => {
     const base = tree();
     const before = snapshot(base);
-    expect(cli('migrate', '--base-dir', base, '--yes', '--force').code).toBe(0);
+    const run = cli('migrate', '--base-dir', base, '--yes', '--force');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('threads: 3 of 3 accounted for — default 3; 0 in migration-conflicts/; 0 left in place');
     const r = cli('migrate', '--base-dir', base, '--undo', '--yes', '--force');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Undo of the migration started .* finished: .*\n {2}put back 4, left where the migration put them 0/);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { moveOne } from '../../app/migration/backend.js';
-import { JOURNAL_FILE, manifestOf, readJournal, resumeJournal } from '../../app/migration/execute.js';
+import { accountThreads, JOURNAL_FILE, manifestOf, readJournal, resumeJournal } from '../../app/migration/execute.js';
 import { LocalBackend } from '../../app/migration/local-backend.js';
 import { runMigration, scanAndPlan } from '../../app/migration/run.js';
 import { makeLegacyTree, snapshot, symlink, writeFile } from '../support/legacy-tree.js';
@@ -17,6 +17,38 @@ async function migrate(base: string, userId = 'default') {
   const scan = await scanAndPlan(backend, userId, { baseDir: base });
   return runMigration(backend, scan, clear);
 }
+
+describe('accountThreads', () => {
+  it('looks for every thread on disk: at its owner, in conflicts, left in place; one found nowhere is named', async () => {
+    const base = fresh();
+    writeFile(base, 'users/alice/threads/t1/a.txt', 'a');
+    writeFile(base, 'migration-conflicts/threads/t2/b.txt', 'b');
+    writeFile(base, 'threads/t3/c.txt', 'c');
+    const move = (tid: string, to: string, owner: string, conflict: boolean) => ({
+      kind: 'thread' as const,
+      from: `threads/${tid}`,
+      to,
+      target: `users/${owner}/threads/${tid}`,
+      conflict,
+      owner,
+      files: 1,
+      bytes: 1,
+    });
+    const account = await accountThreads(
+      new LocalBackend(base),
+      [
+        move('t1', 'users/alice/threads/t1', 'alice', false),
+        move('t2', 'migration-conflicts/threads/t2', 'bob', true),
+        move('t4', 'users/bob/threads/t4', 'bob', false),
+      ],
+      [
+        { path: 'threads/t3', reason: 'bad owner', needsUser: true },
+        { path: 'threads/stray.txt', reason: 'a file, not a thread folder' },
+      ],
+    );
+    expect(account).toEqual({ total: 4, byUser: { alice: 1 }, inConflicts: 1, leftInPlace: 1, unaccounted: ['t4'] });
+  });
+});
 
 describe('local migration', () => {
   it('moves everything per the plan, keeps every file with its size, and reports it', async () => {
@@ -35,6 +67,7 @@ describe('local migration', () => {
     if (out.kind !== 'done') return;
     expect(out.report.ok).toBe(true);
     expect(out.report.verification).toMatchObject({ files: 20 * 3 + 1 + 2 + 1, missing: [], sizeMismatch: [] });
+    expect(out.report.threads).toEqual({ total: 20, byUser: { alice: 1, default: 19 }, inConflicts: 0, leftInPlace: 0, unaccounted: [] });
     expect(readFileSync(join(base, 'users/alice/threads/thread-1/user-data/outputs/file-0.txt'), 'utf8')).toMatch(/^thread 1 file 0/);
     expect(existsSync(join(base, 'users/default/agents/writer/config.yaml'))).toBe(true);
     expect(existsSync(join(base, 'users/default/skills/custom/.history/SKILL.md'))).toBe(true);

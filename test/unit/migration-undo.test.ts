@@ -45,6 +45,9 @@ describe('undo', () => {
       const back = await undone(base);
       expect(back.ok, `seed ${seed}: ${JSON.stringify(back.verification)}`).toBe(true);
       expect(back.left, `seed ${seed}`).toEqual([]);
+      expect(report.threads.unaccounted).toEqual([]);
+      expect(back.threads).toMatchObject({ left: 0, goneSince: 0, unaccounted: [] });
+      expect(back.threads.back).toBe(report.threads.total - report.threads.leftInPlace);
       expect(back.restored).toHaveLength(report.moved.length + report.conflicts.length);
       expect(snapshot(base), `seed ${seed}`).toEqual(before);
       seen.conflicts += report.conflicts.length;
@@ -90,6 +93,7 @@ describe('undo', () => {
     const back = await undone(base);
     expect(back.ok).toBe(true);
     expect(back.restored.map((r) => r.to)).toEqual(['threads/thread-3']);
+    expect(back.threads).toEqual({ total: 4, back: 1, left: 3, goneSince: 0, unaccounted: [] });
     const left = new Map(back.left.map((l) => [l.path, l]));
     expect([...left.keys()].sort()).toEqual([t(0), t(1), t(2)]);
     expect(left.get(t(0))?.changes).toEqual([`${t(0)}/user-data/outputs/new.txt (new)`]);
@@ -124,6 +128,17 @@ describe('undo', () => {
     expect(back).toMatchObject({ ok: true, left: [], withChanges: true });
     expect(readFileSync(join(base, 'threads/thread-0/user-data/outputs/new.txt'), 'utf8')).toBe('kept');
     expect(back.warnings.join('\n')).toMatch(/threads\/thread-0 went back with changes made since the migration/);
+  });
+
+  it('a thread removed since the migration is accounted for as removed, not lost', async () => {
+    const base = fresh();
+    makeLegacyTree(base, { threads: 3, filesPerThread: 1 });
+    await migrate(base);
+    rmSync(join(base, 'users/default/threads/thread-2'), { recursive: true });
+    const back = await undone(base);
+    expect(back.ok).toBe(true);
+    expect(back.threads).toEqual({ total: 3, back: 2, left: 0, goneSince: 1, unaccounted: [] });
+    expect(back.left).toEqual([expect.objectContaining({ path: 'users/default/threads/thread-2', gone: true })]);
   });
 
   it('never replaces a legacy place taken since: both stay, and the report says so', async () => {

@@ -4,6 +4,7 @@
 // unfinished run is offered for resuming.
 import { useState } from 'react';
 import type { MigrationScanView, MigrationSource } from '../../../app/desk/contract.js';
+import { formatThreadAccount } from '../../../app/migration/format.js';
 import { ConfirmDialog, Field, SmallTable } from '../components/common.js';
 import { FolderInput } from '../components/FolderInput.js';
 import { JobPanel } from '../components/JobPanel.js';
@@ -214,6 +215,10 @@ export function MigrationScreen() {
               verified {report.verification.files} file(s), {bytes(report.verification.bytes)}
             </li>
           </ul>
+          <p data-testid="thread-account">{formatThreadAccount(report.threads)}</p>
+          {report.threads.unaccounted.length ? (
+            <p className="field-error">Threads found nowhere: {report.threads.unaccounted.join(', ')}</p>
+          ) : null}
           {report.verification.missing.length || report.verification.sizeMismatch.length ? (
             <p className="field-error">
               Missing: {report.verification.missing.join(', ') || 'none'}; size changed:{' '}

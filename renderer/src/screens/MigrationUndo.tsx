@@ -61,6 +61,13 @@ export function MigrationUndo({ source, label, force }: { source: MigrationSourc
               verified {report.verification.files} file(s), {bytes(report.verification.bytes)}
             </li>
           </ul>
+          <p>
+            threads: {report.threads.total} of the migration — {report.threads.back} back in threads/, {report.threads.left} left where it
+            put them, {report.threads.goneSince} removed since
+          </p>
+          {report.threads.unaccounted.length ? (
+            <p className="field-error">Threads found nowhere: {report.threads.unaccounted.join(', ')}</p>
+          ) : null}
           {report.left.length ? (
             <ul className="plain">
               {report.left.slice(0, MAX_LEFT_SHOWN).map((l) => (
