@@ -54,6 +54,7 @@ program
   .option('--json', 'machine-readable output')
   .option('--yes', 'do not ask before moving')
   .option('--force', 'run even while sandbox Pods run or the cluster cannot be asked')
+  .option('--verify <mode>', 'how the result is checked: sizes, or content (checksums before and after; reads every file twice)', 'sizes')
   .option('--undo', 'put the last completed migration back (files, links, folders, conflict copies)')
   .option('--with-changes', 'with --undo: also put back items changed since the migration, changes included')
   .action(async (opts) => {

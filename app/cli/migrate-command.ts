@@ -25,6 +25,8 @@ export interface MigrateOptions {
   json?: boolean;
   yes?: boolean;
   force?: boolean;
+  /** sizes (default) or content: also compare checksums taken before the moves. */
+  verify?: string;
   /** Put the last completed run back instead of migrating. */
   undo?: boolean;
   /** With --undo: also put back items changed since the migration (their changes go with them). */
@@ -61,6 +63,8 @@ async function guardFromEnvironment(namespace: string | undefined, target: DataT
 export async function migrateCommand(opts: MigrateOptions): Promise<number> {
   if (!opts.baseDir === !opts.pvc) throw new UsageError('give exactly one of --base-dir DIR or --pvc CLAIM');
   if (opts.withChanges && !opts.undo) throw new UsageError('--with-changes goes with --undo');
+  if (opts.verify !== undefined && opts.verify !== 'sizes' && opts.verify !== 'content')
+    throw new UsageError(`--verify ${JSON.stringify(opts.verify)} is not a mode: use sizes or content`);
   if (opts.undo && opts.dryRun) throw new UsageError('--undo has no dry run: it names what it leaves, and a second undo changes nothing');
   if (!isValidUserId(opts.userId))
     throw new UsageError(`--user-id ${JSON.stringify(opts.userId)} is not valid: use letters, digits, "_" and "-"`);
@@ -204,6 +208,7 @@ async function scanAndRun(
   const outcome = await withMigrationLock(backend, async () =>
     runMigration(backend, await scanAndPlan(backend, opts.userId, ownerDb), {
       force: Boolean(opts.force),
+      verify: opts.verify === 'content' ? 'content' : 'sizes',
       guard: () => guardFromEnvironment(opts.namespace, targetOf(opts)),
       onProgress: (p) => {
         if (Date.now() - lastLine > 1000 || p.done === p.total) {

@@ -55,6 +55,8 @@ const MigrationBody = Type.Object(
     source: MigrationSourceSchema,
     userId: Type.String({ minLength: 1, maxLength: 128 }),
     force: Type.Optional(Type.Boolean()),
+    /** 'content': also compare checksums taken before the moves. */
+    verify: Type.Optional(Type.Union([Type.Literal('sizes'), Type.Literal('content')])),
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,7 @@ import { lstatSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { MigrationBackend } from '../migration/backend.js';
-import { reportPathOf } from '../migration/execute.js';
+import { reportPathOf, type VerifyMode } from '../migration/execute.js';
 import type { DataTarget, GuardResult } from '../migration/guard.js';
 import { LocalBackend } from '../migration/local-backend.js';
 import { isValidUserId } from '../migration/plan.js';
@@ -21,6 +21,7 @@ export interface MigrationRequest {
   source: MigrationSource;
   userId: string;
   force?: boolean;
+  verify?: VerifyMode;
 }
 
 export interface UndoRequest {
@@ -107,6 +108,7 @@ export class DeskMigrations {
             const outcome = await withMigrationLock(backend, async () =>
               runMigration(backend, await scanAndPlan(backend, body.userId, ownerDb), {
                 force: Boolean(body.force),
+                verify: body.verify ?? 'sizes',
                 guard: () => this.deps.guard(targetOf(body.source)),
                 onProgress: (p) => ctx.progress(p.done, p.total),
               }),

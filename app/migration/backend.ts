@@ -53,6 +53,11 @@ export interface MigrationBackend {
   removeDirIfEmpty(path: string): Promise<boolean>;
   /** Sizes of many files at once (verification); missing files map to undefined. */
   sizes(paths: string[]): Promise<(number | undefined)[]>;
+  /**
+   * SHA-256 (hex) of many files at once (`--verify content`); a symbolic link's is of its
+   * target's name ("link:" first), never of what it points to; missing paths map to undefined.
+   */
+  checksums(paths: string[]): Promise<(string | undefined)[]>;
   readText(path: string): Promise<string | undefined>;
   /** Replaces a small file atomically and durably (write, fsync, rename). */
   writeTextAtomic(path: string, text: string): Promise<void>;

@@ -39,7 +39,12 @@ export interface JournalHeader {
   manifest: [string, number][][];
   /** Folders the moves had to create (absent before): an undo removes those it leaves empty. */
   madeDirs?: string[];
+  /** With --verify content: per move, the SHA-256 of each manifest file (same order). */
+  checksums?: (string | undefined)[][];
 }
+
+/** How a run checks its result: sizes (fast), or contents too (reads every file twice). */
+export type VerifyMode = 'sizes' | 'content';
 
 export interface JournalStep {
   type: 'done';
@@ -65,11 +70,22 @@ export interface MigrationReport {
   leftInPlace: LeftInPlace[];
   warnings: string[];
   removedEmpty: string[];
-  verification: { files: number; bytes: number; missing: string[]; sizeMismatch: string[] };
+  verification: Verification;
   /** Every legacy thread the run knew of, and where it is now (checked on disk). */
   threads: ThreadAccount;
   ok: boolean;
 }
+
+export interface Verification {
+  files: number;
+  bytes: number;
+  missing: string[];
+  sizeMismatch: string[];
+  /** With --verify content: files whose contents differ from before (same size or not). */
+  contentMismatch?: string[];
+}
+
+export const verificationOk = (v: Verification) => !v.missing.length && !v.sizeMismatch.length && !v.contentMismatch?.length;
 
 export interface ThreadAccount {
   /** Legacy thread ids of the run: moved, copied to migration-conflicts/, or left in place. */
@@ -205,7 +221,9 @@ export async function executePlan(
   plan: Plan,
   entries: Entry[],
   onProgress?: (p: Progress) => void,
+  verify: VerifyMode = 'sizes',
 ): Promise<MigrationReport> {
+  const manifest = manifestOf(entries, plan.moves);
   const header: JournalHeader = {
     type: 'plan',
     version: 1,
@@ -216,9 +234,14 @@ export async function executePlan(
     leftInPlace: plan.leftInPlace,
     warnings: plan.warnings,
     removeIfEmpty: plan.removeIfEmpty,
-    manifest: manifestOf(entries, plan.moves),
+    manifest,
     madeDirs: dirsToMake(entries, plan.moves),
   };
+  if (verify === 'content')
+    header.checksums = await checksumsOf(
+      backend,
+      plan.moves.map((m, i) => ({ at: m.from, files: manifest[i] ?? [] })),
+    );
   await backend.writeTextAtomic(JOURNAL_FILE, `${JSON.stringify(header)}\n`);
   return runJournal(backend, header, new Map(), false, onProgress);
 }
@@ -311,7 +334,7 @@ async function runJournal(
 
   const verification = await verifyFiles(
     backend,
-    moves.map((m, i) => ({ at: m.to, files: header.manifest[i] ?? [] })),
+    moves.map((m, i) => ({ at: m.to, files: header.manifest[i] ?? [], sums: header.checksums?.[i] })),
   );
   const threads = await accountThreads(backend, moves, header.leftInPlace);
   const finishedAt = new Date().toISOString();
@@ -328,7 +351,7 @@ async function runJournal(
     removedEmpty,
     verification,
     threads,
-    ok: verification.missing.length === 0 && verification.sizeMismatch.length === 0 && threads.unaccounted.length === 0,
+    ok: verificationOk(verification) && threads.unaccounted.length === 0,
   };
   // The report stays beside the data; the journal is archived so a new run starts afresh, and
   // the last-run record names both for an undo (written before the archive: a crash between
@@ -341,30 +364,45 @@ async function runJournal(
   return report;
 }
 
+const pathsOf = (items: { at: string; files: [string, number][] }[]) =>
+  items.flatMap(({ at, files }) => files.map(([rel]) => (rel ? `${at}/${rel}` : at)));
+
+/** The checksums of each item's files, grouped per item as its `files` are. */
+export async function checksumsOf(
+  backend: MigrationBackend,
+  items: { at: string; files: [string, number][] }[],
+): Promise<(string | undefined)[][]> {
+  const flat = await backend.checksums(pathsOf(items));
+  let k = 0;
+  return items.map(({ files }) => files.map(() => flat[k++]));
+}
+
 /**
  * Checks that the files of each item are where it went, with the sizes they had: `at` is the
- * item's place now, `files` its files relative to it ('' for the item itself) and their sizes.
+ * item's place now, `files` its files relative to it ('' for the item itself) and their sizes,
+ * `sums` (with --verify content) their checksums before.
  */
 export async function verifyFiles(
   backend: MigrationBackend,
-  items: { at: string; files: [string, number][] }[],
-): Promise<MigrationReport['verification']> {
-  const paths: string[] = [];
-  const expected: number[] = [];
-  for (const { at, files } of items)
-    for (const [rel, size] of files) {
-      paths.push(rel ? `${at}/${rel}` : at);
-      expected.push(size);
-    }
-  const sizes = await backend.sizes(paths);
+  items: { at: string; files: [string, number][]; sums?: (string | undefined)[] }[],
+): Promise<Verification> {
+  const paths = pathsOf(items);
+  const expected = items.flatMap(({ files }) => files.map(([, size]) => size));
+  const withSums = items.some((i) => i.sums);
+  const expectedSums = withSums ? items.flatMap(({ files, sums }) => files.map((_, j) => sums?.[j])) : [];
+  const [sizes, sums] = await Promise.all([backend.sizes(paths), withSums ? backend.checksums(paths) : Promise.resolve([])]);
   const missing: string[] = [];
   const sizeMismatch: string[] = [];
+  const contentMismatch: string[] = [];
   let bytes = 0;
   sizes.forEach((s, i) => {
     const path = paths[i] as string;
     if (s === undefined) missing.push(path);
     else if (s !== expected[i]) sizeMismatch.push(`${path}: ${expected[i]} bytes before, ${s} after`);
     else bytes += s;
+    if (s !== undefined && expectedSums[i] !== undefined && sums[i] !== expectedSums[i]) contentMismatch.push(path);
   });
-  return { files: paths.length, bytes, missing, sizeMismatch };
+  return withSums
+    ? { files: paths.length, bytes, missing, sizeMismatch, contentMismatch }
+    : { files: paths.length, bytes, missing, sizeMismatch };
 }

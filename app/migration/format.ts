@@ -1,5 +1,5 @@
 // Human-readable renderings of a plan and a report (the CLI prints them; the UI has its own).
-import type { MigrationReport } from './execute.js';
+import type { MigrationReport, Verification } from './execute.js';
 import type { Plan } from './plan.js';
 import type { UndoReport } from './undo.js';
 
@@ -31,6 +31,11 @@ export function formatPlan(plan: Plan, base: string): string {
   return lines.join('\n');
 }
 
+function verifiedLine(v: Verification): string {
+  const content = v.contentMismatch ? `, ${v.contentMismatch.length} with other contents (checksums compared)` : '';
+  return `  verified ${v.files} file(s), ${formatBytes(v.bytes)}: ${v.missing.length} missing, ${v.sizeMismatch.length} with another size${content}`;
+}
+
 /** "threads: 300 accounted for — alice 2, default 296; 1 in migration-conflicts/; 1 left in place". */
 export function formatThreadAccount(t: MigrationReport['threads']): string {
   const users = Object.entries(t.byUser)
@@ -45,11 +50,12 @@ export function formatReport(r: MigrationReport): string {
   return [
     `Migration ${r.ok ? 'finished' : 'finished WITH PROBLEMS'}${r.resumed ? ' (resumed from its journal)' : ''}: ${r.base}`,
     `  moved ${r.moved.length}, conflicts ${r.conflicts.length} (in migration-conflicts/), left in place ${r.leftInPlace.length}`,
-    `  verified ${v.files} file(s), ${formatBytes(v.bytes)}: ${v.missing.length} missing, ${v.sizeMismatch.length} with another size`,
+    verifiedLine(v),
     `  ${formatThreadAccount(r.threads)}`,
     ...r.threads.unaccounted.map((t) => `  THREAD NOT FOUND ${t}`),
     ...v.missing.map((p) => `  MISSING ${p}`),
     ...v.sizeMismatch.map((p) => `  SIZE    ${p}`),
+    ...(v.contentMismatch ?? []).map((p) => `  CONTENT ${p}`),
     ...r.leftInPlace.map((l) => `  left in place: ${l.path}: ${l.reason}`),
     ...r.warnings.map((w) => `  warning: ${w}`),
     r.removedEmpty.length ? `  removed empty legacy folders: ${r.removedEmpty.join(', ')}` : '',
@@ -68,6 +74,7 @@ export function formatUndoReport(r: UndoReport, reportFile: string): string {
     `  verified ${v.files} file(s), ${formatBytes(v.bytes)}: ${v.missing.length} missing, ${v.sizeMismatch.length} with another size`,
     ...v.missing.map((p) => `  MISSING ${p}`),
     ...v.sizeMismatch.map((p) => `  SIZE    ${p}`),
+    ...(v.contentMismatch ?? []).map((p) => `  CONTENT ${p}`),
     ...r.left.flatMap((l) => [
       `  LEFT    ${l.path} (was ${l.legacy}): ${l.reason}`,
       ...l.changes.map((c) => `            ${c}`),

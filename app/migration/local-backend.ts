@@ -1,7 +1,8 @@
 // The migration backend for a local directory: a hostPath setup's data folder, or a PVC
 // mounted locally. Moves are renames inside B; files are moved with link+unlink so an
 // existing destination is never replaced, folders with rename onto a free name.
-import { constants, type Dirent, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { constants, type Dirent, linkSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, unlinkSync } from 'node:fs';
 import { access, lstat, mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { type FileStat, LinkOnTheWayError, type MigrationBackend, MigrationSourceError, type Step, type StepOutcome } from './backend.js';
@@ -208,6 +209,34 @@ export class LocalBackend implements MigrationBackend {
     for (let i = 0; i < paths.length; i++) {
       out[i] = lstatSync(this.checkedAbs(paths[i] as string, verified), { throwIfNoEntry: false })?.size;
       if (i % 5000 === 4999) await new Promise((r) => setImmediate(r)); // stay responsive
+    }
+    return out;
+  }
+
+  async checksums(paths: string[]): Promise<(string | undefined)[]> {
+    const out: (string | undefined)[] = [];
+    const verified = new Set<string>();
+    for (const rel of paths) {
+      const p = this.checkedAbs(rel, verified);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (!st || st.isDirectory()) out.push(undefined);
+      else if (st.isSymbolicLink())
+        out.push(
+          createHash('sha256')
+            .update(`link:${readlinkSync(p)}`)
+            .digest('hex'),
+        );
+      else {
+        const hash = createHash('sha256');
+        // O_NOFOLLOW: a file swapped for a link since the lstat is not followed out of B.
+        const fh = await open(p, constants.O_RDONLY | O_NOFOLLOW);
+        try {
+          for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+        } finally {
+          await fh.close();
+        }
+        out.push(hash.digest('hex'));
+      }
     }
     return out;
   }

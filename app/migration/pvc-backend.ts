@@ -301,6 +301,28 @@ export class PvcBackend implements MigrationBackend {
     return paths.map((p) => found.get(p));
   }
 
+  async checksums(paths: string[]): Promise<(string | undefined)[]> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < paths.length; i += PATHS_PER_EXEC) {
+      const input = Buffer.from(paths.slice(i, i + PATHS_PER_EXEC).join('\0'));
+      // One line per path: "<hash> <path>". A link's hash is of "link:<target>" (printf
+      // through sha256sum), never of what it points to.
+      const each = [
+        'for p; do',
+        '  if [ -L "$p" ]; then h=$(printf \'link:%s\' "$(readlink "$p")" | sha256sum); echo "${h%% *} $p"',
+        '  elif [ -f "$p" ]; then h=$(sha256sum < "$p"); echo "${h%% *} $p"; fi',
+        'done',
+      ].join('\n');
+      const r = await this.sh(`head -c ${input.length} | xargs -0 sh -c ${shq(each)} _`, input);
+      if (r.exitCode !== 0) throw new Error(`computing checksums in the claim failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+      for (const line of r.stdout.split('\n')) {
+        const sp = line.indexOf(' ');
+        if (sp === 64) found.set(line.slice(65), line.slice(0, 64));
+      }
+    }
+    return paths.map((p) => found.get(p));
+  }
+
   async readText(path: string): Promise<string | undefined> {
     const r = await this.sh(`cat ${shq(path)} 2>/dev/null || exit 4`);
     return r.exitCode === 0 ? r.stdout : undefined;

@@ -15,6 +15,7 @@ import {
   type Progress,
   readJournal,
   resumeJournal,
+  type VerifyMode,
 } from './execute.js';
 import { checkGuard, type GuardResult } from './guard.js';
 import { readOwnerMap } from './owners.js';
@@ -74,6 +75,8 @@ export interface RunOptions {
   guard: () => Promise<GuardResult>;
   force: boolean;
   onProgress?: (p: Progress) => void;
+  /** 'content' also compares checksums taken before the moves (a resumed run keeps its mode). */
+  verify?: VerifyMode;
 }
 
 export { checkGuard };
@@ -86,7 +89,7 @@ export async function runMigration(backend: MigrationBackend, scan: ScanResult, 
   try {
     report = scan.pendingJournal
       ? ((await resumeJournal(backend, opts.onProgress, scan.journal)) as MigrationReport)
-      : await executePlan(backend, scan.plan, scan.entries, opts.onProgress);
+      : await executePlan(backend, scan.plan, scan.entries, opts.onProgress, opts.verify);
   } catch (e) {
     // A resumed run that fails would fail the same way at every rerun: say so, and how out.
     if (scan.pendingJournal && !(e instanceof JournalError)) throw new JournalError(backend.description, (e as Error).message);

@@ -16,6 +16,8 @@ import {
   LAST_RUN_FILE,
   type LastRun,
   readJournal,
+  type Verification,
+  verificationOk,
   verifyFiles,
 } from './execute.js';
 import { checkGuard, type GuardResult } from './guard.js';
@@ -34,6 +36,8 @@ export interface UndoStep {
   to: string;
   /** The files expected under it (relative; '' for the item itself) and their sizes. */
   expect: [string, number][];
+  /** Their checksums before the run, when it kept them (--verify content) and nothing changed. */
+  sums?: (string | undefined)[];
   /** Changes since the run that an undo --with-changes carries back with it. */
   changes?: string[];
 }
@@ -80,7 +84,7 @@ export interface UndoReport {
   left: UndoLeft[];
   warnings: string[];
   removedDirs: string[];
-  verification: { files: number; bytes: number; missing: string[]; sizeMismatch: string[] };
+  verification: Verification;
   /** Every thread of the undone run, looked for on disk: back in threads/, or still where the run put it. */
   threads: { total: number; back: number; left: number; goneSince: number; unaccounted: string[] };
   ok: boolean;
@@ -115,7 +119,7 @@ export function undoReportPathOf(startedAt: string): string {
  * How a moved item differs from what the run moved: files added, removed or resized under it
  * (folders are not compared: an added empty folder travels back with its item, losing nothing).
  */
-export function changesOf(at: string, expected: [string, number][], now: Entry[]): string[] {
+export function changesOf(at: string, expected: [string, number][], now: Entry[], edited: ReadonlySet<string> = new Set()): string[] {
   const want = new Map(expected);
   const have = new Map<string, number>();
   for (const e of now) if (e.type !== 'dir') have.set(e.path === at ? '' : e.path.slice(at.length + 1), e.size);
@@ -125,6 +129,7 @@ export function changesOf(at: string, expected: [string, number][], now: Entry[]
     const before = want.get(rel);
     if (before === undefined) out.push(`${full(rel)} (new)`);
     else if (before !== size) out.push(`${full(rel)} (${before} bytes then, ${size} now)`);
+    else if (edited.has(full(rel))) out.push(`${full(rel)} (edited: same size, other contents)`);
   }
   for (const rel of want.keys()) if (!have.has(rel)) out.push(`${full(rel)} (removed)`);
   return out.sort();
@@ -140,6 +145,8 @@ export function planUndo(
   done: Map<number, JournalStep>,
   now: Entry[],
   withChanges: boolean,
+  /** Files whose contents differ from the run's checksums (runs made with --verify content). */
+  edited: ReadonlySet<string> = new Set(),
 ): { steps: UndoStep[]; left: UndoLeft[] } {
   const tos = header.moves.map((m, i) => done.get(i)?.to ?? m.to);
   const under = groupUnder(now, new Set([...tos, ...header.moves.map((m) => m.from)]));
@@ -161,7 +168,7 @@ export function planUndo(
       else leave('it is no longer there (removed or moved since the migration)', [], true);
       continue;
     }
-    const changes = changesOf(at, header.manifest[i] ?? [], entries);
+    const changes = changesOf(at, header.manifest[i] ?? [], entries, edited);
     if (changes.length && !withChanges) {
       leave(
         `${changes.length} path(s) under it changed since the migration; left where it is (to move it back with them: --with-changes, or "Put the changed items back too" in the app)`,
@@ -171,6 +178,12 @@ export function planUndo(
     }
     const step: UndoStep = { kind: m.kind, owner: m.owner, from: at, to: m.from, expect: filesOf(at, entries) };
     if (changes.length) step.changes = changes.slice(0, MAX_CHANGES_NAMED);
+    // Unchanged, from a run with checksums: verified back to the byte.
+    const sums = header.checksums?.[i];
+    if (sums && !changes.length) {
+      const byRel = new Map((header.manifest[i] ?? []).map(([rel], j) => [rel, sums[j]]));
+      step.sums = step.expect.map(([rel]) => byRel.get(rel));
+    }
     steps.push(step);
   }
   return { steps, left };
@@ -218,6 +231,37 @@ async function accountUndoneThreads(backend: MigrationBackend, steps: UndoStep[]
     goneSince,
     unaccounted,
   };
+}
+
+/**
+ * Files under the run's destinations whose contents differ from the checksums the run kept
+ * (only runs made with --verify content keep them): same-size edits, which sizes cannot show.
+ */
+async function editedSince(
+  backend: MigrationBackend,
+  header: JournalHeader,
+  done: Map<number, JournalStep>,
+  now: Entry[],
+): Promise<Set<string>> {
+  const edited = new Set<string>();
+  if (!header.checksums) return edited;
+  const present = new Map(now.filter((e) => e.type !== 'dir').map((e) => [e.path, e.size]));
+  const paths: string[] = [];
+  const before: (string | undefined)[] = [];
+  header.moves.forEach((m, i) => {
+    const at = done.get(i)?.to ?? m.to;
+    (header.manifest[i] ?? []).forEach(([rel, size], j) => {
+      const path = rel ? `${at}/${rel}` : at;
+      if (present.get(path) !== size) return; // missing or resized: changesOf names it already
+      paths.push(path);
+      before.push(header.checksums?.[i]?.[j]);
+    });
+  });
+  const sums = await backend.checksums(paths);
+  sums.forEach((sum, k) => {
+    if (before[k] !== undefined && sum !== before[k]) edited.add(paths[k] as string);
+  });
+  return edited;
 }
 
 async function readLastRun(backend: MigrationBackend): Promise<LastRun | undefined> {
@@ -296,7 +340,13 @@ export async function undoLastRun(backend: MigrationBackend, opts: UndoOptions):
         `the journal of the last migration, ${(last as LastRun).journal}, is missing from ${backend.description}; nothing was undone`,
       );
     const now = await backend.listTree(run.header.moves.flatMap((m, i) => [run.steps.get(i)?.to ?? m.to, m.from]));
-    const { steps, left } = planUndo(run.header, run.steps, now, Boolean(opts.withChanges));
+    const { steps, left } = planUndo(
+      run.header,
+      run.steps,
+      now,
+      Boolean(opts.withChanges),
+      await editedSince(backend, run.header, run.steps, now),
+    );
     header = {
       type: 'undo',
       version: 1,
@@ -365,7 +415,7 @@ async function finishUndo(
 
   const verification = await verifyFiles(
     backend,
-    header.steps.filter((_, k) => !skipped.has(k)).map((s) => ({ at: s.to, files: s.expect })),
+    header.steps.filter((_, k) => !skipped.has(k)).map((s) => ({ at: s.to, files: s.expect, sums: s.sums })),
   );
   const threads = await accountUndoneThreads(backend, header.steps, left);
   const report: UndoReport = {
@@ -381,7 +431,7 @@ async function finishUndo(
     removedDirs,
     verification,
     threads,
-    ok: verification.missing.length === 0 && verification.sizeMismatch.length === 0 && threads.unaccounted.length === 0,
+    ok: verificationOk(verification) && threads.unaccounted.length === 0,
   };
   const reportFile = undoReportPathOf(header.startedAt);
   await backend.writeTextAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,6 +1,7 @@
 // Undo of a migration (app/migration/undo.ts) on real temporary folders: the tree comes back
 // exactly, what changed since is never lost, an undo cut short resumes, a second changes nothing.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -244,5 +245,55 @@ describe('changesOf', () => {
     expect(changesOf('users/u/memory.json', [['', 10]], [{ path: 'users/u/memory.json', type: 'file', size: 11 }])).toEqual([
       'users/u/memory.json (10 bytes then, 11 now)',
     ]);
+  });
+});
+
+describe('--verify content', () => {
+  async function migrateComparing(base: string) {
+    const backend = new LocalBackend(base);
+    const out = await runMigration(backend, await scanAndPlan(backend, 'default', { baseDir: base }), {
+      force: false,
+      guard: clear,
+      verify: 'content',
+    });
+    if (out.kind !== 'done') throw new Error(out.kind);
+    return out.report;
+  }
+
+  it('a run compares checksums (links by their target name) and reports none differing', async () => {
+    const base = fresh();
+    makeRandomLegacyTree(base, 3);
+    const report = await migrateComparing(base);
+    expect(report.ok).toBe(true);
+    expect(report.verification.contentMismatch).toEqual([]);
+  });
+
+  it('an undo after it sees a same-size edit, which sizes alone cannot, and leaves that item', async () => {
+    const base = fresh();
+    makeLegacyTree(base, { threads: 2, filesPerThread: 1 });
+    await migrateComparing(base);
+    const file = join(base, 'users/default/threads/thread-0/user-data/outputs/file-0.txt');
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace('thread', 'THREAD')); // same length
+    const back = await undone(base);
+    expect(back.left).toEqual([
+      expect.objectContaining({
+        path: 'users/default/threads/thread-0',
+        changes: ['users/default/threads/thread-0/user-data/outputs/file-0.txt (edited: same size, other contents)'],
+      }),
+    ]);
+    // The untouched thread went back and was checked to the byte.
+    expect(back.verification.contentMismatch).toEqual([]);
+    expect(back.verification.files).toBe(1);
+  });
+
+  it('the local backend hashes files and links without following links', async () => {
+    const base = fresh();
+    writeFile(base, 'a.txt', 'abc');
+    symlinkSync('/etc/passwd', join(base, 'l'));
+    const [a, l, missing] = await new LocalBackend(base).checksums(['a.txt', 'l', 'nope']);
+    expect(a).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(l).toBe(createHash('sha256').update('link:/etc/passwd').digest('hex'));
+    expect(missing).toBeUndefined();
   });
 });

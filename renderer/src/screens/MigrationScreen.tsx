@@ -21,6 +21,7 @@ export function MigrationScreen() {
   const [where, setWhere] = useState('');
   const [userId, setUserId] = useState('default');
   const [force, setForce] = useState(false);
+  const [compareContents, setCompareContents] = useState(false);
   const [scan, setScan] = useState<MigrationScanView | undefined>();
   const [scanning, setScanning] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -46,7 +47,9 @@ export function MigrationScreen() {
   const run = async () => {
     setConfirming(false);
     try {
-      const j = await desk().call('runMigration', { body: { source: source(), userId, force } });
+      const j = await desk().call('runMigration', {
+        body: { source: source(), userId, force, verify: compareContents ? 'content' : 'sizes' },
+      });
       useJobs.getState().upsert(j);
       setJobId(j.id);
     } catch (e) {
@@ -189,6 +192,10 @@ export function MigrationScreen() {
           <label>
             <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Migrate anyway (force)
           </label>
+          <label>
+            <input type="checkbox" checked={compareContents} onChange={(e) => setCompareContents(e.target.checked)} /> Compare contents too
+            (checksums before and after: reads every file twice; an undo then sees same-size edits)
+          </label>
           <div className="modal-actions">
             <button
               type="button"
@@ -218,6 +225,9 @@ export function MigrationScreen() {
           <p data-testid="thread-account">{formatThreadAccount(report.threads)}</p>
           {report.threads.unaccounted.length ? (
             <p className="field-error">Threads found nowhere: {report.threads.unaccounted.join(', ')}</p>
+          ) : null}
+          {report.verification.contentMismatch?.length ? (
+            <p className="field-error">Other contents: {report.verification.contentMismatch.join(', ')}</p>
           ) : null}
           {report.verification.missing.length || report.verification.sizeMismatch.length ? (
             <p className="field-error">
