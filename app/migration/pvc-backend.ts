@@ -306,11 +306,12 @@ export class PvcBackend implements MigrationBackend {
     for (let i = 0; i < paths.length; i += PATHS_PER_EXEC) {
       const input = Buffer.from(paths.slice(i, i + PATHS_PER_EXEC).join('\0'));
       // One line per path: "<hash> <path>". A link's hash is of "link:<target>" (printf
-      // through sha256sum), never of what it points to.
+      // through sha256sum), never of what it points to. (`for p` took its list at the start:
+      // `set --` inside only splits the hash from sha256sum's "-".)
       const each = [
         'for p; do',
-        '  if [ -L "$p" ]; then h=$(printf \'link:%s\' "$(readlink "$p")" | sha256sum); echo "${h%% *} $p"',
-        '  elif [ -f "$p" ]; then h=$(sha256sum < "$p"); echo "${h%% *} $p"; fi',
+        '  if [ -L "$p" ]; then set -- $(printf \'link:%s\' "$(readlink "$p")" | sha256sum); echo "$1 $p"',
+        '  elif [ -f "$p" ]; then set -- $(sha256sum < "$p"); echo "$1 $p"; fi',
         'done',
       ].join('\n');
       const r = await this.sh(`head -c ${input.length} | xargs -0 sh -c ${shq(each)} _`, input);
