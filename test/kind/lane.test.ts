@@ -196,7 +196,7 @@ describe('the real-kind lane', () => {
     });
   });
 
-  it('migrates a claim on kind’s own storage through the PVC backend’s helper Pod', async () => {
+  it('migrates a claim on kind’s own storage through the PVC backend’s helper Pod, checksums compared, and undoes it', async () => {
     const core = kc.makeApiClient(CoreV1Api);
     const ns = 'deer-flow-lane';
     await core.createNamespacedPersistentVolumeClaim({
@@ -245,7 +245,7 @@ describe('the real-kind lane', () => {
 
     const previousEnv = { ...env };
     env.MIGRATION_HELPER_IMAGE = lane.sandboxImage;
-    const r = await cli(['migrate', '--pvc', 'deer-flow-data', '--namespace', ns, '--yes']);
+    const r = await cli(['migrate', '--pvc', 'deer-flow-data', '--namespace', ns, '--yes', '--verify', 'content']);
     Object.assign(env, previousEnv);
     delete env.MIGRATION_HELPER_IMAGE;
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
@@ -254,37 +254,48 @@ describe('the real-kind lane', () => {
       .listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/component=migration-helper' })
       .catch(() => ({ items: [] }));
     expect(left.items).toEqual([]);
-    const check = await execa(
-      lane.kubectl,
-      [
-        '--kubeconfig',
-        kubeconfig,
-        '-n',
-        ns,
-        'run',
-        'check',
-        '--rm',
-        '-i',
-        '--restart=Never',
-        `--image=${lane.sandboxImage}`,
-        '--overrides',
-        JSON.stringify({
-          spec: {
-            containers: [
-              {
-                name: 'check',
-                image: lane.sandboxImage,
-                command: ['cat', '/data/deer-flow/users/default/threads/thread-9/user-data/outputs/report.txt'],
-                volumeMounts: [{ name: 'd', mountPath: '/data' }],
-              },
-            ],
-            volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'deer-flow-data' } }],
-          },
-        }),
-      ],
-      { env, extendEnv: false, reject: false, timeout: 120_000 },
-    );
+    const catInClaim = (name: string, path: string) =>
+      execa(
+        lane.kubectl,
+        [
+          '--kubeconfig',
+          kubeconfig,
+          '-n',
+          ns,
+          'run',
+          name,
+          '--rm',
+          '-i',
+          '--restart=Never',
+          `--image=${lane.sandboxImage}`,
+          '--overrides',
+          JSON.stringify({
+            spec: {
+              containers: [
+                {
+                  name,
+                  image: lane.sandboxImage,
+                  command: ['cat', `/data/deer-flow/${path}`],
+                  volumeMounts: [{ name: 'd', mountPath: '/data' }],
+                },
+              ],
+              volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'deer-flow-data' } }],
+            },
+          }),
+        ],
+        { env, extendEnv: false, reject: false, timeout: 120_000 },
+      );
+    const check = await catInClaim('check', 'users/default/threads/thread-9/user-data/outputs/report.txt');
     expect(check.stdout, check.stderr).toContain('legacy');
+
+    // And back: the undo runs its scripts in the same busybox helper (find, stat, mkdir, mv, sha256sum).
+    env.MIGRATION_HELPER_IMAGE = lane.sandboxImage;
+    const undo = await cli(['migrate', '--pvc', 'deer-flow-data', '--namespace', ns, '--undo', '--yes']);
+    delete env.MIGRATION_HELPER_IMAGE;
+    expect(undo.exitCode, undo.stdout + undo.stderr).toBe(0);
+    expect(undo.stdout).toMatch(/put back 1, left where the migration put them 0/);
+    const back = await catInClaim('check-back', 'threads/thread-9/user-data/outputs/report.txt');
+    expect(back.stdout, back.stderr).toContain('legacy');
   });
 
   it('the exported container kubeconfig reaches the API server from a container on the default bridge, TLS verified', async () => {
