@@ -6,7 +6,7 @@ import { loadConfig } from '../../app/config/config.js';
 import { checkNoSandboxesRunning } from '../../app/migration/guard.js';
 import { buildPod } from '../../app/sandbox/specs.js';
 import { unreachableKubeConfig } from '../support/kubeconfigs.js';
-import { createTestNamespace, testKubeConfig, waitUntil } from './helpers.js';
+import { createTestNamespace, testKubeConfig, uniqueName, waitUntil } from './helpers.js';
 
 const kc = testKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
@@ -38,6 +38,45 @@ describe('migration guard', () => {
       async () => (await core.readNamespacedPod({ namespace: ns.name, name: 'sandbox-busy' })).status?.phase === 'Running',
     );
     expect(await checkNoSandboxesRunning(core, ns.name, server)).toEqual({ state: 'busy', pods: ['sandbox-busy'] });
+  });
+
+  it('with a target, counts only the sandbox Pods whose volumes can reach it, naming the volume', async () => {
+    const byClaim = uniqueName('claims');
+    const other = await createTestNamespace(kc, 'guard-vol');
+    try {
+      // One sandbox on claim "mine" (PVC mode), one on hostPath /srv/deer-flow (hostPath mode).
+      await core.createNamespacedPod({
+        namespace: other.name,
+        body: buildPod(loadConfig({ K8S_NAMESPACE: other.name, USERDATA_PVC_NAME: 'mine' }), {
+          sandboxId: 'on-claim',
+          threadId: 't',
+          userId: 'u',
+        }),
+      });
+      await core.createNamespacedPod({
+        namespace: other.name,
+        body: buildPod(loadConfig({ K8S_NAMESPACE: other.name, DEER_FLOW_HOST_BASE_DIR: '/srv/deer-flow' }), {
+          sandboxId: 'on-host',
+          threadId: 't',
+          userId: 'u',
+        }),
+      });
+      expect(await checkNoSandboxesRunning(core, other.name, server, { kind: 'pvc', claim: 'mine' })).toEqual({
+        state: 'busy',
+        pods: ['sandbox-on-claim (mounts claim mine)'],
+      });
+      expect(await checkNoSandboxesRunning(core, other.name, server, { kind: 'pvc', claim: byClaim })).toEqual({ state: 'clear' });
+      const local = await checkNoSandboxesRunning(core, other.name, server, { kind: 'local', baseDir: '/srv/deer-flow' });
+      expect(local).toMatchObject({
+        state: 'busy',
+        pods: [
+          expect.stringMatching(/^sandbox-on-claim \(mounts claim mine, which may be/),
+          expect.stringMatching(/^sandbox-on-host \(mounts \/srv\/deer-flow/),
+        ],
+      });
+    } finally {
+      await other.remove();
+    }
   });
 
   it('says the cluster is unreachable instead of guessing', async () => {
