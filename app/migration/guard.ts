@@ -26,16 +26,19 @@ const overlaps = (a: string, b: string) => {
  * with only emptyDir, configMap or secret volumes cannot touch it.
  */
 export function dataUseOf(pod: V1Pod, target: DataTarget): string | undefined {
-  for (const v of pod.spec?.volumes ?? []) {
+  const volumes = pod.spec?.volumes ?? [];
+  // A volume that certainly reaches the data is named first; then one that may.
+  for (const v of volumes) {
     const claim = v.persistentVolumeClaim?.claimName;
     const host = v.hostPath?.path;
-    if (target.kind === 'pvc') {
-      if (claim === target.claim) return `mounts claim ${claim}`;
-      continue;
-    }
-    if (host && overlaps(host, target.baseDir)) return `mounts ${host}`;
-    if (host) return `mounts host path ${host}, which may be this folder on the cluster's node`;
-    if (claim) return `mounts claim ${claim}, which may be this folder mounted here`;
+    if (target.kind === 'pvc' && claim === target.claim) return `mounts claim ${claim}`;
+    if (target.kind === 'local' && host && overlaps(host, target.baseDir)) return `mounts ${host}`;
+  }
+  if (target.kind === 'pvc') return undefined;
+  for (const v of volumes) {
+    if (v.hostPath?.path) return `mounts host path ${v.hostPath.path}, which may be this folder on the cluster's node`;
+    if (v.persistentVolumeClaim?.claimName)
+      return `mounts claim ${v.persistentVolumeClaim.claimName}, which may be this folder mounted here`;
   }
   return undefined;
 }

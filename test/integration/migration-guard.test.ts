@@ -70,7 +70,7 @@ describe('migration guard', () => {
       expect(local).toMatchObject({
         state: 'busy',
         pods: [
-          expect.stringMatching(/^sandbox-on-claim \(mounts claim mine, which may be/),
+          expect.stringMatching(/^sandbox-on-claim \(mounts .*, which may be this folder/),
           expect.stringMatching(/^sandbox-on-host \(mounts \/srv\/deer-flow/),
         ],
       });

@@ -24,6 +24,14 @@ describe('dataUseOf', () => {
     expect(dataUseOf(podWith([{ name: 'u', persistentVolumeClaim: { claimName: 'data' } }]), local)).toMatch(/claim data, which may be/);
   });
 
+  it('names the volume that certainly reaches the data before one that only may', () => {
+    const pod = podWith([
+      { name: 'skills', hostPath: { path: '/opt/skills' } },
+      { name: 'data', hostPath: { path: '/home/me/deer-flow/backend/.deer-flow/users/u' } },
+    ]);
+    expect(dataUseOf(pod, local)).toBe('mounts /home/me/deer-flow/backend/.deer-flow/users/u');
+  });
+
   it('a Pod with only emptyDir, configMap or secret volumes cannot touch the data', () => {
     const pod = podWith([
       { name: 'e', emptyDir: {} },
