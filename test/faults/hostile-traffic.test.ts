@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { clusterInfo, testKubeConfig, uniqueName } from '../integration/helpers.js';
+import { seeded } from '../support/seeded.js';
 
 const core = testKubeConfig().makeApiClient(CoreV1Api);
 const namespace = uniqueName('hostile');
@@ -28,18 +29,6 @@ afterAll(async () => {
   await api?.close();
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
 });
-
-/** mulberry32: a small seeded generator, so the same seed sends the same requests. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BAD_IDS = ['', 'A', 'a_b', '-a', 'a-', 'a'.repeat(60), '../x', '%2e%2e', 'a/b', 'a\u0000b', 'ä', ' a', 'a.b', '😀', 'x'.repeat(5000)];
 const BAD_BODIES = [
@@ -62,7 +51,7 @@ const PATHS = ['/api/sandboxes', '/%61pi/sandboxes', '/api/sandboxes/', '/API/sa
 
 describe('fuzzed requests', () => {
   it('create nothing from bad input and answer no 500 (with the key: 4xx; without it: 401)', async () => {
-    const next = rng(20261201);
+    const next = seeded(20261201);
     const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)] as T;
     const statuses = new Map<number, number>();
     const deadline = Date.now() + 60_000;
@@ -111,7 +100,7 @@ const halvesNow = async () => (await objectsNow()).halves;
 
 describe('creates and deletes of the same ids moments apart', () => {
   it('leave no Service without its Pod (or the reverse) once the sweep has run', async () => {
-    const next = rng(7);
+    const next = seeded(7);
     const ids = Array.from({ length: 150 }, (_, i) => `race-${i}`);
     const headers = { 'content-type': 'application/json', 'x-api-key': KEY };
     const raceOne = async (id: string) => {

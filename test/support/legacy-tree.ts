@@ -3,6 +3,7 @@
 import { lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { seeded } from './seeded.js';
 
 export interface TreeSpec {
   threads: number;
@@ -64,18 +65,6 @@ export function snapshot(dir: string, skip = ['.deer-flow-migration']): Map<stri
   };
   walk('');
   return out;
-}
-
-/** A small seeded generator (mulberry32): the same seed builds the same tree on every machine. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
