@@ -54,6 +54,10 @@ export interface ProvisionerConfig {
    */
   sweepLeaseName: string | undefined;
   resources: SandboxResourceSettings;
+  /** SANDBOX_IDLE_SECONDS (ours, off by default): a sandbox unused for this long is removed. */
+  idleSeconds: number | undefined;
+  /** SANDBOX_TTL_SECONDS (ours, off by default): a sandbox older than this is removed. */
+  ttlSeconds: number | undefined;
 }
 
 /**
@@ -128,6 +132,9 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     }
     return Number(raw);
   };
+  /** A whole number, or undefined when unset (a feature that is off until asked for). */
+  const optionalInt = (name: string, min: number, max: number): number | undefined =>
+    read(env, name) === undefined ? undefined : int(name, min, min, max);
   const bool = (name: string): boolean => {
     const raw = read(env, name);
     if (raw === undefined) return false;
@@ -293,6 +300,8 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     orphanGraceSeconds: int('SANDBOX_ORPHAN_GRACE_SECONDS', 60, 1, 86_400),
     sweepLeaseName: objectName('SWEEP_LEASE_NAME'),
     resources: resourceSettings(),
+    idleSeconds: optionalInt('SANDBOX_IDLE_SECONDS', 1, 31_536_000),
+    ttlSeconds: optionalInt('SANDBOX_TTL_SECONDS', 1, 31_536_000),
   };
   if (skillsPvcSubpathTemplate !== undefined && config.skillsPvcName === undefined) {
     problems.push({

@@ -93,6 +93,7 @@ export async function connectCluster(
         if (!holds) return;
       }
       await provisioner.sweepOrphans();
+      await provisioner.sweepExpired();
     })().catch((e: Error) => log(`orphan sweep skipped: ${e.message}`));
   }, sweepEveryMs);
   sweep.unref();

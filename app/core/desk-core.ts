@@ -203,9 +203,25 @@ export class DeskCore implements DeskService {
     return toSandboxDetail(this.config, id, pod, service, { pod: podEvents, service: serviceEvents });
   }
 
-  /** The sandbox container's log as batches of lines (app/desk/sandbox-logs.ts). */
-  streamLogs(id: string, opts: LogsOptions, onEvent: (e: LogEvent) => void, signal: AbortSignal): Promise<void> {
-    return streamSandboxLogs(this.connection().kc, this.config.namespace, id, opts, onEvent, signal);
+  /** Keep (SANDBOX_IDLE_SECONDS): a use recorded now. */
+  keepSandbox({ params: { id } }: InputOf<'keepSandbox'>): Promise<Sandbox> {
+    return this.connection().provisioner.keep(id);
+  }
+
+  /**
+   * The sandbox container's log as batches of lines (app/desk/sandbox-logs.ts). Watching it is
+   * using the sandbox: a use is recorded at the start and, while it is followed, as time passes.
+   */
+  async streamLogs(id: string, opts: LogsOptions, onEvent: (e: LogEvent) => void, signal: AbortSignal): Promise<void> {
+    const { provisioner, kc } = this.connection();
+    void provisioner.noteUse(id);
+    const idle = this.config.idleSeconds;
+    const stillUsed = idle === undefined ? undefined : setInterval(() => void provisioner.noteUse(id), Math.max(1000, (idle * 1000) / 10));
+    try {
+      await streamSandboxLogs(kc, this.config.namespace, id, opts, onEvent, signal);
+    } finally {
+      if (stillUsed) clearInterval(stillUsed);
+    }
   }
 
   // ---- cluster ---------------------------------------------------------------------------

@@ -217,6 +217,8 @@ export const deskOperations = {
   createSandbox: op<Sandbox, None, typeof CreateSandboxBody>('POST', '/desk/sandboxes', { body: CreateSandboxBody }),
   deleteSandbox: op<{ ok: true; sandbox_id: string }, typeof SandboxParams>('DELETE', '/desk/sandboxes/:id', { params: SandboxParams }),
   sandboxDetail: op<SandboxDetail, typeof SandboxParams>('GET', '/desk/sandboxes/:id', { params: SandboxParams }),
+  /** Records a use now (SANDBOX_IDLE_SECONDS): the sandbox with its new expiry. */
+  keepSandbox: op<Sandbox, typeof SandboxParams>('POST', '/desk/sandboxes/:id/keep', { params: SandboxParams }),
   clusterStatus: op<ClusterStatus>('GET', '/desk/cluster'),
   useContext: op<ClusterStatus, None, typeof ContextBody>('POST', '/desk/cluster/context', { body: ContextBody }),
   tools: op<ToolsStatus>('GET', '/desk/cluster/tools'),

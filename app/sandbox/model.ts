@@ -17,6 +17,9 @@ export interface Sandbox {
   created_at: string | null;
   /** Why a Pod is not running yet, when Kubernetes says (e.g. ImagePullBackOff: …). */
   reason: string | null;
+  /** With SANDBOX_IDLE_SECONDS / SANDBOX_TTL_SECONDS: when the sweep removes it, and why. */
+  expires_at: string | null;
+  expiry_reason: 'idle' | 'ttl' | null;
 }
 
 /** What the upstream API returns for one sandbox. */

@@ -3,11 +3,21 @@
 // `call()`, which bounds its time, maps failures to ClusterError and counts requests
 // (the benchmark reports them).
 
-import type { CoreV1Api, CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
+import { type CoreV1Api, type CoreV1Event, PatchStrategy, setHeaderOptions, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import type { ProvisionerConfig as FullConfig } from '../config/config.js';
 import { nodePortRangeSize } from '../config/node-port-range.js';
 import { AppError } from '../errors.js';
 import { ClusterError, isConflict, isNotFound, toClusterError, withTimeout } from '../kube/errors.js';
+import {
+  describeExpiry,
+  type Expiry,
+  type ExpiryRules,
+  expiryFields,
+  expiryOf,
+  isUseWorthRecording,
+  LAST_USED_ANNOTATION,
+  lastUsedOf,
+} from './expiry.js';
 import { checkExtraMounts, larkModeOf, normpath, withoutLarkRuntime } from './extra-mounts.js';
 import type { CreateSandboxInput, Sandbox } from './model.js';
 import { DEFAULT_USER_ID, podName, sandboxIdProblem, serviceName, threadIdProblem, userIdProblem } from './names.js';
@@ -57,7 +67,7 @@ export interface ProvisionerOptions {
   log?: (line: string) => void;
 }
 
-export type ProvisionerConfig = SpecConfig & Pick<FullConfig, 'orphanGraceSeconds' | 'nodePortRange'>;
+export type ProvisionerConfig = SpecConfig & Pick<FullConfig, 'orphanGraceSeconds' | 'nodePortRange' | 'idleSeconds' | 'ttlSeconds'>;
 
 /**
  * Validates create input with the same rules as the API schema, then the extra mounts with
@@ -123,6 +133,8 @@ export class SandboxProvisioner {
   private readonly claimedNodePorts = new Set<number>();
   private readonly timeoutMs: number;
   private readonly log: (line: string) => void;
+  /** Uses recorded on Pods by this process (epoch ms), so a busy sandbox is patched once an interval. */
+  private readonly usesRecorded = new Map<string, number>();
 
   constructor(
     private readonly core: CoreV1Api,
@@ -146,6 +158,48 @@ export class SandboxProvisioner {
   readonly requestObservers = new Observers<[what: string, seconds: number, failed: boolean]>();
   /** Told the seconds from creation to Ready of each sandbox Pod the watch sees become Ready. */
   readonly readyObservers = new Observers<[seconds: number]>();
+  /** Told of each sandbox the sweep removed because it expired, and why. */
+  readonly expiryObservers = new Observers<[reason: Expiry['reason']]>();
+
+  private get expiryRules(): ExpiryRules {
+    return { idleSeconds: this.config.idleSeconds, ttlSeconds: this.config.ttlSeconds };
+  }
+
+  /**
+   * A use of the sandbox (a create or get through the API, the app's logs, Keep): written to its
+   * Pod's last-used annotation when idle expiry is on and the one recorded is old enough. Not
+   * awaited by callers that answer DeerFlow: a failed write only shortens the idle clock.
+   */
+  async noteUse(sandboxId: string, pod?: V1Pod, force = false): Promise<void> {
+    const rules = this.expiryRules;
+    if (rules.idleSeconds === undefined) return;
+    const now = Date.now();
+    const recorded = Math.max(this.usesRecorded.get(sandboxId) ?? 0, (pod && lastUsedOf(pod)) ?? 0) || undefined;
+    if (!force && !isUseWorthRecording(recorded, now, rules)) return;
+    this.usesRecorded.set(sandboxId, now);
+    try {
+      await this.call('record use', () =>
+        this.core.patchNamespacedPod(
+          {
+            name: podName(sandboxId),
+            namespace: this.ns,
+            body: { metadata: { annotations: { [LAST_USED_ANNOTATION]: new Date(now).toISOString() } } },
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      );
+    } catch (e) {
+      if (!isNotFound(e)) this.log(`could not record the use of sandbox ${sandboxId}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Keep (the app's button): records a use now, whatever was recorded; the sandbox's new expiry. */
+  async keep(sandboxId: string): Promise<Sandbox> {
+    const sandbox = await this.get(sandboxId, { noUse: true });
+    await this.noteUse(sandboxId, undefined, true);
+    const pod = await this.readPod(sandboxId);
+    return pod ? { ...sandbox, ...expiryFields(pod, this.expiryRules) } : sandbox;
+  }
 
   /** Whether lists come from a synced watch (not a live read), for status and metrics. */
   get watchSynced(): boolean {
@@ -225,7 +279,10 @@ export class SandboxProvisioner {
     const known = this.cache?.synced ? this.cache.objectsOf(ids.sandboxId) : undefined;
     if (known?.pod && known.service && !known.pod.metadata?.deletionTimestamp && !known.service.metadata?.deletionTimestamp) {
       const sandbox = toSandbox(this.config, ids.sandboxId, known.pod, known.service);
-      if (sandbox.sandbox_url) return sandbox;
+      if (sandbox.sandbox_url) {
+        void this.noteUse(ids.sandboxId, known.pod);
+        return sandbox;
+      }
     }
     const serviceAttempt = this.createService(ids.sandboxId).then(
       (service) => ({ service }),
@@ -249,6 +306,8 @@ export class SandboxProvisioner {
     // The Service existed: its current state is read back.
     service ??= await this.readService(ids.sandboxId);
     if (createdPod) this.log(`created sandbox ${ids.sandboxId} (thread ${ids.threadId}, user ${ids.userId})`);
+    if (createdPod) this.usesRecorded.set(ids.sandboxId, Date.now());
+    else void this.noteUse(ids.sandboxId, pod);
     this.cache?.noteCreated(ids.sandboxId, pod, service);
     return toSandbox(this.config, ids.sandboxId, pod, service);
   }
@@ -462,12 +521,13 @@ export class SandboxProvisioner {
    * Service whose Pod is gone is no sandbox either (upstream answers it with its URL and status
    * NotFound, so DeerFlow keeps using a dead address): 404, and a create repairs it.
    */
-  async get(sandboxId: string): Promise<Sandbox> {
+  async get(sandboxId: string, opts: { noUse?: boolean } = {}): Promise<Sandbox> {
     const problem = sandboxIdProblem(sandboxId);
     if (problem) throw new SandboxNotFoundError(sandboxId);
     const { pod, service } = await this.objectsOf(sandboxId);
     const sandbox = toSandbox(this.config, sandboxId, pod, service);
     if (!isUsable(sandbox, pod)) throw new SandboxNotFoundError(sandboxId);
+    if (!opts.noUse) void this.noteUse(sandboxId, pod);
     return sandbox;
   }
 
@@ -529,6 +589,7 @@ export class SandboxProvisioner {
       this.call('delete Pod', () => this.core.deleteNamespacedPod({ name: podName(sandboxId), namespace: this.ns })).catch(ignoreMissing),
     ]);
     this.cache?.noteDeleted(sandboxId, [service?.metadata?.uid, pod?.metadata?.uid]);
+    this.usesRecorded.delete(sandboxId);
     this.log(`deleted sandbox ${sandboxId}`);
     return { ok: true, sandbox_id: sandboxId };
   }
@@ -540,6 +601,48 @@ export class SandboxProvisioner {
    * Returns the ids it removed something of. One sweep at a time: a call while one runs gets
    * that sweep's answer (overlapping sweeps deleted the same orphans twice).
    */
+  /**
+   * Deletes sandboxes past their expiry (SANDBOX_IDLE_SECONDS, SANDBOX_TTL_SECONDS; off when
+   * neither is set): Service and Pod, the Pod by UID. A sandbox being created now is skipped,
+   * and each one is read again right before deleting, so a use recorded meanwhile (by another
+   * replica too) saves it. Returns the ids removed.
+   */
+  async sweepExpired(now = Date.now()): Promise<string[]> {
+    const rules = this.expiryRules;
+    if (rules.idleSeconds === undefined && rules.ttlSeconds === undefined) return [];
+    const { pods } = await this.listObjects();
+    const expired = (pod: V1Pod) => {
+      const e = expiryOf(pod, rules, this.usesRecorded.get(pod.metadata?.labels?.[SANDBOX_ID_LABEL] ?? ''));
+      return e && e.at <= now ? e : undefined;
+    };
+    const removed: string[] = [];
+    for (const [id, listed] of pods) {
+      if (listed.metadata?.deletionTimestamp || !expired(listed) || this.inflight.has(id)) continue;
+      const pod = await this.readPod(id);
+      const why = pod && !pod.metadata?.deletionTimestamp ? expired(pod) : undefined;
+      if (!pod || !why || this.inflight.has(id)) continue;
+      try {
+        await this.call('delete expired Pod', () =>
+          this.core.deleteNamespacedPod({ name: podName(id), namespace: this.ns, body: { preconditions: { uid: pod.metadata?.uid } } }),
+        );
+      } catch (e) {
+        if (isNotFound(e) || isConflict(e)) continue; // gone, or replaced by a new sandbox of that id
+        throw e;
+      }
+      await this.call('delete expired Service', () =>
+        this.core.deleteNamespacedService({ name: serviceName(id), namespace: this.ns }),
+      ).catch((e: unknown) => {
+        if (!isNotFound(e)) throw e;
+      });
+      this.cache?.noteDeleted(id, [pod.metadata?.uid]);
+      this.usesRecorded.delete(id);
+      removed.push(id);
+      this.expiryObservers.notify(why.reason);
+      this.log(`expired sandbox ${id}: ${describeExpiry(why, rules)}`);
+    }
+    return removed;
+  }
+
   sweepOrphans(now = Date.now()): Promise<string[]> {
     this.sweepRun ??= this.sweepOnce(now).finally(() => {
       this.sweepRun = undefined;

@@ -3,6 +3,7 @@
 import type { V1Container, V1Pod, V1SecurityContext, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ProvisionerConfig } from '../config/config.js';
 import { joinHostPath } from '../config/host-path.js';
+import { expiryFields } from './expiry.js';
 import {
   type CheckedMount,
   LARK_BROKER_URL,
@@ -307,7 +308,7 @@ export function reasonOf(pod: V1Pod | undefined): string | null {
 
 /** Joins a sandbox's Pod and Service (either may be missing) into one Sandbox. */
 export function toSandbox(
-  config: Pick<SpecConfig, 'nodeHost' | 'namespace'>,
+  config: Pick<SpecConfig, 'nodeHost' | 'namespace'> & Partial<Pick<ProvisionerConfig, 'idleSeconds' | 'ttlSeconds'>>,
   sandboxId: string,
   pod: V1Pod | undefined,
   service: V1Service | undefined,
@@ -323,5 +324,6 @@ export function toSandbox(
     node_port: nodePortOf(service),
     created_at: created ? new Date(created).toISOString() : null,
     reason: reasonOf(pod),
+    ...expiryFields(pod, { idleSeconds: config.idleSeconds, ttlSeconds: config.ttlSeconds }),
   };
 }

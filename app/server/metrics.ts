@@ -54,11 +54,20 @@ export class ProvisionerMetrics {
     buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300],
     registers: [this.registry],
   });
+  private readonly expired = new Counter({
+    name: 'sandbox_provisioner_expired_total',
+    help: 'Sandboxes the sweep removed because they expired, by reason (idle: SANDBOX_IDLE_SECONDS, ttl: SANDBOX_TTL_SECONDS)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   private readonly stopObserving: () => void;
   private readonly stopObservingReady: () => void;
+  private readonly stopObservingExpiry: () => void;
 
   constructor(provisioner: SandboxProvisioner) {
     this.stopObservingReady = provisioner.readyObservers.add((seconds) => this.timeToReady.observe(seconds));
+    this.stopObservingExpiry = provisioner.expiryObservers.add((reason) => this.expired.inc({ reason }));
+    for (const reason of ['idle', 'ttl'] as const) this.expired.inc({ reason }, 0); // present at 0 before the first
     this.stopObserving = provisioner.requestObservers.add((what, seconds, failed) =>
       this.kubeSeconds.observe({ request: what, outcome: failed ? 'error' : 'ok' }, seconds),
     );
@@ -95,6 +104,7 @@ export class ProvisionerMetrics {
     app.addHook('onClose', async () => {
       this.stopObserving();
       this.stopObservingReady();
+      this.stopObservingExpiry();
     });
     app.addHook('onResponse', async (req, reply) => {
       this.record(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);

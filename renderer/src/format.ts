@@ -10,6 +10,13 @@ export function age(iso: string | null, now = Date.now()): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
+/** "in 45s", "in 12m", "in 3h" until an ISO time; "any moment" once it has passed. */
+export function timeLeft(iso: string, now = Date.now()): string {
+  const s = Math.floor((new Date(iso).getTime() - now) / 1000);
+  if (s <= 0) return 'any moment';
+  return `in ${age(new Date(now - s * 1000).toISOString(), now)}`;
+}
+
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];

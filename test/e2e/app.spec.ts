@@ -8,6 +8,7 @@ import { startComponent, stopComponent } from '../cluster/control-plane.js';
 import { wireLogs } from '../cluster/kwok.js';
 import { criLine } from '../support/cri.js';
 import { makeLegacyTree } from '../support/legacy-tree.js';
+import { startServe } from '../support/serve-process.js';
 import { expect, screenshot, test } from './fixtures.js';
 
 test.describe.configure({ mode: 'serial' });
@@ -211,4 +212,30 @@ test('settings are validated like the server does, and the theme switches', asyn
   expect(['dark', 'light']).toContain(theme);
   await page.getByRole('link', { name: 'Sandboxes' }).click();
   await screenshot(page, `10-sandboxes-${theme}`, testInfo);
+});
+
+test('with SANDBOX_IDLE_SECONDS the sandbox page shows when it expires, and Keep records a use', async ({ page }, testInfo) => {
+  const served = await startServe({ SANDBOX_IDLE_SECONDS: '7200' });
+  try {
+    await page.goto(served.uiUrl);
+    await page.getByRole('button', { name: 'Create sandbox' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create sandbox' });
+    await dialog.getByLabel('Sandbox id').fill('e2e-idle');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByTestId('sandbox-row-e2e-idle').locator('td.col-sandbox_id').click();
+    const expiry = page.getByTestId('expiry');
+    await expect(expiry).toContainText(/in (1h|2h)/);
+    await expect(expiry).toContainText('when unused for SANDBOX_IDLE_SECONDS');
+    await screenshot(page, '11-expiry', testInfo, expiry);
+    const annotation = async () =>
+      (await served.core.readNamespacedPod({ namespace: served.namespace, name: 'sandbox-e2e-idle' })).metadata?.annotations?.[
+        'deer-flow/last-used-at'
+      ];
+    const before = await annotation();
+    await expiry.getByRole('button', { name: 'Keep' }).click();
+    await expect.poll(annotation).not.toBe(before);
+    expect(Date.now() - Date.parse((await annotation()) ?? '')).toBeLessThan(60_000);
+  } finally {
+    await served.stop();
+  }
 });

@@ -110,6 +110,19 @@ describe('loadConfig', () => {
     // The sweep's Lease is an object name, like the other names read here.
     expect(loadConfig({ SWEEP_LEASE_NAME: 'sp-sweep' }).sweepLeaseName).toBe('sp-sweep');
     expect(problems({ SWEEP_LEASE_NAME: 'Sp_Sweep' }).map((p) => p.variable)).toEqual(['SWEEP_LEASE_NAME']);
+    // Expiry is off unless set; set, it is a whole number of seconds from 1.
+    expect(loadConfig({})).toMatchObject({ idleSeconds: undefined, ttlSeconds: undefined });
+    expect(loadConfig({ SANDBOX_IDLE_SECONDS: '900', SANDBOX_TTL_SECONDS: '86400' })).toMatchObject({
+      idleSeconds: 900,
+      ttlSeconds: 86_400,
+    });
+    expect(problems({ SANDBOX_IDLE_SECONDS: '15m' })).toEqual([
+      expect.objectContaining({
+        variable: 'SANDBOX_IDLE_SECONDS',
+        message: expect.stringMatching(/"15m" is not valid: expected a whole number from 1 to 31536000/),
+      }),
+    ]);
+    expect(problems({ SANDBOX_TTL_SECONDS: '0' }).map((p) => p.variable)).toEqual(['SANDBOX_TTL_SECONDS']);
   });
 
   it('reads every variable', () => {

@@ -24,6 +24,8 @@ const sb = (id: string, over: Partial<Sandbox> = {}): Sandbox => ({
   node_port: 30000 + id.length,
   created_at: '2026-11-28T10:00:00.000Z',
   reason: null,
+  expires_at: null,
+  expiry_reason: null,
   ...over,
 });
 

@@ -292,6 +292,13 @@ describe('status', () => {
       node_port: 30001,
       created_at: '2026-01-02T03:04:05.000Z',
       reason: null,
+      expires_at: null,
+      expiry_reason: null,
+    });
+    // With idle expiry on, the sandbox says when it goes.
+    expect(toSandbox({ ...config, idleSeconds: 60 }, 'abc', pod, svc)).toMatchObject({
+      expires_at: '2026-01-02T03:05:05.000Z',
+      expiry_reason: 'idle',
     });
   });
 });

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { SandboxDetail } from '../../../app/desk/views.js';
 import { ConfirmDialog, CopyButton, SmallTable, StatusPill } from '../components/common.js';
+import { timeLeft } from '../format.js';
 import { navigate } from '../router.js';
 import { desk } from '../state/desk.js';
 import { noticeError } from '../state/notices.js';
@@ -19,6 +20,8 @@ export function SandboxDetailScreen({ id }: { id: string }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: the live row's state is the trigger
   useEffect(() => {
     let current = true;
+    // Another sandbox's details never show under this id while its own load.
+    setDetail((d) => (d?.sandbox.sandbox_id === id ? d : undefined));
     desk()
       .call('sandboxDetail', { params: { id } })
       .then(
@@ -36,6 +39,14 @@ export function SandboxDetailScreen({ id }: { id: string }) {
   }, [id, live?.status, live?.ready, live?.reason]);
 
   const sandbox = live ?? detail?.sandbox;
+  const keep = async () => {
+    try {
+      const kept = await desk().call('keepSandbox', { params: { id } });
+      useSandboxes.getState().applyChanges([{ id, sandbox: kept }]);
+    } catch (e) {
+      noticeError(`Keeping ${id}`, e);
+    }
+  };
   const remove = async () => {
     setConfirming(false);
     try {
@@ -103,6 +114,20 @@ export function SandboxDetailScreen({ id }: { id: string }) {
             <dd className="mono">
               requests {fmt(detail?.resources.requests)}; limits {fmt(detail?.resources.limits)}
             </dd>
+            {sandbox?.expires_at ? (
+              <>
+                <dt>Expires</dt>
+                <dd data-testid="expiry">
+                  {timeLeft(sandbox.expires_at)} ({new Date(sandbox.expires_at).toLocaleString()}):{' '}
+                  {sandbox.expiry_reason === 'ttl' ? 'its maximum age (SANDBOX_TTL_SECONDS)' : 'when unused for SANDBOX_IDLE_SECONDS'}{' '}
+                  {sandbox.expiry_reason === 'idle' ? (
+                    <button type="button" onClick={() => void keep()}>
+                      Keep
+                    </button>
+                  ) : null}
+                </dd>
+              </>
+            ) : null}
           </dl>
         </section>
         <section className="card" aria-label="Mounts">
