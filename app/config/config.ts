@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { FieldsError } from '../errors.js';
+import { type EgressSettings, parseEgress } from './egress.js';
 import { isAbsoluteHostPath } from './host-path.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from './kube-names.js';
 import { type NodePortRange, parseNodePortRange } from './node-port-range.js';
@@ -58,6 +59,8 @@ export interface ProvisionerConfig {
   idleSeconds: number | undefined;
   /** SANDBOX_TTL_SECONDS (ours, off by default): a sandbox older than this is removed. */
   ttlSeconds: number | undefined;
+  /** SANDBOX_EGRESS / SANDBOX_EGRESS_ALLOW (ours, open by default): where sandboxes may connect. */
+  egress: EgressSettings;
 }
 
 /**
@@ -275,6 +278,8 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     };
   }
 
+  const egress = parseEgress(read(env, 'SANDBOX_EGRESS'), read(env, 'SANDBOX_EGRESS_ALLOW'));
+  problems.push(...egress.problems);
   const config: ProvisionerConfig = {
     namespace,
     sandboxImage,
@@ -302,6 +307,7 @@ export function loadConfig(env: Env = process.env): ProvisionerConfig {
     resources: resourceSettings(),
     idleSeconds: optionalInt('SANDBOX_IDLE_SECONDS', 1, 31_536_000),
     ttlSeconds: optionalInt('SANDBOX_TTL_SECONDS', 1, 31_536_000),
+    egress: egress.settings,
   };
   if (skillsPvcSubpathTemplate !== undefined && config.skillsPvcName === undefined) {
     problems.push({

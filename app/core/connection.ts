@@ -3,7 +3,7 @@
 // `serve`, the desktop app and the tests all connect through here.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import type { ProvisionerConfig } from '../config/config.js';
 import { AgentPool, makeApiClient } from '../kube/api-client.js';
 import { ClusterError } from '../kube/errors.js';
@@ -51,9 +51,12 @@ export async function connectCluster(
   // One pool of kept-alive connections for this connection's requests (closed with it).
   const pool = new AgentPool();
   const core = makeApiClient(kc, CoreV1Api, pool);
-  const provisioner = new SandboxProvisioner(core, config, { server, log });
+  const networking = makeApiClient(kc, NetworkingV1Api, pool);
+  const provisioner = new SandboxProvisioner(core, config, { server, log, networking });
   try {
     await provisioner.ensureNamespace();
+    // SANDBOX_EGRESS applied now; if it cannot be, creates retry it first (and fail until it is).
+    await provisioner.applyEgress().catch((e: Error) => log(`warning: the egress policy is not applied yet: ${e.message}`));
   } catch (e) {
     if (!(e instanceof ClusterError) || e.kind !== 'unreachable') {
       throw new StartupError(`cannot use the cluster: ${(e as Error).message}`);

@@ -88,6 +88,10 @@ export const SettingsSchema = Type.Object(
     LARK_CLI_BROKER_IMAGE: Type.Optional(Type.String({ maxLength: 1024 })),
     DEERFLOW_LARK_BROKER_DENY_SUBCOMMANDS: Type.Optional(Type.String({ maxLength: 4096 })),
     PROVISIONER_PORT: Type.Optional(Type.String({ maxLength: 8 })),
+    SANDBOX_IDLE_SECONDS: Type.Optional(Type.String({ maxLength: 16 })),
+    SANDBOX_TTL_SECONDS: Type.Optional(Type.String({ maxLength: 16 })),
+    SANDBOX_EGRESS: Type.Optional(Type.String({ maxLength: 16 })),
+    SANDBOX_EGRESS_ALLOW: Type.Optional(Type.String({ maxLength: 4096 })),
     /** Write-only: the UI can set or clear it, never read it back (DeskSettingsView.apiKeySet). */
     PROVISIONER_API_KEY: Type.Optional(Type.String({ maxLength: 512 })),
   },

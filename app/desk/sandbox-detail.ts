@@ -2,11 +2,13 @@
 // container's image, mounts with their host path or claim + subPath, resources, conditions,
 // container state and the events in time order. Never the whole objects.
 import type { CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { ProvisionerConfig } from '../config/config.js';
+import { describeEgress } from '../config/egress.js';
 import { type SpecConfig, toSandbox } from '../sandbox/specs.js';
 import type { EventView, MountView, SandboxDetail } from './views.js';
 
 export function toSandboxDetail(
-  config: Pick<SpecConfig, 'nodeHost' | 'namespace'>,
+  config: Pick<SpecConfig, 'nodeHost' | 'namespace'> & Partial<Pick<ProvisionerConfig, 'egress' | 'idleSeconds' | 'ttlSeconds'>>,
   id: string,
   pod: V1Pod | undefined,
   svc: V1Service | undefined,
@@ -46,6 +48,7 @@ export function toSandboxDetail(
   );
   return {
     sandbox: toSandbox(config, id, pod, svc),
+    egress: describeEgress(config.egress ?? { mode: 'open', allow: [] }),
     image: container?.image,
     node: pod?.spec?.nodeName,
     podIp: pod?.status?.podIP,

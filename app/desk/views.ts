@@ -29,6 +29,8 @@ export interface EventView {
 
 export interface SandboxDetail {
   sandbox: Sandbox;
+  /** SANDBOX_EGRESS in a sentence (the namespace's policy applies to every sandbox). */
+  egress: string;
   image: string | undefined;
   node: string | undefined;
   podIp: string | undefined;

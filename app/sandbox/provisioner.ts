@@ -3,11 +3,22 @@
 // `call()`, which bounds its time, maps failures to ClusterError and counts requests
 // (the benchmark reports them).
 
-import { type CoreV1Api, type CoreV1Event, PatchStrategy, setHeaderOptions, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import {
+  type CoreV1Api,
+  type CoreV1Event,
+  type NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1NetworkPolicy,
+  type V1Pod,
+  type V1Service,
+} from '@kubernetes/client-node';
 import type { ProvisionerConfig as FullConfig } from '../config/config.js';
+import { describeEgress } from '../config/egress.js';
 import { nodePortRangeSize } from '../config/node-port-range.js';
 import { AppError } from '../errors.js';
 import { ClusterError, isConflict, isNotFound, toClusterError, withTimeout } from '../kube/errors.js';
+import { EGRESS_POLICY_NAME, egressPolicy, MANAGED_BY } from './egress.js';
 import {
   describeExpiry,
   type Expiry,
@@ -65,9 +76,12 @@ export interface ProvisionerOptions {
   /** Where the API server is, for error messages. */
   server: string;
   log?: (line: string) => void;
+  /** NetworkPolicies (SANDBOX_EGRESS); without it no policy is managed (tests of other parts). */
+  networking?: NetworkingV1Api;
 }
 
-export type ProvisionerConfig = SpecConfig & Pick<FullConfig, 'orphanGraceSeconds' | 'nodePortRange' | 'idleSeconds' | 'ttlSeconds'>;
+export type ProvisionerConfig = SpecConfig &
+  Pick<FullConfig, 'orphanGraceSeconds' | 'nodePortRange' | 'idleSeconds' | 'ttlSeconds' | 'egress'>;
 
 /**
  * Validates create input with the same rules as the API schema, then the extra mounts with
@@ -133,6 +147,8 @@ export class SandboxProvisioner {
   private readonly claimedNodePorts = new Set<number>();
   private readonly timeoutMs: number;
   private readonly log: (line: string) => void;
+  /** The egress NetworkPolicy being (or once) applied; undefined until asked or after a failure. */
+  private egressApplied: Promise<void> | undefined;
   /** Uses recorded on Pods by this process (epoch ms), so a busy sandbox is patched once an interval. */
   private readonly usesRecorded = new Map<string, number>();
 
@@ -229,6 +245,60 @@ export class SandboxProvisioner {
     }
   }
 
+  /**
+   * Makes the namespace's egress NetworkPolicy match SANDBOX_EGRESS: created or replaced for
+   * isolated/allowlist, removed for open (only ours: by name and managed-by label). Called at
+   * start-up, so a changed setting (the app reconnects on Save) is applied. An API server that
+   * refuses NetworkPolicies (RBAC) is said once; the provisioner serves on, open.
+   */
+  /**
+   * The egress policy applied once per start (retried after a failure). With a policy asked for
+   * (isolated, allowlist), creates wait for it: a sandbox never starts less fenced than set.
+   */
+  applyEgress(): Promise<void> {
+    if (!this.opts.networking) return Promise.resolve();
+    this.egressApplied ??= this.ensureEgressPolicy(this.opts.networking).catch((e: unknown) => {
+      this.egressApplied = undefined;
+      throw e;
+    });
+    return this.egressApplied;
+  }
+
+  private async ensureEgressPolicy(networking: NetworkingV1Api): Promise<void> {
+    const name = EGRESS_POLICY_NAME;
+    const wanted = egressPolicy(this.ns, this.config.egress, { app: 'deer-flow-sandbox' });
+    let existing: V1NetworkPolicy | undefined;
+    try {
+      existing = await this.call('read NetworkPolicy', () => networking.readNamespacedNetworkPolicy({ name, namespace: this.ns }));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    const ours = existing?.metadata?.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by'];
+    if (existing && !ours) {
+      const message = `NetworkPolicy ${name} in namespace ${this.ns} exists and is not ours (no app.kubernetes.io/managed-by=sandbox-provisioner label): left as it is`;
+      this.log(message);
+      // Asked to fence sandboxes, and cannot: no sandbox starts until that is sorted out.
+      if (wanted)
+        throw new AppError(
+          'conflict',
+          `${message}; SANDBOX_EGRESS=${this.config.egress.mode} cannot be applied, so no sandbox is created. Rename or delete that policy, or set SANDBOX_EGRESS=open`,
+        );
+      return;
+    }
+    if (!wanted) {
+      if (existing) {
+        await this.call('delete NetworkPolicy', () => networking.deleteNamespacedNetworkPolicy({ name, namespace: this.ns }));
+        this.log(`egress open: removed NetworkPolicy ${name}`);
+      }
+      return;
+    }
+    if (existing) {
+      wanted.metadata = { ...wanted.metadata, resourceVersion: existing.metadata?.resourceVersion };
+      await this.call('replace NetworkPolicy', () => networking.replaceNamespacedNetworkPolicy({ name, namespace: this.ns, body: wanted }));
+    } else await this.call('create NetworkPolicy', () => networking.createNamespacedNetworkPolicy({ namespace: this.ns, body: wanted }));
+    this.log(`egress ${describeEgress(this.config.egress)}: NetworkPolicy ${name} applied`);
+  }
+
   async ensureNamespace(): Promise<void> {
     try {
       await this.call('read namespace', () => this.core.readNamespace({ name: this.ns }));
@@ -274,6 +344,7 @@ export class SandboxProvisioner {
   private async createOnce(ids: SandboxIds, extras: SandboxExtras): Promise<Sandbox> {
     // A sweep of this id that is under way finishes first (its Pod is being deleted).
     await this.sweeping.get(ids.sandboxId);
+    if (this.config.egress.mode !== 'open') await this.applyEgress();
     // The sandbox exists whole in the synced watch (a repeated create, as DeerFlow sends on
     // every acquire): answered from there, as upstream's fast path does from a Service read.
     const known = this.cache?.synced ? this.cache.objectsOf(ids.sandboxId) : undefined;

@@ -226,6 +226,7 @@ test('with SANDBOX_IDLE_SECONDS the sandbox page shows when it expires, and Keep
     const expiry = page.getByTestId('expiry');
     await expect(expiry).toContainText(/in (1h|2h)/);
     await expect(expiry).toContainText('when unused for SANDBOX_IDLE_SECONDS');
+    await expect(page.getByTestId('egress')).toContainText('open: sandboxes may connect anywhere');
     await screenshot(page, '11-expiry', testInfo, expiry);
     const annotation = async () =>
       (await served.core.readNamespacedPod({ namespace: served.namespace, name: 'sandbox-e2e-idle' })).metadata?.annotations?.[

@@ -75,6 +75,10 @@ describe('loadConfig', () => {
         maxCpu: undefined,
         maxMemory: undefined,
       },
+      // Ours, off or open by default: the drop-in behaves as upstream until asked.
+      idleSeconds: undefined,
+      ttlSeconds: undefined,
+      egress: { mode: 'open', allow: [] },
     });
   });
 
@@ -123,6 +127,11 @@ describe('loadConfig', () => {
       }),
     ]);
     expect(problems({ SANDBOX_TTL_SECONDS: '0' }).map((p) => p.variable)).toEqual(['SANDBOX_TTL_SECONDS']);
+    // Egress problems come through loadConfig by variable too.
+    expect(problems({ SANDBOX_EGRESS: 'allowlist', SANDBOX_EGRESS_ALLOW: '10.0.0.0/40' }).map((p) => p.variable)).toEqual([
+      'SANDBOX_EGRESS_ALLOW',
+    ]);
+    expect(loadConfig({ SANDBOX_EGRESS: 'isolated' }).egress).toEqual({ mode: 'isolated', allow: [] });
   });
 
   it('reads every variable', () => {

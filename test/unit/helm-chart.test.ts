@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { EGRESS_POLICY_NAME } from '../../app/sandbox/egress.js';
 import { cacheDir, readVersions } from '../cluster/control-plane.js';
 
 const helm = join(cacheDir(), 'bin', `helm-${readVersions().HELM_VERSION}`, 'helm');
@@ -60,9 +61,17 @@ describe('the Helm chart', () => {
     expect(role.metadata.namespace).toBe('deer-flow');
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['pods', 'services'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['patch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['sp-sweep'], verbs: ['get', 'update'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create'] },
+      {
+        apiGroups: ['networking.k8s.io'],
+        resources: ['networkpolicies'],
+        resourceNames: [EGRESS_POLICY_NAME],
+        verbs: ['get', 'update', 'delete'],
+      },
     ]);
     expect(one(objs, 'RoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'sp', namespace: 'deer-flow' }]);
     // Sandboxes elsewhere: the Role goes there, the binding still names our ServiceAccount.

@@ -114,6 +114,8 @@ export function SandboxDetailScreen({ id }: { id: string }) {
             <dd className="mono">
               requests {fmt(detail?.resources.requests)}; limits {fmt(detail?.resources.limits)}
             </dd>
+            <dt>Egress</dt>
+            <dd data-testid="egress">{detail?.egress ?? '—'}</dd>
             {sandbox?.expires_at ? (
               <>
                 <dt>Expires</dt>

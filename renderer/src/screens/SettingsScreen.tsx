@@ -24,6 +24,10 @@ const FIELDS: { name: Exclude<keyof DeskSettings, 'PROVISIONER_API_KEY'>; label:
   { name: 'LARK_CLI_BROKER_IMAGE', label: 'Lark CLI broker image', hint: 'Lark Pattern B (optional)' },
   { name: 'DEERFLOW_LARK_BROKER_DENY_SUBCOMMANDS', label: 'Lark broker denied subcommands', hint: 'passed to the broker' },
   { name: 'PROVISIONER_PORT', label: 'Provisioner API port', hint: '8002' },
+  { name: 'SANDBOX_IDLE_SECONDS', label: 'Remove when unused for (seconds)', hint: 'empty: never (e.g. 3600)' },
+  { name: 'SANDBOX_TTL_SECONDS', label: 'Remove when older than (seconds)', hint: 'empty: never (e.g. 86400)' },
+  { name: 'SANDBOX_EGRESS', label: 'Egress', hint: 'open (default), isolated (DNS only) or allowlist' },
+  { name: 'SANDBOX_EGRESS_ALLOW', label: 'Egress allowlist', hint: 'with allowlist: CIDRs and ports, e.g. 10.0.0.0/8,203.0.113.7/32:443' },
 ];
 
 export function SettingsScreen() {
