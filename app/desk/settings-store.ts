@@ -64,6 +64,12 @@ export class SettingsStore {
     return {
       settings,
       extraMounts: { base: config.hostBaseDir, pvc: config.userdataPvcName !== undefined },
+      resources: {
+        cpuLimit: config.resources.cpuLimit,
+        memoryLimit: config.resources.memoryLimit,
+        maxCpu: config.resources.maxCpu,
+        maxMemory: config.resources.maxMemory,
+      },
       apiKeySet: Boolean(env.PROVISIONER_API_KEY),
       file: this.file,
     };

@@ -48,6 +48,8 @@ export interface DeskSettingsView {
   settings: Omit<DeskSettings, 'PROVISIONER_API_KEY'>;
   /** The rules extra mounts are checked by, as the core resolved them (the Create dialog checks with them). */
   extraMounts: { base: string | undefined; pvc: boolean };
+  /** What a create may ask for (`resources`): the defaults and the bounds, as the core resolved them. */
+  resources: { cpuLimit: string; memoryLimit: string; maxCpu: string | undefined; maxMemory: string | undefined };
   apiKeySet: boolean;
   /** Where they are saved. */
   file: string;

@@ -16,7 +16,7 @@ const EPHEMERAL_STORAGE = '500Mi';
 /** What is wrong with a request's resources: the field and the problem (after its name), or undefined. */
 export function requestedResourcesProblem(
   requested: RequestedResources | undefined,
-  settings: SandboxResourceSettings,
+  settings: Pick<SandboxResourceSettings, 'maxCpu' | 'maxMemory'>,
 ): { field: string; problem: string } | undefined {
   for (const kind of ['cpu', 'memory'] as const) {
     const value = requested?.[kind];

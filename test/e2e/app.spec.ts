@@ -22,6 +22,9 @@ test('create a sandbox through the dialog: it appears and becomes Running', asyn
   const dialog = page.getByRole('dialog', { name: 'Create sandbox' });
   await dialog.getByLabel('Sandbox id').fill('e2e-one');
   await dialog.getByLabel('Thread id').fill('thread_1');
+  // Without SANDBOX_MAX_CPU / _MEMORY the limits are off, and the dialog says why.
+  await expect(dialog.getByTestId('limits-off')).toContainText('accepts them only when SANDBOX_MAX_CPU / SANDBOX_MAX_MEMORY are set');
+  await expect(dialog.getByLabel('CPU limit')).toBeDisabled();
   await screenshot(page, '02-create-dialog', testInfo);
   await dialog.getByRole('button', { name: 'Create' }).click();
   await expect(dialog).toBeHidden();
@@ -236,6 +239,27 @@ test('with SANDBOX_IDLE_SECONDS the sandbox page shows when it expires, and Keep
     await expiry.getByRole('button', { name: 'Keep' }).click();
     await expect.poll(annotation).not.toBe(before);
     expect(Date.now() - Date.parse((await annotation()) ?? '')).toBeLessThan(60_000);
+  } finally {
+    await served.stop();
+  }
+});
+
+test('with SANDBOX_MAX_CPU / _MEMORY the Create dialog takes limits, checked as the API checks them', async ({ page }, testInfo) => {
+  const served = await startServe({ SANDBOX_MAX_CPU: '2', SANDBOX_MAX_MEMORY: '4Gi' });
+  try {
+    await page.goto(served.uiUrl);
+    await page.getByRole('button', { name: 'Create sandbox' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create sandbox' });
+    await dialog.getByLabel('Sandbox id').fill('e2e-limits');
+    await dialog.getByLabel('CPU limit').fill('3');
+    await expect(dialog.getByText('cpu limit "3" is above the allowed maximum 2 (SANDBOX_MAX_CPU)')).toBeVisible();
+    await dialog.getByLabel('CPU limit').fill('1500m');
+    await dialog.getByLabel('Memory limit').fill('2Gi');
+    await screenshot(page, '12-create-limits', testInfo, dialog);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(dialog).toBeHidden();
+    const pod = await served.core.readNamespacedPod({ namespace: served.namespace, name: 'sandbox-e2e-limits' });
+    expect(pod.spec?.containers[0]?.resources?.limits).toMatchObject({ cpu: '1500m', memory: '2Gi' });
   } finally {
     await served.stop();
   }

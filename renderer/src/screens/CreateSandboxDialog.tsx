@@ -2,8 +2,10 @@
 // extra mounts with upstream's checks (app/sandbox/extra-mounts.ts, the core's base folder and
 // claim mode), the server's field errors shown on their fields.
 import { useEffect, useState } from 'react';
+import type { DeskSettingsView } from '../../../app/desk/views.js';
 import { ALLOWED_EXTRA_MOUNT_PATHS, checkExtraMounts, type ExtraMount, ExtraMountError } from '../../../app/sandbox/extra-mounts.js';
 import { sandboxIdProblem, threadIdProblem, userIdProblem } from '../../../app/sandbox/names.js';
+import { requestedResourcesProblem } from '../../../app/sandbox/resources.js';
 import { DeskError } from '../api/client.js';
 import { Field, Modal } from '../components/common.js';
 import { desk } from '../state/desk.js';
@@ -38,18 +40,32 @@ export function CreateSandboxDialog({ open, onClose }: { open: boolean; onClose:
   const [busy, setBusy] = useState(false);
   const [mounts, setMounts] = useState<ExtraMount[]>([]);
   const [mountRules, setMountRules] = useState<{ base: string | undefined; pvc: boolean } | undefined>();
+  const [bounds, setBounds] = useState<DeskSettingsView['resources'] | undefined>();
+  const [limits, setLimits] = useState({ cpu: '', memory: '' });
   const [serverMountError, setServerMountError] = useState<string | undefined>();
   useEffect(() => {
     if (!open) return;
     desk()
       .call('getSettings')
-      .then((v) => setMountRules(v.extraMounts))
-      .catch(() => setMountRules(undefined));
+      .then((v) => {
+        setMountRules(v.extraMounts);
+        setBounds(v.resources);
+      })
+      .catch(() => {
+        setMountRules(undefined);
+        setBounds(undefined);
+      });
   }, [open]);
   const problems = createFormProblems(values);
   const errorOf = (f: keyof typeof values) => serverErrors[f] ?? (touched[f] || values[f] ? problems[f] : undefined);
   const mountError = serverMountError ?? (mountRules ? extraMountsProblem(mounts, mountRules) : undefined);
-  const invalid = Object.values(problems).some(Boolean) || Boolean(mountError);
+  const requested = { ...(limits.cpu ? { cpu: limits.cpu.trim() } : {}), ...(limits.memory ? { memory: limits.memory.trim() } : {}) };
+  const limitProblem = bounds ? requestedResourcesProblem(requested, bounds) : undefined;
+  const limitError = (kind: 'cpu' | 'memory') =>
+    serverErrors[`resources.${kind}`] ??
+    serverErrors[kind] ??
+    (limitProblem?.field === `resources.${kind}` ? `${kind} limit ${limitProblem.problem}` : undefined);
+  const invalid = Object.values(problems).some(Boolean) || Boolean(mountError) || Boolean(limitProblem);
   const setMount = (i: number, m: Partial<ExtraMount>) => {
     setMounts((ms) => ms.map((x, k) => (k === i ? { ...x, ...m } : x)));
     setServerMountError(undefined);
@@ -72,12 +88,14 @@ export function CreateSandboxDialog({ open, onClose }: { open: boolean; onClose:
           thread_id: values.thread_id || null,
           ...(values.user_id ? { user_id: values.user_id } : {}),
           ...(mounts.length ? { extra_mounts: mounts } : {}),
+          ...(Object.keys(requested).length ? { resources: requested } : {}),
         },
       });
       useSandboxes.getState().applyChanges([{ id: sandbox.sandbox_id, sandbox }]);
       useNotices.getState().push({ level: 'info', title: `Sandbox ${sandbox.sandbox_id} created` });
       setValues({ sandbox_id: '', thread_id: '', user_id: '' });
       setMounts([]);
+      setLimits({ cpu: '', memory: '' });
       setTouched({});
       onClose();
     } catch (e) {
@@ -121,6 +139,57 @@ export function CreateSandboxDialog({ open, onClose }: { open: boolean; onClose:
         <Field id="create-user_id" label="User id" error={errorOf('user_id')} hint='optional; defaults to "default"'>
           {input('user_id', 'optional')}
         </Field>
+        <fieldset className="limits">
+          <legend>CPU and memory</legend>
+          {bounds && (bounds.maxCpu || bounds.maxMemory) ? null : (
+            <p className="muted" data-testid="limits-off">
+              Per-sandbox limits are off: the provisioner accepts them only when SANDBOX_MAX_CPU / SANDBOX_MAX_MEMORY are set. Sandboxes get
+              the defaults{bounds ? ` (${bounds.cpuLimit} CPU, ${bounds.memoryLimit})` : ''}.
+            </p>
+          )}
+          <Field
+            id="create-cpu"
+            label="CPU limit"
+            error={limitError('cpu')}
+            hint={
+              bounds?.maxCpu
+                ? `optional; default ${bounds.cpuLimit}, up to ${bounds.maxCpu} (SANDBOX_MAX_CPU)`
+                : 'SANDBOX_MAX_CPU is not set'
+            }
+          >
+            <input
+              id="create-cpu"
+              value={limits.cpu}
+              placeholder={bounds?.cpuLimit ?? ''}
+              disabled={!bounds?.maxCpu}
+              autoComplete="off"
+              spellCheck={false}
+              aria-invalid={Boolean(limitError('cpu'))}
+              onChange={(e) => setLimits((l) => ({ ...l, cpu: e.target.value }))}
+            />
+          </Field>
+          <Field
+            id="create-memory"
+            label="Memory limit"
+            error={limitError('memory')}
+            hint={
+              bounds?.maxMemory
+                ? `optional; default ${bounds.memoryLimit}, up to ${bounds.maxMemory} (SANDBOX_MAX_MEMORY)`
+                : 'SANDBOX_MAX_MEMORY is not set'
+            }
+          >
+            <input
+              id="create-memory"
+              value={limits.memory}
+              placeholder={bounds?.memoryLimit ?? ''}
+              disabled={!bounds?.maxMemory}
+              autoComplete="off"
+              spellCheck={false}
+              aria-invalid={Boolean(limitError('memory'))}
+              onChange={(e) => setLimits((l) => ({ ...l, memory: e.target.value }))}
+            />
+          </Field>
+        </fieldset>
         <fieldset className="extra-mounts">
           <legend>Extra mounts</legend>
           <p className="field-hint">
