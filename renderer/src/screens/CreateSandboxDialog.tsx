@@ -147,48 +147,31 @@ export function CreateSandboxDialog({ open, onClose }: { open: boolean; onClose:
               the defaults{bounds ? ` (${bounds.cpuLimit} CPU, ${bounds.memoryLimit})` : ''}.
             </p>
           )}
-          <Field
-            id="create-cpu"
-            label="CPU limit"
-            error={limitError('cpu')}
-            hint={
-              bounds?.maxCpu
-                ? `optional; default ${bounds.cpuLimit}, up to ${bounds.maxCpu} (SANDBOX_MAX_CPU)`
-                : 'SANDBOX_MAX_CPU is not set'
-            }
-          >
-            <input
-              id="create-cpu"
-              value={limits.cpu}
-              placeholder={bounds?.cpuLimit ?? ''}
-              disabled={!bounds?.maxCpu}
-              autoComplete="off"
-              spellCheck={false}
-              aria-invalid={Boolean(limitError('cpu'))}
-              onChange={(e) => setLimits((l) => ({ ...l, cpu: e.target.value }))}
-            />
-          </Field>
-          <Field
-            id="create-memory"
-            label="Memory limit"
-            error={limitError('memory')}
-            hint={
-              bounds?.maxMemory
-                ? `optional; default ${bounds.memoryLimit}, up to ${bounds.maxMemory} (SANDBOX_MAX_MEMORY)`
-                : 'SANDBOX_MAX_MEMORY is not set'
-            }
-          >
-            <input
-              id="create-memory"
-              value={limits.memory}
-              placeholder={bounds?.memoryLimit ?? ''}
-              disabled={!bounds?.maxMemory}
-              autoComplete="off"
-              spellCheck={false}
-              aria-invalid={Boolean(limitError('memory'))}
-              onChange={(e) => setLimits((l) => ({ ...l, memory: e.target.value }))}
-            />
-          </Field>
+          {(['cpu', 'memory'] as const).map((kind) => {
+            const limit = kind === 'cpu' ? bounds?.cpuLimit : bounds?.memoryLimit;
+            const max = kind === 'cpu' ? bounds?.maxCpu : bounds?.maxMemory;
+            const variable = kind === 'cpu' ? 'SANDBOX_MAX_CPU' : 'SANDBOX_MAX_MEMORY';
+            return (
+              <Field
+                key={kind}
+                id={`create-${kind}`}
+                label={kind === 'cpu' ? 'CPU limit' : 'Memory limit'}
+                error={limitError(kind)}
+                hint={max ? `optional; default ${limit}, up to ${max} (${variable})` : `${variable} is not set`}
+              >
+                <input
+                  id={`create-${kind}`}
+                  value={limits[kind]}
+                  placeholder={limit ?? ''}
+                  disabled={!max}
+                  autoComplete="off"
+                  spellCheck={false}
+                  aria-invalid={Boolean(limitError(kind))}
+                  onChange={(e) => setLimits((l) => ({ ...l, [kind]: e.target.value }))}
+                />
+              </Field>
+            );
+          })}
         </fieldset>
         <fieldset className="extra-mounts">
           <legend>Extra mounts</legend>
