@@ -221,13 +221,16 @@ async function accountUndoneThreads(backend: MigrationBackend, steps: UndoStep[]
   const stayed = left.filter((l) => l.legacy.startsWith('threads/') && !l.gone);
   const goneSince = left.filter((l) => l.legacy.startsWith('threads/') && l.gone).length;
   const found = await backend.sizes([...back.map((s) => s.to), ...stayed.map((l) => l.path)]);
-  const ids = [...back.map((s) => s.to), ...stayed.map((l) => l.legacy)].map((p) => p.slice('threads/'.length));
-  const unaccounted = ids.filter((_, i) => found[i] === undefined);
-  const missingBack = found.slice(0, back.length).filter((f) => f === undefined).length;
+  const isHere = (i: number) => found[i] !== undefined;
+  const id = (legacy: string) => legacy.slice('threads/'.length);
+  const unaccounted = [
+    ...back.filter((_, i) => !isHere(i)).map((s) => id(s.to)),
+    ...stayed.filter((_, i) => !isHere(back.length + i)).map((l) => id(l.legacy)),
+  ];
   return {
-    total: ids.length + goneSince,
-    back: back.length - missingBack,
-    left: stayed.length - (unaccounted.length - missingBack),
+    total: back.length + stayed.length + goneSince,
+    back: back.filter((_, i) => isHere(i)).length,
+    left: stayed.filter((_, i) => isHere(back.length + i)).length,
     goneSince,
     unaccounted,
   };

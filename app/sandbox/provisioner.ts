@@ -681,7 +681,9 @@ export class SandboxProvisioner {
   async sweepExpired(now = Date.now()): Promise<string[]> {
     const rules = this.expiryRules;
     if (rules.idleSeconds === undefined && rules.ttlSeconds === undefined) return [];
-    const { pods } = await this.listObjects();
+    // From the synced watch when there is one (the orphan sweep has just listed live); each
+    // candidate is read live again below before anything is deleted.
+    const { pods } = this.cache?.synced ? this.cache.objects() : await this.listObjects();
     const expired = (pod: V1Pod) => {
       const e = expiryOf(pod, rules, this.usesRecorded.get(pod.metadata?.labels?.[SANDBOX_ID_LABEL] ?? ''));
       return e && e.at <= now ? e : undefined;
