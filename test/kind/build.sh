@@ -109,6 +109,8 @@ build_binaries() {
     "github.com/containernetworking/plugins/plugins/meta/portmap@$KIND_CNI_PLUGINS_VERSION"
   go_install "$bin/local-path-provisioner-$KIND_LOCAL_PATH_PROVISIONER_VERSION" \
     "github.com/rancher/local-path-provisioner@$KIND_LOCAL_PATH_PROVISIONER_VERSION"
+  go_install "$bin/kube-router-$KIND_KUBE_ROUTER_VERSION" \
+    "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KIND_KUBE_ROUTER_VERSION"
   mkdir -p "$bin/spd-tools"
   go_main "$bin/spd-tools/pause" "$here/src/pause/main.go"
   go_main "$bin/spd-tools/sandbox-stub" "$here/src/sandbox-stub/main.go"
@@ -117,9 +119,10 @@ build_binaries() {
 # ---------------------------------------------------------------- root filesystems (cached tars)
 
 # Packages of the node (what kind's base image installs, less NFS/iSCSI/fuse which nothing here
-# uses) and of kube-proxy's image (iptables and conntrack).
+# uses), of kube-proxy's image (iptables and conntrack) and of kube-router's (iptables and ipset).
 node_packages="systemd,systemd-sysv,containerd,runc,iptables,nftables,conntrack,iproute2,ethtool,kmod,libseccomp2,pigz,ca-certificates,procps,mount,util-linux,jq,curl"
 proxy_packages="iptables,nftables,conntrack"
+netpol_packages="iptables,ipset,conntrack,iproute2"
 
 # rootfs_tar <name> <packages>: prints the path of a cached tar of a slimmed debootstrap.
 rootfs_tar() {
@@ -199,6 +202,14 @@ component_images() {
   binary_image "registry.k8s.io/pause:$KIND_PAUSE_TAG" "$bin/spd-tools/pause" /pause --change 'ENTRYPOINT ["/pause"]'
   binary_image "spd.local/local-path-provisioner:$KIND_LOCAL_PATH_PROVISIONER_VERSION" \
     "$bin/local-path-provisioner-$KIND_LOCAL_PATH_PROVISIONER_VERSION/local-path-provisioner" /usr/bin/local-path-provisioner
+  local netpol="spd.local/kube-router:$KIND_KUBE_ROUTER_VERSION"
+  if ! image_exists "$netpol"; then
+    local tmp tar; tar="$(rootfs_tar netpol "$netpol_packages")"; tmp="$(mktemp -d)"
+    tar -C "$tmp" -xf "$tar"
+    install -m 0755 "$bin/kube-router-$KIND_KUBE_ROUTER_VERSION/kube-router" "$tmp/usr/local/bin/kube-router"
+    import_dir "$netpol" "$tmp"
+    rm -rf "$tmp"
+  fi
   local helper="spd.local/local-path-helper:busybox"
   image_exists "$helper" || import_dir "$helper" "$(busybox_root)"
   local proxy="registry.k8s.io/kube-proxy:$K8S_VERSION"
@@ -212,7 +223,8 @@ component_images() {
   echo "registry.k8s.io/kube-apiserver:$K8S_VERSION registry.k8s.io/kube-controller-manager:$K8S_VERSION" \
     "registry.k8s.io/kube-scheduler:$K8S_VERSION registry.k8s.io/etcd:$KIND_ETCD_IMAGE_TAG" \
     "registry.k8s.io/coredns/coredns:$KIND_COREDNS_VERSION registry.k8s.io/pause:$KIND_PAUSE_TAG" \
-    "spd.local/local-path-provisioner:$KIND_LOCAL_PATH_PROVISIONER_VERSION $helper $proxy"
+    "spd.local/local-path-provisioner:$KIND_LOCAL_PATH_PROVISIONER_VERSION $helper $proxy" \
+    "$netpol"
 }
 
 # ---------------------------------------------------------------- the node image
@@ -264,7 +276,8 @@ node_image() {
   install -m 0644 "$here/files/kubelet-cgroupv1.conf" "$stage/etc/kubernetes/kubelet.conf.d/90-spd-cgroupv1.conf"
   echo 'KUBELET_EXTRA_ARGS=--runtime-cgroups=/system.slice/containerd.service --config-dir=/etc/kubernetes/kubelet.conf.d' >"$stage/etc/default/kubelet"
   install -m 0644 "$here/files/10-spd-ptp.conflist" "$stage/etc/cni/net.d/10-spd-ptp.conflist"
-  install -m 0644 "$here/files/default-cni.yaml" "$stage/kind/manifests/default-cni.yaml"
+  sed "s#__NETPOL_IMAGE__#spd.local/kube-router:$KIND_KUBE_ROUTER_VERSION#" \
+    "$here/files/default-cni.yaml" >"$stage/kind/manifests/default-cni.yaml"
   sed "s#__PROVISIONER_IMAGE__#spd.local/local-path-provisioner:$KIND_LOCAL_PATH_PROVISIONER_VERSION#; s#__HELPER_IMAGE__#spd.local/local-path-helper:busybox#g" \
     "$here/files/default-storage.yaml" >"$stage/kind/manifests/default-storage.yaml"
   install -m 0644 "$here/files/spd-import-images.service" "$stage/etc/systemd/system/spd-import-images.service"

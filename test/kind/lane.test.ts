@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execInPod } from '../../app/kube/exec.js';
@@ -181,6 +181,60 @@ describe('the real-kind lane', () => {
       'cat /mnt/user-data/workspace/hello.txt; echo on-$(hostname) >&2; exit 3',
     ]);
     expect(r).toEqual({ stdout: 'written on the host\n', stderr: 'on-sandbox-lane-1\n', exitCode: 3 });
+  });
+
+  it('egress allowlist: a real sandbox reaches the allowed address and not another, which an open sandbox reaches', async () => {
+    // Two HTTP servers beside the node on kind's network; only A is on the allowlist.
+    const targets: Record<'a' | 'b', string> = { a: '', b: '' };
+    const names = { a: `${cluster}-egress-a`, b: `${cluster}-egress-b` };
+    let allowlisted: Awaited<ReturnType<typeof startServe>> | undefined;
+    try {
+      for (const k of ['a', 'b'] as const) {
+        const run = await docker(['run', '-d', '--rm', '--name', names[k], '--hostname', names[k], '--network', 'kind', lane.sandboxImage]);
+        expect(run.exitCode, run.stderr).toBe(0);
+        const ip = await docker(['inspect', '-f', '{{(index .NetworkSettings.Networks "kind").IPAddress}}', names[k]]);
+        targets[k] = ip.stdout.trim();
+        expect(targets[k]).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      }
+      // The node enforces NetworkPolicy (kube-router's firewall, test/kind/files/default-cni.yaml).
+      await waitFor('the NetworkPolicy enforcer ready on the node', async () => {
+        const ds = await kc.makeApiClient(AppsV1Api).readNamespacedDaemonSet({ name: 'kube-router', namespace: 'kube-system' });
+        return (ds.status?.numberReady ?? 0) >= 1 ? true : undefined;
+      });
+      const fetchFrom = (namespace: string, pod: string, ip: string) =>
+        execInPod(kc, namespace, pod, ['sandbox-stub', 'fetch', '-t', '5', `http://${ip}:8080/v1/sandbox`]);
+      // Open egress (lane-1, the default): B answers, so a refusal below is the policy's doing.
+      expect(await fetchFrom('deer-flow-lane', 'sandbox-lane-1', targets.b)).toMatchObject({ exitCode: 0 });
+
+      allowlisted = await startServe({
+        ...env,
+        ...provisionerEnv,
+        KUBECONFIG_PATH: kubeconfig,
+        K8S_NAMESPACE: 'deer-flow-egress',
+        SANDBOX_IMAGE: lane.sandboxImage,
+        SANDBOX_EGRESS: 'allowlist',
+        SANDBOX_EGRESS_ALLOW: `${targets.a}/32:8080`,
+      });
+      const created = await fetch(`${allowlisted.apiUrl}/api/sandboxes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sandbox_id: 'lane-egress', thread_id: 'thread-1' }),
+      });
+      expect(created.status).toBe(200);
+      await waitFor('the allowlisted sandbox Running', async () => {
+        const r = (await (await fetch(`${allowlisted?.apiUrl}/api/sandboxes/lane-egress`)).json()) as { status: string };
+        return r.status === 'Running' ? r : undefined;
+      });
+      const allowed = await fetchFrom('deer-flow-egress', 'sandbox-lane-egress', targets.a);
+      expect(allowed, allowed.stderr).toMatchObject({ exitCode: 0 });
+      expect(JSON.parse(allowed.stdout)).toMatchObject({ status: 'ok', hostname: names.a });
+      const refused = await fetchFrom('deer-flow-egress', 'sandbox-lane-egress', targets.b);
+      expect(refused.exitCode, refused.stdout).toBe(1);
+      expect(refused.stderr).toMatch(/Timeout|timeout|refused|unreachable/);
+    } finally {
+      await allowlisted?.stop();
+      await docker(['rm', '-f', names.a, names.b]);
+    }
   });
 
   it('deletes the sandbox through the API: its Pod and Service go', async () => {

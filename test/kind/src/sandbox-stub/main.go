@@ -1,7 +1,7 @@
 // sandbox-stub: the test sandbox image's server. It answers what DeerFlow asks a sandbox
 // (GET /v1/sandbox on 8080), logs a line per request and one per tick so log streaming has real
 // output, and reports the files it sees under /mnt/user-data so tests can check the mount.
-// `sandbox-stub fetch [-X M] [-H 'K: V'] [-d BODY] URL` is the image's HTTP client (busybox's static wget crashes resolving
+// `sandbox-stub fetch [-X M] [-H 'K: V'] [-d BODY] [-t SECONDS] URL` is the image's HTTP client (busybox's static wget crashes resolving
 // names): it prints the body and exits 1 on any error or non-2xx answer.
 package main
 
@@ -17,9 +17,10 @@ import (
 	"time"
 )
 
-// fetch [-X METHOD] [-H "Name: value"]... [-d BODY] URL
+// fetch [-X METHOD] [-H "Name: value"]... [-d BODY] [-t SECONDS] URL
 func fetch(args []string) {
 	method, body := "GET", ""
+	timeout := 30 * time.Second
 	headers := map[string]string{}
 	for len(args) > 1 {
 		switch args[0] {
@@ -27,6 +28,13 @@ func fetch(args []string) {
 			method = args[1]
 		case "-d":
 			body = args[1]
+		case "-t":
+			seconds, err := time.ParseDuration(args[1] + "s")
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "fetch: -t %s is not a number of seconds\n", args[1])
+				os.Exit(2)
+			}
+			timeout = seconds
 		case "-H":
 			name, value, _ := strings.Cut(args[1], ":")
 			headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
@@ -37,7 +45,7 @@ func fetch(args []string) {
 		args = args[2:]
 	}
 	if len(args) != 1 {
-		fmt.Fprintln(os.Stderr, "usage: sandbox-stub fetch [-X METHOD] [-H 'Name: value'] [-d BODY] URL")
+		fmt.Fprintln(os.Stderr, "usage: sandbox-stub fetch [-X METHOD] [-H 'Name: value'] [-d BODY] [-t SECONDS] URL")
 		os.Exit(2)
 	}
 	req, err := http.NewRequest(method, args[0], strings.NewReader(body))
@@ -48,7 +56,7 @@ func fetch(args []string) {
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	client := &http.Client{Timeout: 30 * time.Second}
+	client := &http.Client{Timeout: timeout}
 	res, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
