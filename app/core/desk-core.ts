@@ -4,6 +4,8 @@
 // changes into `sandbox` events (coalesced per id; each looked up alone, not by listing all).
 // Transport-free: the desk API (app/server/desk-api.ts) translates HTTP to these methods.
 import { EventEmitter } from 'node:events';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { probeContext, summarizeContexts } from '../cluster/contexts.js';
 import { type ImagePresence, imagePresence } from '../cluster/images.js';
@@ -19,12 +21,16 @@ import type {
   LogsOptions,
   MigrationScanView,
   ProvisionerApiState,
+  TerminalEvent,
+  TerminalView,
   ToolsStatus,
 } from '../desk/contract.js';
 import { JobRegistry } from '../desk/jobs.js';
 import { type ContainerKubeconfigExport, DeskLocalClusters } from '../desk/local-clusters.js';
 import { DeskMigrations } from '../desk/migrations.js';
+import { DeskSandboxAccess } from '../desk/sandbox-access.js';
 import { toSandboxDetail } from '../desk/sandbox-detail.js';
+import type { Download } from '../desk/sandbox-files.js';
 import { streamSandboxLogs } from '../desk/sandbox-logs.js';
 import { SettingsStore } from '../desk/settings-store.js';
 import type { DeskSettingsView, SandboxDetail } from '../desk/views.js';
@@ -81,6 +87,7 @@ export class DeskCore implements DeskService {
   private pending = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly env: Record<string, string | undefined>;
+  private readonly access: DeskSandboxAccess;
 
   constructor(private readonly opts: DeskCoreOptions) {
     this.env = opts.env ?? process.env;
@@ -89,6 +96,18 @@ export class DeskCore implements DeskService {
     this.config = this.settings.config();
     this.jobRegistry.events.on('job', (job: JobView) => this.emit({ type: 'job', job }));
     this.events.setMaxListeners(100);
+    this.access = new DeskSandboxAccess({
+      connection: () => {
+        const { kc, provisioner } = this.connection();
+        return {
+          kc,
+          pod: async (id) => (await provisioner.objectsOf(id)).pod,
+          noteUse: (id) => void provisioner.noteUse(id),
+        };
+      },
+      config: () => this.config,
+      screensDir: join(dirname(opts.settingsFile), 'terminal-screens'),
+    });
   }
 
   /**
@@ -110,6 +129,7 @@ export class DeskCore implements DeskService {
 
   async close(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.access.terminals.closeAll();
     await this.runProvisionerApi(false);
     await this.conn?.close();
     this.conn = undefined;
@@ -218,10 +238,55 @@ export class DeskCore implements DeskService {
     const idle = this.config.idleSeconds;
     const stillUsed = idle === undefined ? undefined : setInterval(() => void provisioner.noteUse(id), Math.max(1000, (idle * 1000) / 10));
     try {
-      await streamSandboxLogs(kc, this.config.namespace, id, opts, onEvent, signal);
+      await streamSandboxLogs(kc, this.config.namespace, id, opts, onEvent, signal, async () => (await provisioner.objectsOf(id)).pod);
     } finally {
       if (stillUsed) clearInterval(stillUsed);
     }
+  }
+
+  // ---- terminals and files (app/desk/sandbox-access.ts) ------------------------------------
+
+  listTerminals({ params }: InputOf<'listTerminals'>): TerminalView[] {
+    return this.access.terminals.list(params.id);
+  }
+
+  openTerminal({ params, body }: InputOf<'openTerminal'>): Promise<TerminalView> {
+    return this.access.openTerminal(params.id, body.cols, body.rows);
+  }
+
+  reconnectTerminal({ params }: InputOf<'reconnectTerminal'>): Promise<TerminalView> {
+    return this.access.terminals.reconnect(params.tid);
+  }
+
+  terminalInput({ params, body }: InputOf<'terminalInput'>): { ok: true } {
+    this.access.terminals.input(params.tid, body.data);
+    return { ok: true };
+  }
+
+  resizeTerminal({ params, body }: InputOf<'resizeTerminal'>): TerminalView {
+    return this.access.terminals.resize(params.tid, body.cols, body.rows);
+  }
+
+  closeTerminal({ params }: InputOf<'closeTerminal'>): { ok: true } {
+    this.access.terminals.close(params.tid);
+    return { ok: true };
+  }
+
+  /** A terminal's screen, then its output (the desk API's terminal stream). */
+  attachTerminal(tid: string, onEvent: (e: TerminalEvent) => void, signal: AbortSignal): Promise<void> {
+    return this.access.terminals.attach(tid, onEvent, signal);
+  }
+
+  async listFiles({ params, body }: InputOf<'listFiles'>) {
+    return (await this.access.files(params.id, body.via)).list(body.path);
+  }
+
+  async downloadFile(id: string, path: string, via?: 'host' | 'cluster'): Promise<Download> {
+    return (await this.access.files(id, via)).download(path);
+  }
+
+  async uploadFile(id: string, name: string, body: Readable): Promise<string> {
+    return (await this.access.files(id)).upload(name, body);
   }
 
   // ---- cluster ---------------------------------------------------------------------------

@@ -215,6 +215,19 @@ const ExportKubeconfigBody = Type.Object(
   { additionalProperties: false },
 );
 const RunningBody = Type.Object({ running: Type.Boolean() }, { additionalProperties: false });
+const TerminalParams = Type.Object({ tid: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+const TerminalSize = Type.Object(
+  { cols: Type.Integer({ minimum: 2, maximum: 1000 }), rows: Type.Integer({ minimum: 1, maximum: 500 }) },
+  { additionalProperties: false },
+);
+/** Typed text for a terminal: keystrokes and pastes (a paste of a large file is refused, not cut). */
+const TerminalInput = Type.Object({ data: Type.String({ maxLength: 65536 }) }, { additionalProperties: false });
+/** A path under the sandbox's /mnt/user-data, relative ("" is the folder itself). */
+export const SandboxPath = Type.String({ maxLength: 4096 });
+const FilesBody = Type.Object(
+  { path: SandboxPath, via: Type.Optional(Type.Union([Type.Literal('host'), Type.Literal('cluster')])) },
+  { additionalProperties: false },
+);
 
 export const deskOperations = {
   listSandboxes: op<{ sandboxes: Sandbox[]; watching: boolean }>('GET', '/desk/sandboxes'),
@@ -245,6 +258,27 @@ export const deskOperations = {
   runMigration: op<JobView, None, typeof MigrationBody>('POST', '/desk/migration/run', { body: MigrationBody }),
   /** Puts the last completed migration of the source back (as `migrate --undo`), as a job. */
   undoMigration: op<JobView, None, typeof UndoBody>('POST', '/desk/migration/undo', { body: UndoBody }),
+  /** The sandbox's terminals: open ones, and ended ones whose screen is kept. */
+  listTerminals: op<TerminalView[], typeof SandboxParams>('GET', '/desk/sandboxes/:id/terminals', { params: SandboxParams }),
+  openTerminal: op<TerminalView, typeof SandboxParams, typeof TerminalSize>('POST', '/desk/sandboxes/:id/terminals', {
+    params: SandboxParams,
+    body: TerminalSize,
+  }),
+  reconnectTerminal: op<TerminalView, typeof TerminalParams>('POST', '/desk/terminals/:tid/reconnect', { params: TerminalParams }),
+  terminalInput: op<{ ok: true }, typeof TerminalParams, typeof TerminalInput>('POST', '/desk/terminals/:tid/input', {
+    params: TerminalParams,
+    body: TerminalInput,
+  }),
+  resizeTerminal: op<TerminalView, typeof TerminalParams, typeof TerminalSize>('POST', '/desk/terminals/:tid/size', {
+    params: TerminalParams,
+    body: TerminalSize,
+  }),
+  closeTerminal: op<{ ok: true }, typeof TerminalParams>('DELETE', '/desk/terminals/:tid', { params: TerminalParams }),
+  /** One folder of the sandbox's /mnt/user-data. */
+  listFiles: op<FolderView, typeof SandboxParams, typeof FilesBody>('POST', '/desk/sandboxes/:id/files/list', {
+    params: SandboxParams,
+    body: FilesBody,
+  }),
   jobs: op<JobView[]>('GET', '/desk/jobs'),
   cancelJob: op<JobView, typeof JobParams>('POST', '/desk/jobs/:id/cancel', { params: JobParams }),
 };
@@ -278,7 +312,48 @@ export const deskStreams = {
   /** `sandbox` {id, sandbox|null}, `watch` {watching, message?}, `job` JobView, `cluster` {}. */
   events: '/desk/events',
   logs: '/desk/sandboxes/:id/logs',
+  /** TerminalEvent: the screen as it is, then output, then `ended`. */
+  terminal: '/desk/terminals/:tid/stream',
 } as const;
+
+/** Raw bytes, outside the JSON table: `?path=` relative to /mnt/user-data. */
+export const deskFiles = {
+  /** A file as is, or a folder as a .tar (GET). */
+  download: '/desk/sandboxes/:id/files/download',
+  /** The request body becomes `uploads/<name>` (POST, application/octet-stream; `?name=`). */
+  upload: '/desk/sandboxes/:id/files/upload',
+} as const;
+/** Uploads larger than this are refused (413) before anything is written. */
+export const UPLOAD_LIMIT_BYTES = 256 * 1024 * 1024;
+
+export interface TerminalView {
+  id: string;
+  sandboxId: string;
+  title: string;
+  state: 'open' | 'ended';
+  endedReason: string | undefined;
+  openedAt: string;
+  cols: number;
+  rows: number;
+}
+export type TerminalEvent = { type: 'screen'; data: string } | { type: 'output'; data: string } | { type: 'ended'; reason: string };
+
+export interface FileEntry {
+  name: string;
+  type: 'file' | 'folder' | 'link' | 'other';
+  size: number;
+  /** ISO time of the last change. */
+  modified: string;
+}
+export interface FolderView {
+  /** The folder, relative to /mnt/user-data ("" for itself). */
+  path: string;
+  entries: FileEntry[];
+  /** How the files are read: the host folder directly, or through the cluster (exec). */
+  via: 'host' | 'cluster';
+  /** Set when there are more entries than shown (the first ones by name are listed). */
+  truncated: number | undefined;
+}
 
 export type DeskEvent =
   | { type: 'sandbox'; id: string; sandbox: Sandbox | null }

@@ -3,7 +3,7 @@
 // so a Pod writing fast costs the page a few events a second rather than one per line.
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
-import { type KubeConfig, Log } from '@kubernetes/client-node';
+import { type KubeConfig, Log, type V1Pod } from '@kubernetes/client-node';
 import { podName } from '../sandbox/names.js';
 import type { LogEvent, LogsOptions } from './contract.js';
 
@@ -17,6 +17,8 @@ export async function streamSandboxLogs(
   opts: LogsOptions,
   onEvent: (e: LogEvent) => void,
   signal: AbortSignal,
+  /** The Pod as it is now, read only when the log request fails, to say why in a sentence. */
+  podNow: () => Promise<V1Pod | undefined> = async () => undefined,
 ): Promise<void> {
   const stream = new PassThrough();
   let batch: string[] = [];
@@ -46,7 +48,8 @@ export async function streamSandboxLogs(
     });
   } catch (e) {
     lines.close();
-    onEvent({ type: 'error', message: logError(e, id) });
+    const pod = await podNow().catch(() => undefined);
+    onEvent({ type: 'error', message: logProblem({ id, status: (e as { code?: number })?.code, detail: apiMessage(e), pod, opts }) });
     return;
   }
   signal.addEventListener('abort', () => req?.abort(), { once: true });
@@ -56,15 +59,46 @@ export async function streamSandboxLogs(
   onEvent({ type: 'end', reason });
 }
 
-/** The API server's own message (its Status JSON), e.g. "container … is waiting to start". */
-function logError(e: unknown, id: string): string {
+/** The API server's own words when it sent a Status (only for some codes), else nothing. */
+function apiMessage(e: unknown): string | undefined {
   const body = (e as { body?: unknown })?.body;
-  const text = typeof body === 'string' ? body : ((e as Error)?.message ?? String(e));
-  try {
-    const parsed = JSON.parse(text) as { message?: string };
-    if (parsed.message) return `logs of sandbox ${id}: ${parsed.message}`;
-  } catch {
-    // not JSON: use as is
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string')
+    return (body as { message: string }).message;
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: unknown };
+      if (typeof parsed.message === 'string') return parsed.message;
+    } catch {
+      // not JSON
+    }
   }
-  return `logs of sandbox ${id}: ${text}`;
+  return undefined;
+}
+
+/**
+ * Why the logs of a sandbox could not be read, as a sentence that says what to do. The log API
+ * answers most refusals with a bare status code (the client keeps no body), so the Pod as it is
+ * now decides: gone, not started yet, no previous container. Never the client's raw dump.
+ */
+export function logProblem(p: {
+  id: string;
+  status: number | undefined;
+  detail: string | undefined;
+  pod: V1Pod | undefined;
+  opts: LogsOptions;
+}): string {
+  const { id, pod, opts } = p;
+  if (!pod || p.status === 404) return `Sandbox ${id} no longer exists (it was deleted), so it has no logs to show.`;
+  const container = pod.status?.containerStatuses?.find((c) => c.name === 'sandbox') ?? pod.status?.containerStatuses?.[0];
+  if (opts.previous && !container?.lastState?.terminated && (container?.restartCount ?? 0) === 0)
+    return `Sandbox ${id}'s container has not restarted, so there is no previous container to read: turn "previous container" off.`;
+  const waiting = container?.state?.waiting;
+  if (!container || waiting) {
+    const why = waiting?.reason ? ` (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})` : '';
+    return `Sandbox ${id}'s container has not started yet${why}: its logs appear once it runs; the Events tab says what it is waiting for.`;
+  }
+  if (p.status === 401 || p.status === 403)
+    return `The cluster refused to show sandbox ${id}'s logs (HTTP ${p.status}): the kubeconfig's user needs "get" on pods/log in the namespace.`;
+  const words = p.detail ? `: ${p.detail}` : '';
+  return `The logs of sandbox ${id} could not be read (HTTP ${p.status ?? 'error'}${words}). Try again; if it persists, the Events tab may say why.`;
 }

@@ -7,6 +7,8 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** Standard output as bytes, only when asked for (`binary`): files read through a sandbox. */
+  stdoutBytes?: Buffer;
 }
 
 export interface ExecOptions {
@@ -18,6 +20,8 @@ export interface ExecOptions {
    */
   stdin?: string | Buffer;
   timeoutMs?: number;
+  /** Keep standard output as bytes too (`stdoutBytes`), for content that is not text. */
+  binary?: boolean;
 }
 
 /**
@@ -33,7 +37,7 @@ export function exitCodeOf(status: V1Status | undefined): number {
   return m?.[1] ? Number(m[1]) : -1;
 }
 
-function collector(): { stream: Writable; text: () => string } {
+function collector(): { stream: Writable; text: () => string; bytes: () => Buffer } {
   const chunks: Buffer[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -41,7 +45,7 @@ function collector(): { stream: Writable; text: () => string } {
       cb();
     },
   });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8'), bytes: () => Buffer.concat(chunks) };
 }
 
 export async function execInPod(
@@ -81,7 +85,16 @@ export async function execInPod(
       .then((ws) => {
         socket = ws;
         if (settled) ws.terminate();
-        ws.on('close', () => finish(() => resolve({ stdout: out.text(), stderr: err.text(), exitCode: exitCodeOf(status) })));
+        ws.on('close', () =>
+          finish(() =>
+            resolve({
+              stdout: out.text(),
+              stderr: err.text(),
+              exitCode: exitCodeOf(status),
+              ...(opts.binary ? { stdoutBytes: out.bytes() } : {}),
+            }),
+          ),
+        );
         ws.on('error', (e: Error) => finish(() => reject(e)));
       })
       .catch((e: unknown) => finish(() => reject(e instanceof Error ? e : new Error(String(e)))));

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
@@ -15,14 +17,19 @@ import type { DeskCore } from '../core/desk-core.js';
 import {
   type DeskEvent,
   type DeskService,
+  deskFiles,
   deskOperations,
   deskStreams,
   type InputOf,
   LogsQuery,
   logsOptionsOf,
   type OperationName,
+  SandboxPath,
+  type TerminalEvent,
   TOKEN_HEADER,
+  UPLOAD_LIMIT_BYTES,
 } from '../desk/contract.js';
+import { AppError } from '../errors.js';
 import { SandboxIdSchema } from '../sandbox/api-schemas.js';
 import { keyMatches } from './auth.js';
 import { fastifyErrorToHttp } from './http-errors.js';
@@ -32,7 +39,7 @@ export const DESK_BODY_LIMIT = 256 * 1024;
 
 /** Served with the renderer: no inline scripts, no other origins, no framing. */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export interface DeskServerOptions {
@@ -141,6 +148,88 @@ export async function startDeskServer(opts: DeskServerOptions): Promise<RunningD
         .finally(() => res.end());
     },
   );
+
+  const idParams = { type: 'object', properties: { id: SandboxIdSchema }, required: ['id'] } as const;
+  app.get<{ Params: { tid: string } }>(
+    deskStreams.terminal,
+    { schema: { params: { type: 'object', properties: { tid: { type: 'string', format: 'uuid' } }, required: ['tid'] } } },
+    (req, reply) => {
+      // Attached before the stream starts, so an unknown terminal is a plain 404, not an event.
+      const abort = new AbortController();
+      let res: ServerResponse | undefined;
+      const early: TerminalEvent[] = [];
+      const attached = opts.core.attachTerminal(req.params.tid, (e) => (res ? sse(res, e) : early.push(e)), abort.signal);
+      res = sseHeaders(reply);
+      for (const e of early) sse(res, e);
+      req.raw.on('close', () => abort.abort());
+      const heartbeat = setInterval(() => res?.write(': keep-alive\n\n'), 15_000);
+      void attached.finally(() => {
+        clearInterval(heartbeat);
+        res?.end();
+      });
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { path: string; via?: 'host' | 'cluster' } }>(
+    deskFiles.download,
+    {
+      schema: {
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: { path: SandboxPath, via: { type: 'string', enum: ['host', 'cluster'] } },
+          required: ['path'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req, reply) => {
+      const file = await opts.core.downloadFile(req.params.id, req.query.path, req.query.via);
+      reply.header('content-type', file.contentType);
+      reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`);
+      if (file.size !== undefined) reply.header('content-length', String(file.size));
+      return reply.send(file.stream);
+    },
+  );
+
+  await app.register(async (scope) => {
+    // Uploads are raw bytes, counted as they arrive (refused past the limit, the partial file removed).
+    scope.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+    scope.post<{ Params: { id: string }; Querystring: { name: string } }>(
+      deskFiles.upload,
+      {
+        schema: {
+          params: idParams,
+          querystring: {
+            type: 'object',
+            properties: { name: { type: 'string', maxLength: 255 } },
+            required: ['name'],
+            additionalProperties: false,
+          },
+        },
+      },
+      async (req) => {
+        const declared = Number(req.headers['content-length'] ?? 0);
+        if (declared > UPLOAD_LIMIT_BYTES)
+          throw new AppError('invalid', `the file is larger than ${UPLOAD_LIMIT_BYTES} bytes: upload a smaller one`);
+        let seen = 0;
+        const counted = new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            seen += chunk.length;
+            cb(
+              seen > UPLOAD_LIMIT_BYTES
+                ? new AppError('invalid', `the file is larger than ${UPLOAD_LIMIT_BYTES} bytes: upload a smaller one`)
+                : null,
+              chunk,
+            );
+          },
+        });
+        const body = req.body as NodeJS.ReadableStream;
+        void pipeline(body, counted).catch(() => undefined);
+        return { ok: true, path: await opts.core.uploadFile(req.params.id, req.query.name, counted) };
+      },
+    );
+  });
 
   if (opts.rendererDir && existsSync(join(opts.rendererDir, 'index.html'))) {
     // The page itself is public (it holds no data; it asks for the token to do anything).

@@ -5,6 +5,7 @@ import type { DeskConnection } from '../../../app/desk/bridge.js';
 import {
   type CallArgs,
   type DeskEvent,
+  deskFiles,
   deskOperations,
   deskStreams,
   fillPath,
@@ -13,6 +14,7 @@ import {
   type LogsOptions,
   type OperationName,
   type OutputOf,
+  type TerminalEvent,
   TOKEN_HEADER,
 } from '../../../app/desk/contract.js';
 import { readSse } from './sse.js';
@@ -66,8 +68,36 @@ export class DeskClient {
 
   private async openStream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
     const res = await this.fetchImpl(`${this.baseUrl}${path}`, { headers: { [TOKEN_HEADER]: this.token }, signal });
-    if (!res.ok || !res.body) throw new DeskError(res.status, (await res.text()) || res.statusText);
+    if (!res.ok || !res.body) throw await errorOf(res);
     return res.body;
+  }
+
+  /** A terminal: its screen as it is, then output, then `ended`; resolves when the stream ends. */
+  async terminal(tid: string, onEvent: (e: TerminalEvent) => void, signal: AbortSignal): Promise<void> {
+    const body = await this.openStream(fillPath(deskStreams.terminal, { tid }), signal);
+    await readSse(body, (d) => onEvent(d as TerminalEvent), signal);
+  }
+
+  /** A file of the sandbox as it is, or a folder as a .tar, with the name to save it under. */
+  async download(id: string, path: string, via?: 'host' | 'cluster'): Promise<{ name: string; blob: Blob }> {
+    const q = new URLSearchParams({ path, ...(via ? { via } : {}) });
+    const res = await this.fetchImpl(`${this.baseUrl}${fillPath(deskFiles.download, { id })}?${q}`, { headers: { [TOKEN_HEADER]: this.token } });
+    if (!res.ok) throw await errorOf(res);
+    const disposition = res.headers.get('content-disposition') ?? '';
+    const encoded = /filename\*=UTF-8''([^;]+)/.exec(disposition)?.[1];
+    return { name: encoded ? decodeURIComponent(encoded) : (path.split('/').pop() ?? 'download'), blob: await res.blob() };
+  }
+
+  /** Saves the bytes as uploads/<name> in the sandbox (never replacing a file): the saved path. */
+  async upload(id: string, name: string, bytes: Blob | Uint8Array): Promise<string> {
+    const q = new URLSearchParams({ name });
+    const res = await this.fetchImpl(`${this.baseUrl}${fillPath(deskFiles.upload, { id })}?${q}`, {
+      method: 'POST',
+      headers: { [TOKEN_HEADER]: this.token, 'content-type': 'application/octet-stream' },
+      body: bytes as BodyInit,
+    });
+    if (!res.ok) throw await errorOf(res);
+    return ((await res.json()) as { path: string }).path;
   }
 
   /**
@@ -104,6 +134,17 @@ export class DeskClient {
     const body = await this.openStream(`${fillPath(deskStreams.logs, { id })}?${q}`, signal);
     await readSse(body, (d) => onEvent(d as LogEvent), signal);
   }
+}
+
+async function errorOf(res: Response): Promise<DeskError> {
+  const text = await res.text();
+  try {
+    const detail = (JSON.parse(text) as { detail?: Detail }).detail;
+    if (detail) return new DeskError(res.status, detail);
+  } catch {
+    // not JSON
+  }
+  return new DeskError(res.status, text || res.statusText);
 }
 
 /**

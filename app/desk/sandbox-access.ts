@@ -1,0 +1,92 @@
+// Getting into a sandbox from the app (issue #13): its terminals and its files, over the
+// connection the desk core holds. Each use counts as a use of the sandbox (idle expiry).
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { ProvisionerConfig } from '../config/config.js';
+import { AppError } from '../errors.js';
+import { startTtyShell } from '../kube/exec-tty.js';
+import { podName } from '../sandbox/names.js';
+import { USER_DATA_MOUNT } from '../sandbox/specs.js';
+import type { TerminalView } from './contract.js';
+import { ClusterFiles, HostFiles, type SandboxFiles } from './sandbox-files.js';
+import { DeskTerminals } from './terminals.js';
+
+export interface SandboxAccessDeps {
+  /** The cluster in use now (throws when there is none). */
+  connection: () => { kc: KubeConfig; pod: (id: string) => Promise<V1Pod | undefined>; noteUse: (id: string) => void };
+  config: () => Pick<ProvisionerConfig, 'namespace' | 'hostBaseDir' | 'threadsHostPath'>;
+  /** Where terminal screens are saved between runs of the app. */
+  screensDir: string | undefined;
+}
+
+/** Why a sandbox cannot be entered now, or its Pod. */
+async function runningPod(deps: SandboxAccessDeps, id: string, what: string): Promise<V1Pod> {
+  const pod = await deps.connection().pod(id);
+  if (!pod) throw new AppError('not-found', `Sandbox ${id} does not exist (it may have been deleted): no ${what}`);
+  const running = pod.status?.containerStatuses?.find((c) => c.name === 'sandbox')?.state?.running;
+  if (!running || pod.metadata?.deletionTimestamp)
+    throw new AppError(
+      'conflict',
+      pod.metadata?.deletionTimestamp
+        ? `Sandbox ${id} is being deleted: no ${what}`
+        : `Sandbox ${id}'s container is not running yet (${pod.status?.phase ?? 'Pending'}): the ${what} opens once it runs`,
+    );
+  return pod;
+}
+
+/**
+ * The host folder a Pod mounts at /mnt/user-data, when this machine can read it directly: a
+ * hostPath under one of the provisioner's host folders (THREADS_HOST_PATH,
+ * DEER_FLOW_HOST_BASE_DIR) that exists here. Else undefined (through the cluster).
+ */
+export function hostFolderOf(
+  pod: V1Pod,
+  hostRoots: (string | undefined)[],
+  exists: (p: string) => boolean = existsSync,
+): string | undefined {
+  const container = pod.spec?.containers.find((c) => c.name === 'sandbox');
+  const mount = container?.volumeMounts?.find((m) => m.mountPath === USER_DATA_MOUNT);
+  const hostPath = pod.spec?.volumes?.find((v) => v.name === mount?.name)?.hostPath?.path;
+  if (!hostPath || mount?.subPath) return undefined;
+  const under = hostRoots.some((root) => {
+    if (!root) return false;
+    const rel = relative(root, hostPath);
+    return !rel.startsWith('..') && !isAbsolute(rel);
+  });
+  return under && exists(hostPath) ? hostPath : undefined;
+}
+
+export class DeskSandboxAccess {
+  readonly terminals: DeskTerminals;
+
+  constructor(private readonly deps: SandboxAccessDeps) {
+    this.terminals = new DeskTerminals(
+      async (id, size, io) => {
+        await runningPod(deps, id, 'terminal');
+        const { kc } = deps.connection();
+        return startTtyShell(kc, deps.config().namespace, podName(id), 'sandbox', size, io);
+      },
+      deps.screensDir,
+      (id) => deps.connection().noteUse(id),
+    );
+  }
+
+  openTerminal(id: string, cols: number, rows: number): Promise<TerminalView> {
+    return this.terminals.open(id, cols, rows);
+  }
+
+  /** The sandbox's files, the host's way when it can, else through the cluster (or as asked). */
+  async files(id: string, via?: 'host' | 'cluster'): Promise<SandboxFiles> {
+    const conn = this.deps.connection();
+    const pod = await conn.pod(id);
+    if (!pod) throw new AppError('not-found', `Sandbox ${id} does not exist (it may have been deleted): no files to show`);
+    conn.noteUse(id);
+    const host = via === 'cluster' ? undefined : hostFolderOf(pod, [this.deps.config().threadsHostPath, this.deps.config().hostBaseDir]);
+    if (host) return new HostFiles(host);
+    if (via === 'host')
+      throw new AppError('conflict', `Sandbox ${id}'s folder cannot be read on this machine: read it through the cluster`);
+    await runningPod(this.deps, id, 'file browser through the cluster');
+    return new ClusterFiles(conn.kc, this.deps.config().namespace, podName(id));
+  }
+}
