@@ -24,6 +24,7 @@ import type {
   TerminalEvent,
   TerminalView,
   ToolsStatus,
+  UsageView,
 } from '../desk/contract.js';
 import { JobRegistry } from '../desk/jobs.js';
 import { type ContainerKubeconfigExport, DeskLocalClusters } from '../desk/local-clusters.js';
@@ -32,6 +33,7 @@ import { DeskSandboxAccess } from '../desk/sandbox-access.js';
 import { toSandboxDetail } from '../desk/sandbox-detail.js';
 import type { Download } from '../desk/sandbox-files.js';
 import { streamSandboxLogs } from '../desk/sandbox-logs.js';
+import { readUsage } from '../desk/sandbox-usage.js';
 import { SettingsStore } from '../desk/settings-store.js';
 import type { DeskSettingsView, SandboxDetail } from '../desk/views.js';
 import { containerEndpoint } from '../kube/container-kubeconfig.js';
@@ -275,6 +277,13 @@ export class DeskCore implements DeskService {
   /** A terminal's screen, then its output (the desk API's terminal stream). */
   attachTerminal(tid: string, onEvent: (e: TerminalEvent) => void, signal: AbortSignal): Promise<void> {
     return this.access.terminals.attach(tid, onEvent, signal);
+  }
+
+  async sandboxUsage({ params: { id } }: InputOf<'sandboxUsage'>): Promise<UsageView> {
+    const conn = this.connection();
+    const { pod } = await conn.provisioner.objectsOf(id);
+    if (!pod) throw new SandboxNotFoundError(id);
+    return readUsage(conn.core, this.config.namespace, pod);
   }
 
   async listFiles({ params, body }: InputOf<'listFiles'>) {

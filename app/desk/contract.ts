@@ -274,6 +274,8 @@ export const deskOperations = {
     body: TerminalSize,
   }),
   closeTerminal: op<{ ok: true }, typeof TerminalParams>('DELETE', '/desk/terminals/:tid', { params: TerminalParams }),
+  /** CPU, memory and restarts now, from the kubelet's summary (or why there are none). */
+  sandboxUsage: op<UsageView, typeof SandboxParams>('GET', '/desk/sandboxes/:id/usage', { params: SandboxParams }),
   /** One folder of the sandbox's /mnt/user-data. */
   listFiles: op<FolderView, typeof SandboxParams, typeof FilesBody>('POST', '/desk/sandboxes/:id/files/list', {
     params: SandboxParams,
@@ -337,6 +339,10 @@ export interface TerminalView {
   rows: number;
 }
 export type TerminalEvent = { type: 'screen'; data: string } | { type: 'output'; data: string } | { type: 'ended'; reason: string };
+
+export type UsageView =
+  | { available: true; cpuMillicores: number; memoryBytes: number; restarts: number; at: string }
+  | { available: false; reason: string; restarts: number; at: string };
 
 export interface FileEntry {
   name: string;

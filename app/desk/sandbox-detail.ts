@@ -5,6 +5,7 @@ import type { CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { ProvisionerConfig } from '../config/config.js';
 import { describeEgress } from '../config/egress.js';
 import { type SpecConfig, toSandbox } from '../sandbox/specs.js';
+import { startupStory } from './startup-story.js';
 import type { EventView, MountView, SandboxDetail } from './views.js';
 
 export function toSandboxDetail(
@@ -74,6 +75,10 @@ export function toSandboxDetail(
         }
       : undefined,
     events: sorted,
+    startup: startupStory(pod, events.pod),
+    inClusterUrl: svc?.metadata?.name
+      ? `http://${svc.metadata.name}.${svc.metadata.namespace ?? config.namespace}.svc:${svc.spec?.ports?.[0]?.port ?? 8080}`
+      : undefined,
   };
 }
 

@@ -62,6 +62,25 @@ function segmentsOrThrow(path: string): string[] {
   return r.segments;
 }
 
+/** What a download is said to be, by its name's ending (the page previews images by it). */
+const TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  bmp: 'image/bmp',
+  svg: 'image/svg+xml',
+  txt: 'text/plain; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  json: 'application/json',
+  csv: 'text/csv; charset=utf-8',
+  pdf: 'application/pdf',
+};
+export function contentTypeOf(name: string): string {
+  return TYPES[/\.([^.]+)$/.exec(name)?.[1]?.toLowerCase() ?? ''] ?? 'application/octet-stream';
+}
+
 export interface Download {
   /** The file's name, or the folder's with `.tar`. */
   name: string;
@@ -139,7 +158,7 @@ export class HostFiles implements SandboxFiles {
       return { name: `${base}.tar`, contentType: 'application/x-tar', size: undefined, stream };
     }
     if (!st.isFile()) throw new FilesError('invalid', `${path} is not a file or a folder`);
-    return { name: base, contentType: 'application/octet-stream', size: st.size, stream: createReadStream(real) };
+    return { name: base, contentType: contentTypeOf(base), size: st.size, stream: createReadStream(real) };
   }
 
   async upload(name: string, body: Readable): Promise<string> {
@@ -252,7 +271,7 @@ export class ClusterFiles implements SandboxFiles {
     stream.end(out.stdoutBytes);
     return {
       name: folder ? `${base}.tar` : base,
-      contentType: folder ? 'application/x-tar' : 'application/octet-stream',
+      contentType: folder ? 'application/x-tar' : contentTypeOf(base),
       size: out.stdoutBytes?.length,
       stream,
     };

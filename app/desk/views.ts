@@ -1,7 +1,9 @@
 // Shapes the desk API returns that are not core types already: what the UI shows of a
 // sandbox's Pod (never its full object) and of the settings (never the API key itself).
+
 import type { Sandbox } from '../sandbox/model.js';
 import type { DeskSettings } from './contract.js';
+import type { StartupStory } from './startup-story.js';
 
 export interface MountView {
   name: string;
@@ -42,6 +44,10 @@ export interface SandboxDetail {
   conditions: { type: string; status: string; reason: string | undefined; message: string | undefined }[];
   containerState: { ready: boolean; restartCount: number; state: string; reason: string | undefined } | undefined;
   events: EventView[];
+  /** created → scheduled → image ready → started → Ready (app/desk/startup-story.ts). */
+  startup: StartupStory;
+  /** The address the sandbox answers on inside the cluster (its Service's DNS name and port). */
+  inClusterUrl: string | undefined;
 }
 
 export interface DeskSettingsView {

@@ -78,13 +78,14 @@ export function App() {
       </nav>
       <main className="content">
         <ConnectionBanner />
+        {/* In the flow above the screen, never over it: no notice hides a button. */}
+        <Notices />
         {route.screen === 'sandboxes' ? <SandboxesScreen /> : null}
-        {route.screen === 'sandbox' ? <SandboxDetailScreen id={route.id} /> : null}
+        {route.screen === 'sandbox' ? <SandboxDetailScreen key={route.id} id={route.id} tab={route.tab} /> : null}
         {route.screen === 'cluster' ? <ClusterScreen /> : null}
         {route.screen === 'migration' ? <MigrationScreen /> : null}
         {route.screen === 'settings' ? <SettingsScreen /> : null}
       </main>
-      <Notices />
     </div>
   );
 }

@@ -2,10 +2,13 @@
 // server alike, and need nothing from the server.
 import { useEffect, useState } from 'react';
 
+export const SANDBOX_TABS = ['overview', 'logs', 'terminal', 'files', 'events'] as const;
+export type SandboxTab = (typeof SANDBOX_TABS)[number];
+
 export type Route =
   | { screen: 'cluster' }
   | { screen: 'sandboxes' }
-  | { screen: 'sandbox'; id: string }
+  | { screen: 'sandbox'; id: string; tab: SandboxTab }
   | { screen: 'migration' }
   | { screen: 'settings' };
 
@@ -19,14 +22,17 @@ export function parseRoute(hash: string): Route {
     case 'settings':
       return { screen: 'settings' };
     case 'sandboxes':
-      return parts[1] ? { screen: 'sandbox', id: parts[1] } : { screen: 'sandboxes' };
+      if (!parts[1]) return { screen: 'sandboxes' };
+      return { screen: 'sandbox', id: parts[1], tab: SANDBOX_TABS.find((t) => t === parts[2]) ?? 'overview' };
     default:
       return { screen: 'sandboxes' };
   }
 }
 
 export function hrefOf(route: Route): string {
-  return route.screen === 'sandbox' ? `#/sandboxes/${encodeURIComponent(route.id)}` : `#/${route.screen}`;
+  if (route.screen !== 'sandbox') return `#/${route.screen}`;
+  const base = `#/sandboxes/${encodeURIComponent(route.id)}`;
+  return route.tab === 'overview' ? base : `${base}/${route.tab}`;
 }
 
 export function useRoute(): Route {

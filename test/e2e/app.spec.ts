@@ -89,6 +89,8 @@ test('logs show the lines kwok serves, follow new ones, and search filters them'
   await page.goto(served.uiUrl);
   await page.getByTestId('sandbox-row-e2e-one').click();
   await expect(page.getByRole('heading', { name: 'e2e-one' })).toBeVisible();
+  await page.getByRole('tab', { name: 'Logs' }).click();
+  await expect(page).toHaveURL(/#\/sandboxes\/e2e-one\/logs$/);
   const view = page.getByTestId('log-view');
   await expect(view).toContainText('booting sandbox');
   await expect(view).toContainText('ready on :8080');

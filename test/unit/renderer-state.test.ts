@@ -201,10 +201,13 @@ describe('small pieces', () => {
   });
 
   it('routes', () => {
-    expect(parseRoute('#/sandboxes/a%20b')).toEqual({ screen: 'sandbox', id: 'a b' });
+    expect(parseRoute('#/sandboxes/a%20b')).toEqual({ screen: 'sandbox', id: 'a b', tab: 'overview' });
+    expect(parseRoute('#/sandboxes/a/terminal')).toEqual({ screen: 'sandbox', id: 'a', tab: 'terminal' });
+    expect(parseRoute('#/sandboxes/a/nonsense')).toEqual({ screen: 'sandbox', id: 'a', tab: 'overview' });
     expect(parseRoute('')).toEqual({ screen: 'sandboxes' });
     expect(parseRoute('#/nowhere')).toEqual({ screen: 'sandboxes' });
-    expect(hrefOf({ screen: 'sandbox', id: 'a b' })).toBe('#/sandboxes/a%20b');
+    expect(hrefOf({ screen: 'sandbox', id: 'a b', tab: 'overview' })).toBe('#/sandboxes/a%20b');
+    expect(hrefOf({ screen: 'sandbox', id: 'a', tab: 'files' })).toBe('#/sandboxes/a/files');
     expect(parseRoute(hrefOf({ screen: 'migration' }))).toEqual({ screen: 'migration' });
   });
 

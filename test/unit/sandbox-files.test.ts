@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { list as listTar } from 'tar';
 import { describe, expect, it } from 'vitest';
 import { hostFolderOf } from '../../app/desk/sandbox-access.js';
-import { HostFiles, MAX_LISTED, sandboxPathSegments, uploadNameProblem } from '../../app/desk/sandbox-files.js';
+import { contentTypeOf, HostFiles, MAX_LISTED, sandboxPathSegments, uploadNameProblem } from '../../app/desk/sandbox-files.js';
 
 function sandboxFolder() {
   const base = mkdtempSync(join(tmpdir(), 'spd-files-'));
@@ -44,6 +44,13 @@ describe('sandbox paths', () => {
       ['a\\..\\b', /backslash/],
     ] as const)
       expect((sandboxPathSegments(bad) as { problem: string }).problem, bad).toMatch(why);
+  });
+
+  it('content types by name, anything unknown as bytes', () => {
+    expect(contentTypeOf('chart.PNG')).toBe('image/png');
+    expect(contentTypeOf('notes.md')).toBe('text/markdown; charset=utf-8');
+    expect(contentTypeOf('archive.tar.gz')).toBe('application/octet-stream');
+    expect(contentTypeOf('Makefile')).toBe('application/octet-stream');
   });
 
   it('upload names are one plain segment', () => {

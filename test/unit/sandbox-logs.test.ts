@@ -4,7 +4,9 @@ import { logProblem } from '../../app/desk/sandbox-logs.js';
 
 const pod = (container: object | undefined): V1Pod => ({
   metadata: { name: 'sandbox-a' },
-  status: { containerStatuses: container ? [{ name: 'sandbox', image: 'i', imageID: '', ready: false, restartCount: 0, ...container }] : [] },
+  status: {
+    containerStatuses: container ? [{ name: 'sandbox', image: 'i', imageID: '', ready: false, restartCount: 0, ...container }] : [],
+  },
 });
 const running = pod({ state: { running: {} }, ready: true });
 
@@ -22,7 +24,9 @@ describe('logProblem: why logs could not be read, as a sentence, never the clien
     expect(m).toContain('turn "previous container" off');
     // After a restart the previous container exists: the error is something else.
     const restarted = pod({ state: { running: {} }, restartCount: 1, lastState: { terminated: { exitCode: 1 } } });
-    expect(logProblem({ id: 'a', status: 500, detail: 'boom', pod: restarted, opts: { previous: true } })).not.toContain('has not restarted');
+    expect(logProblem({ id: 'a', status: 500, detail: 'boom', pod: restarted, opts: { previous: true } })).not.toContain(
+      'has not restarted',
+    );
   });
 
   it('a container that has not started names what it waits for', () => {
@@ -42,7 +46,9 @@ describe('logProblem: why logs could not be read, as a sentence, never the clien
   it('a refusal names the permission; anything else keeps the API server’s words and no headers', () => {
     expect(logProblem({ id: 'a', status: 403, detail: undefined, pod: running, opts: {} })).toContain('pods/log');
     const m = logProblem({ id: 'a', status: 500, detail: 'etcd timeout', pod: running, opts: {} });
-    expect(m).toBe('The logs of sandbox a could not be read (HTTP 500: etcd timeout). Try again; if it persists, the Events tab may say why.');
+    expect(m).toBe(
+      'The logs of sandbox a could not be read (HTTP 500: etcd timeout). Try again; if it persists, the Events tab may say why.',
+    );
     expect(m).not.toMatch(/Headers|audit-id|Body:/);
   });
 });

@@ -81,7 +81,9 @@ export class DeskClient {
   /** A file of the sandbox as it is, or a folder as a .tar, with the name to save it under. */
   async download(id: string, path: string, via?: 'host' | 'cluster'): Promise<{ name: string; blob: Blob }> {
     const q = new URLSearchParams({ path, ...(via ? { via } : {}) });
-    const res = await this.fetchImpl(`${this.baseUrl}${fillPath(deskFiles.download, { id })}?${q}`, { headers: { [TOKEN_HEADER]: this.token } });
+    const res = await this.fetchImpl(`${this.baseUrl}${fillPath(deskFiles.download, { id })}?${q}`, {
+      headers: { [TOKEN_HEADER]: this.token },
+    });
     if (!res.ok) throw await errorOf(res);
     const disposition = res.headers.get('content-disposition') ?? '';
     const encoded = /filename\*=UTF-8''([^;]+)/.exec(disposition)?.[1];

@@ -42,7 +42,8 @@ const LogLine = memo(function LogLine({ text, query, showTs }: { text: string; q
   );
 });
 
-export function LogsPanel({ sandboxId }: { sandboxId: string }) {
+/** `gone`: the sandbox was deleted — its lines stay on screen, nothing more is read. */
+export function LogsPanel({ sandboxId, gone = false }: { sandboxId: string; gone?: boolean }) {
   const buffer = useRef(new LogBuffer(LOG_CAPACITY));
   const [version, setVersion] = useState(0);
   const [state, setState] = useState<{ kind: 'streaming' | 'ended' | 'error'; text: string }>({ kind: 'streaming', text: 'connecting…' });
@@ -56,6 +57,10 @@ export function LogsPanel({ sandboxId }: { sandboxId: string }) {
   const pendingRender = useRef(false);
 
   useEffect(() => {
+    if (gone) {
+      setState({ kind: 'ended', text: 'the sandbox was deleted: these are the lines it wrote until then' });
+      return;
+    }
     const abort = new AbortController();
     buffer.current.clear();
     setVersion((v) => v + 1);
@@ -84,7 +89,7 @@ export function LogsPanel({ sandboxId }: { sandboxId: string }) {
         if (!abort.signal.aborted) setState({ kind: 'error', text: e.message });
       });
     return () => abort.abort();
-  }, [sandboxId, previous]);
+  }, [sandboxId, previous, gone]);
 
   // Matching lines, recomputed only when the buffer (its version) or the query changed.
   const filterCache = useRef<{ key: string; lines: number[] } | undefined>(undefined);
@@ -115,7 +120,12 @@ export function LogsPanel({ sandboxId }: { sandboxId: string }) {
   }, []);
 
   const download = () => {
-    const blob = new Blob([`${buffer.current.toArray().join('\n')}\n`], { type: 'text/plain' });
+    // As text: the colours are for the screen, a saved log is read by other tools.
+    const text = buffer.current
+      .toArray()
+      .map((l) => Anser.ansiToText(l))
+      .join('\n');
+    const blob = new Blob([`${text}\n`], { type: 'text/plain' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = `sandbox-${sandboxId}${previous ? '-previous' : ''}.log`;

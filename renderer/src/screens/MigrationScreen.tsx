@@ -11,7 +11,7 @@ import { JobPanel } from '../components/JobPanel.js';
 import { bytes } from '../format.js';
 import { desk } from '../state/desk.js';
 import { useJobs } from '../state/jobs.js';
-import { noticeError } from '../state/notices.js';
+import { noticeError, useNotices } from '../state/notices.js';
 import { MigrationUndo } from './MigrationUndo.js';
 
 const MAX_ROWS = 500;
@@ -37,6 +37,7 @@ export function MigrationScreen() {
     setJobId(undefined);
     try {
       setScan(await desk().call('scanMigration', { body: { source: source(), userId, force } }));
+      useNotices.getState().clearAction('Scanning');
     } catch (e) {
       noticeError('Scanning', e);
     } finally {
@@ -52,6 +53,7 @@ export function MigrationScreen() {
       });
       useJobs.getState().upsert(j);
       setJobId(j.id);
+      useNotices.getState().clearAction('Starting the migration');
     } catch (e) {
       noticeError('Starting the migration', e);
     }

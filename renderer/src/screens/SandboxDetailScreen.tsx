@@ -1,52 +1,75 @@
-// One sandbox: what its Pod runs (image, mounts with host path or claim + subPath, resources),
-// its conditions, the Kubernetes events of its Pod and Service, and its logs.
-import { useEffect, useState } from 'react';
+// One sandbox, in tabs: Overview (summary, start-up story, resource use, mounts, conditions),
+// Logs, Terminal, Files, Events. The page is made anew for each id (App keys it by id), says
+// "not found" for an id that is not there and "deleted at …" when the sandbox goes while open,
+// and never shows one sandbox's data under another's name.
+import { useEffect, useRef, useState } from 'react';
 import type { SandboxDetail } from '../../../app/desk/views.js';
-import { ConfirmDialog, CopyButton, SmallTable, StatusPill } from '../components/common.js';
-import { timeLeft } from '../format.js';
-import { navigate } from '../router.js';
+import { DeskError } from '../api/client.js';
+import { ConfirmDialog, CopyButton, StatusPill } from '../components/common.js';
+import { hrefOf, navigate, SANDBOX_TABS, type SandboxTab } from '../router.js';
 import { desk } from '../state/desk.js';
 import { noticeError } from '../state/notices.js';
+import { type DetailLoad, goneNow, presenceOf } from '../state/sandbox-page.js';
 import { useSandboxes } from '../state/sandboxes.js';
 import { LogsPanel } from './LogsPanel.js';
+import { EventsTab } from './sandbox/EventsTab.js';
+import { FilesTab } from './sandbox/FilesTab.js';
+import { OverviewTab } from './sandbox/OverviewTab.js';
+import { TerminalTab } from './sandbox/TerminalTab.js';
 
-export function SandboxDetailScreen({ id }: { id: string }) {
+const TAB_LABELS: Record<SandboxTab, string> = {
+  overview: 'Overview',
+  logs: 'Logs',
+  terminal: 'Terminal',
+  files: 'Files',
+  events: 'Events',
+};
+
+export function SandboxDetailScreen({ id, tab }: { id: string; tab: SandboxTab }) {
   const live = useSandboxes((s) => s.byId.get(id));
+  const listLoaded = useSandboxes((s) => s.loaded);
   const [detail, setDetail] = useState<SandboxDetail | undefined>();
-  const [error, setError] = useState<string | undefined>();
+  const [load, setLoad] = useState<DetailLoad>('loading');
+  const [goneAt, setGoneAt] = useState<string | undefined>();
   const [confirming, setConfirming] = useState(false);
+  const seen = useRef(false);
+  if (live || load === 'loaded') seen.current = true;
+
+  // Gone while open (deleted by DeerFlow, the API, another window): said once, with the time.
+  useEffect(() => {
+    if (goneNow({ live: Boolean(live), listLoaded, seen: seen.current, goneAt })) setGoneAt(new Date().toISOString());
+    if (live && goneAt) setGoneAt(undefined); // made again under the same id
+  }, [live, listLoaded, goneAt]);
 
   // Reload the details whenever the live row changes (phase, readiness): events follow too.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the live row's state is the trigger
   useEffect(() => {
+    if (goneAt) return;
     let current = true;
-    // Another sandbox's details never show under this id while its own load.
-    setDetail((d) => (d?.sandbox.sandbox_id === id ? d : undefined));
     desk()
       .call('sandboxDetail', { params: { id } })
       .then(
         (d) => {
-          if (current) {
-            setDetail(d);
-            setError(undefined);
-          }
+          if (!current) return;
+          setDetail(d);
+          setLoad('loaded');
         },
-        (e: Error) => current && setError(e.message),
+        (e: Error) => {
+          if (!current) return;
+          const missing = e instanceof DeskError && e.status === 404;
+          if (missing && seen.current) setGoneAt((at) => at ?? new Date().toISOString());
+          setLoad(missing ? 'not-found' : { error: e.message });
+        },
       );
     return () => {
       current = false;
     };
-  }, [id, live?.status, live?.ready, live?.reason]);
+  }, [id, live?.status, live?.ready, live?.reason, goneAt]);
 
+  const presence = presenceOf({ live: Boolean(live), listLoaded, detail: load, goneAt, seen: seen.current });
   const sandbox = live ?? detail?.sandbox;
-  const keep = async () => {
-    try {
-      const kept = await desk().call('keepSandbox', { params: { id } });
-      useSandboxes.getState().applyChanges([{ id, sandbox: kept }]);
-    } catch (e) {
-      noticeError(`Keeping ${id}`, e);
-    }
-  };
+  const gone = presence.kind === 'deleted';
+
   const remove = async () => {
     setConfirming(false);
     try {
@@ -58,156 +81,61 @@ export function SandboxDetailScreen({ id }: { id: string }) {
     }
   };
 
+  if (presence.kind === 'not-found')
+    return (
+      <section className="screen detail" aria-labelledby="detail-title">
+        <Header id={id} />
+        <div className="empty-state" role="alert" data-testid="not-found">
+          <h2>No sandbox “{id}”</h2>
+          <p>
+            There is no sandbox with this id in the namespace. It may have been deleted, or the id is misspelt.{' '}
+            <a href="#/sandboxes">Back to the list</a> to open another or create one.
+          </p>
+        </div>
+      </section>
+    );
+
   return (
     <section className="screen detail" aria-labelledby="detail-title">
-      <header className="screen-header">
-        <a href="#/sandboxes" className="back">
-          ← Sandboxes
-        </a>
-        <h1 id="detail-title" className="mono">
-          {id}
-        </h1>
-        {sandbox ? <StatusPill status={sandbox.status} /> : null}
+      <Header id={id}>
+        {gone ? <span className="pill pill-deleted">Deleted</span> : sandbox ? <StatusPill status={sandbox.status} /> : null}
         <div className="toolbar">
-          <button type="button" className="danger" onClick={() => setConfirming(true)}>
+          {detail?.inClusterUrl ? <CopyButton text={detail.inClusterUrl} label="Copy in-cluster URL" /> : null}
+          <button
+            type="button"
+            className="danger"
+            disabled={gone}
+            title={gone ? 'It is deleted already' : undefined}
+            onClick={() => setConfirming(true)}
+          >
             Delete
           </button>
         </div>
-      </header>
-      {error && !detail ? (
-        <p className="field-error" role="alert">
-          {error}
+      </Header>
+      {gone ? (
+        <p className="banner banner-warning" role="status" data-testid="deleted-banner">
+          This sandbox was deleted at {new Date(presence.at).toLocaleTimeString()} (by DeerFlow, the API or another window). What you see is
+          how it was then; nothing here updates any more.
         </p>
       ) : null}
-      {sandbox?.reason ? (
+      {presence.kind === 'error' ? (
+        <p className="banner banner-error" role="alert">
+          The sandbox could not be read: {presence.message}
+        </p>
+      ) : null}
+      {!gone && sandbox?.reason ? (
         <p className="reason" role="status">
           {sandbox.reason}
         </p>
       ) : null}
-      <div className="detail-grid">
-        <section className="card" aria-label="Summary">
-          <h2>Summary</h2>
-          <dl>
-            <dt>URL</dt>
-            <dd className="mono">
-              {sandbox?.sandbox_url ? (
-                <>
-                  {sandbox.sandbox_url} <CopyButton text={sandbox.sandbox_url} label="Copy URL" />
-                </>
-              ) : (
-                '—'
-              )}
-            </dd>
-            <dt>Thread / user</dt>
-            <dd className="mono">
-              {sandbox?.thread_id ?? '—'} / {sandbox?.user_id ?? '—'}
-            </dd>
-            <dt>Ready</dt>
-            <dd>{sandbox?.ready ? 'Yes' : 'No'}</dd>
-            <dt>Image</dt>
-            <dd className="mono">{detail?.image ?? '—'}</dd>
-            <dt>Node / Pod IP</dt>
-            <dd className="mono">
-              {detail?.node ?? '—'} / {detail?.podIp ?? '—'}
-            </dd>
-            <dt>Resources</dt>
-            <dd className="mono">
-              requests {fmt(detail?.resources.requests)}; limits {fmt(detail?.resources.limits)}
-            </dd>
-            <dt>Egress</dt>
-            <dd data-testid="egress">{detail?.egress ?? '—'}</dd>
-            {sandbox?.expires_at ? (
-              <>
-                <dt>Expires</dt>
-                <dd data-testid="expiry">
-                  {timeLeft(sandbox.expires_at)} ({new Date(sandbox.expires_at).toLocaleString()}):{' '}
-                  {sandbox.expiry_reason === 'ttl' ? 'its maximum age (SANDBOX_TTL_SECONDS)' : 'when unused for SANDBOX_IDLE_SECONDS'}{' '}
-                  {sandbox.expiry_reason === 'idle' ? (
-                    <button type="button" onClick={() => void keep()}>
-                      Keep
-                    </button>
-                  ) : null}
-                </dd>
-              </>
-            ) : null}
-          </dl>
-        </section>
-        <section className="card" aria-label="Mounts">
-          <h2>Mounts</h2>
-          <SmallTable columns={['Path', 'Source', 'Mode']}>
-            {(detail?.mounts ?? []).map((m) => (
-              <tr key={m.name}>
-                <td className="mono">{m.mountPath}</td>
-                <td className="mono">
-                  {'hostPath' in m.source
-                    ? `hostPath ${m.source.hostPath}`
-                    : 'claim' in m.source
-                      ? `PVC ${m.source.claim}${m.source.subPath ? ` / ${m.source.subPath}` : ''}`
-                      : m.source.other}
-                </td>
-                <td>
-                  {m.readOnly ? 'read-only' : 'read-write'}
-                  {detail?.requestMounts.includes(m.mountPath) ? ' · from the request' : ''}
-                </td>
-              </tr>
-            ))}
-          </SmallTable>
-          {detail?.companions.length ? (
-            <>
-              <h3>Other containers</h3>
-              <SmallTable columns={['Name', 'Role', 'Image']}>
-                {detail.companions.map((c) => (
-                  <tr key={c.name}>
-                    <td className="mono">{c.name}</td>
-                    <td>{c.role === 'init' ? 'init container' : 'sidecar'}</td>
-                    <td className="mono">{c.image ?? '—'}</td>
-                  </tr>
-                ))}
-              </SmallTable>
-            </>
-          ) : null}
-        </section>
-        <section className="card" aria-label="Conditions">
-          <h2>Conditions</h2>
-          <ul className="plain">
-            {(detail?.conditions ?? []).map((c) => (
-              <li key={c.type}>
-                <strong>{c.type}</strong>: {c.status}
-                {c.reason ? ` (${c.reason}${c.message ? `: ${c.message}` : ''})` : ''}
-              </li>
-            ))}
-            {detail?.containerState ? (
-              <li>
-                <strong>Container</strong>: {detail.containerState.state}
-                {detail.containerState.reason ? ` (${detail.containerState.reason})` : ''}, restarts {detail.containerState.restartCount}
-              </li>
-            ) : null}
-          </ul>
-        </section>
-        <section className="card" aria-label="Events">
-          <h2>Events</h2>
-          {detail?.events.length ? (
-            <SmallTable columns={['When', 'Object', 'Type', 'Reason', 'Message']}>
-              {detail.events.map((e, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: events have no stable id here
-                <tr key={i} className={e.type === 'Warning' ? 'warning' : ''}>
-                  <td>{e.last ? new Date(e.last).toLocaleTimeString() : ''}</td>
-                  <td>{e.object}</td>
-                  <td>{e.type}</td>
-                  <td>{e.reason}</td>
-                  <td>
-                    {e.message}
-                    {e.count > 1 ? ` (×${e.count})` : ''}
-                  </td>
-                </tr>
-              ))}
-            </SmallTable>
-          ) : (
-            <p className="muted">No events.</p>
-          )}
-        </section>
+      <TabBar id={id} tab={tab} />
+      <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'overview' ? <OverviewTab id={id} sandbox={sandbox} detail={detail} gone={gone} /> : null}
+        {tab === 'logs' ? <LogsPanel sandboxId={id} gone={gone} /> : null}
+        {tab === 'terminal' ? <TerminalTab id={id} gone={gone} running={sandbox?.status === 'Running'} /> : null}
+        {tab === 'files' ? <FilesTab id={id} gone={gone} /> : null}
+        {tab === 'events' ? <EventsTab events={detail?.events} /> : null}
       </div>
-      <LogsPanel sandboxId={id} />
       <ConfirmDialog
         open={confirming}
         title="Delete sandbox"
@@ -221,9 +149,45 @@ export function SandboxDetailScreen({ id }: { id: string }) {
   );
 }
 
-function fmt(m: Record<string, string> | undefined): string {
-  if (!m || !Object.keys(m).length) return '—';
-  return Object.entries(m)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
+function Header({ id, children }: { id: string; children?: React.ReactNode }) {
+  return (
+    <header className="screen-header">
+      <a href="#/sandboxes" className="back">
+        ← Sandboxes
+      </a>
+      <h1 id="detail-title" className="mono ellipsis" title={id}>
+        {id}
+      </h1>
+      {children}
+    </header>
+  );
+}
+
+/** Tabs as links (each has an address), arrow keys move between them. */
+function TabBar({ id, tab }: { id: string; tab: SandboxTab }) {
+  const onKey = (e: React.KeyboardEvent) => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    const i = SANDBOX_TABS.indexOf(tab);
+    const next = SANDBOX_TABS[(i + (e.key === 'ArrowRight' ? 1 : SANDBOX_TABS.length - 1)) % SANDBOX_TABS.length] ?? 'overview';
+    navigate({ screen: 'sandbox', id, tab: next });
+    requestAnimationFrame(() => document.getElementById(`tab-${next}`)?.focus());
+  };
+  return (
+    <div className="tabs" role="tablist" aria-label="Sandbox" onKeyDown={onKey}>
+      {SANDBOX_TABS.map((t) => (
+        <a
+          key={t}
+          id={`tab-${t}`}
+          role="tab"
+          href={hrefOf({ screen: 'sandbox', id, tab: t })}
+          aria-selected={t === tab}
+          aria-controls={`panel-${t}`}
+          tabIndex={t === tab ? 0 : -1}
+          className={`tab${t === tab ? ' active' : ''}`}
+        >
+          {TAB_LABELS[t]}
+        </a>
+      ))}
+    </div>
+  );
 }
