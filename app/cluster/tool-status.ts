@@ -16,3 +16,14 @@ export function dockerBlocker(tools: ToolStatus[] | undefined): string | undefin
   if ('problem' in docker) return docker.problem;
   return undefined;
 }
+
+/**
+ * Why the Create button cannot work now, for the tool chosen (undefined: it can): the tool
+ * itself missing, or for kind the docker it runs on. Shown beside the disabled button.
+ */
+export function createBlocker(tools: ToolStatus[] | undefined, tool: 'kind' | 'minikube'): string | undefined {
+  const t = tools?.find((x) => x.tool === tool);
+  if (t && 'hint' in t) return `${tool} is not installed: ${t.hint}`;
+  if (t && 'error' in t) return `${tool} does not run: ${t.error}`;
+  return tool === 'kind' ? dockerBlocker(tools) : undefined;
+}

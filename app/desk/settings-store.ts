@@ -9,6 +9,25 @@ import { FieldsError } from '../errors.js';
 import { type DeskSettings, SETTING_NAMES } from './contract.js';
 import type { DeskSettingsView } from './views.js';
 
+/**
+ * What the provisioner uses for each setting left unset, from its resolved configuration (the
+ * one place defaults are defined): shown beside the field instead of a blank.
+ */
+function defaultsOf(config: ProvisionerConfig): Partial<Record<keyof DeskSettings, string>> {
+  return {
+    K8S_NAMESPACE: config.namespace,
+    SANDBOX_IMAGE: config.sandboxImage,
+    SANDBOX_SERVICE_TYPE: config.serviceType,
+    NODE_HOST: config.nodeHost,
+    SANDBOX_NODE_PORT_RANGE: config.nodePortRange ? `${config.nodePortRange.from}-${config.nodePortRange.to}` : undefined,
+    DEER_FLOW_HOST_BASE_DIR: config.hostBaseDir,
+    THREADS_HOST_PATH: config.threadsHostPath,
+    SKILLS_HOST_PATH: config.skillsHostPath,
+    PROVISIONER_PORT: String(config.port),
+    SANDBOX_EGRESS: config.egress.mode,
+  };
+}
+
 export class SettingsError extends FieldsError {
   constructor(fields: { field: string; message: string }[]) {
     super(fields, `Invalid settings:\n${fields.map((f) => `  - ${f.message}`).join('\n')}`);
@@ -61,8 +80,17 @@ export class SettingsStore {
     const settings: DeskSettingsView['settings'] = {};
     for (const name of SETTING_NAMES) if (name !== 'PROVISIONER_API_KEY' && env[name] !== undefined) settings[name] = env[name];
     const config = loadConfig(env);
+    const defaults = defaultsOf(config);
+    const inUse: DeskSettingsView['inUse'] = {};
+    for (const name of SETTING_NAMES) {
+      if (name === 'PROVISIONER_API_KEY') continue;
+      const source = this.settings[name] !== undefined ? 'saved' : this.baseEnv[name] !== undefined ? 'environment' : 'default';
+      const value = source === 'default' ? defaults[name] : env[name];
+      inUse[name] = { value, source };
+    }
     return {
       settings,
+      inUse,
       extraMounts: { base: config.hostBaseDir, pvc: config.userdataPvcName !== undefined },
       resources: {
         cpuLimit: config.resources.cpuLimit,

@@ -52,6 +52,13 @@ export interface SandboxDetail {
 
 export interface DeskSettingsView {
   settings: Omit<DeskSettings, 'PROVISIONER_API_KEY'>;
+  /**
+   * Each setting's value in use and where it comes from: saved here, the environment the app
+   * was started with, or the provisioner's default (value undefined: unset, and none applies).
+   */
+  inUse: Partial<
+    Record<Exclude<keyof DeskSettings, 'PROVISIONER_API_KEY'>, { value: string | undefined; source: 'saved' | 'environment' | 'default' }>
+  >;
   /** The rules extra mounts are checked by, as the core resolved them (the Create dialog checks with them). */
   extraMounts: { base: string | undefined; pvc: boolean };
   /** What a create may ask for (`resources`): the defaults and the bounds, as the core resolved them. */

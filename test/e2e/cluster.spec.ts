@@ -70,14 +70,24 @@ test('Docker installed but not running is said before creating, and the create s
     await expect(page.getByRole('region', { name: 'Local tools' })).toContainText(
       `docker: ${readVersions().DOCKER_CLI_VERSION?.slice(1)}, but:`,
     );
-    const job = await createFromUi(page, served.uiUrl, mkdtempSync(join(tmpdir(), 'spd-e2e-data-')));
-    await expect(job).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
-    await expect(job).toContainText(engineDown);
-    await screenshot(page, '13-cluster-docker-not-running', testInfo, job);
-    // The create's first step (listing clusters) failed; kind never started creating one.
+    // Create is disabled with the reason beside it: nothing can start while the engine is down.
+    const form = page.getByRole('region', { name: 'Create a kind cluster for DeerFlow' });
+    await form.getByLabel('DeerFlow data folder').fill(mkdtempSync(join(tmpdir(), 'spd-e2e-data-')));
+    const create = form.getByRole('button', { name: 'Create kind cluster' });
+    await expect(create).toBeDisabled();
+    await expect(create).toHaveAttribute('aria-describedby', 'create-blocker');
+    await expect(form.locator('#create-blocker')).toContainText(engineDown);
+    await screenshot(page, '13-cluster-docker-not-running', testInfo, form);
     const kindCalls = tools.calls().filter((c) => c.startsWith('kind '));
-    expect(kindCalls).toContain('kind get clusters');
     expect(kindCalls.filter((c) => c.startsWith('kind create'))).toEqual([]);
+    // Every field's problem on its field, as typed, in words.
+    await form.getByLabel('Cluster name').fill('Bad_Name');
+    await form.getByLabel('DeerFlow data folder').fill('');
+    await form.getByLabel('NodePort range').fill('40000-1');
+    await expect(form.getByText('"Bad_Name" is not a valid kind cluster name')).toBeVisible();
+    await expect(form.getByText("Choose DeerFlow's data folder (backend/.deer-flow): it is mounted into the node")).toBeVisible();
+    await expect(form.getByText(/^"40000-1" is not valid: /)).toBeVisible();
+    await expect(form).not.toContainText('must NOT have');
   } finally {
     await served.stop();
   }

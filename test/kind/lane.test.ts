@@ -9,6 +9,7 @@ import { AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execInPod } from '../../app/kube/exec.js';
+import { DeskClient } from '../../renderer/src/api/client.js';
 import { hermeticPath } from '../support/hermetic-path.js';
 import { startServe } from '../support/serve-process.js';
 import { waitUntil } from '../support/wait.js';
@@ -39,6 +40,12 @@ let kc: KubeConfig;
 /** The address the cluster publishes on (127.0.0.1, or on Linux the bridge gateway). */
 let hostAddress = '';
 let nodePort = 0;
+
+/** The desk API of the running serve, through the renderer's own client. */
+function deskClient(): DeskClient {
+  if (!serve) throw new Error('serve did not start');
+  return new DeskClient(new URL(serve.uiUrl).origin, new URL(serve.uiUrl).searchParams.get('token') ?? '');
+}
 
 /** Polls once a second (a real cluster settles in seconds; no need to press its API server). */
 const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000) => waitUntil(what, fn, timeoutMs, 1000);
@@ -181,6 +188,69 @@ describe('the real-kind lane', () => {
       'cat /mnt/user-data/workspace/hello.txt; echo on-$(hostname) >&2; exit 3',
     ]);
     expect(r).toEqual({ stdout: 'written on the host\n', stderr: 'on-sandbox-lane-1\n', exitCode: 3 });
+  });
+
+  it('a terminal into the real container through the desk API: its shell answers and gets the window size', async () => {
+    const client = deskClient();
+    const t = await client.call('openTerminal', { params: { id: 'lane-1' }, body: { cols: 90, rows: 25 } });
+    const abort = new AbortController();
+    let text = '';
+    void client
+      .terminal(
+        t.id,
+        (e) => {
+          if (e.type !== 'ended') text += e.data;
+        },
+        abort.signal,
+      )
+      .catch(() => undefined);
+    await client.call('terminalInput', {
+      params: { tid: t.id },
+      body: { data: 'echo "lane=$((6*7))"; stty size; cat /mnt/user-data/workspace/hello.txt\r' },
+    });
+    try {
+      await waitFor(
+        'the shell answers',
+        async () => (text.includes('lane=42') && text.includes('25 90') && text.includes('written on the host') ? true : undefined),
+        30_000,
+      );
+    } finally {
+      abort.abort();
+    }
+    await client.call('closeTerminal', { params: { tid: t.id } });
+  });
+
+  it('the real sandbox’s files: on the host, and as the sandbox sees them (its busybox tools), downloaded and uploaded', async () => {
+    const client = deskClient();
+    const host = await client.call('listFiles', { params: { id: 'lane-1' }, body: { path: 'workspace' } });
+    expect(host.via).toBe('host');
+    expect(host.entries.map((e) => e.name)).toContain('hello.txt');
+    const inside = await client.call('listFiles', { params: { id: 'lane-1' }, body: { path: 'workspace', via: 'cluster' } });
+    expect(inside.via).toBe('cluster');
+    expect(inside.entries.find((e) => e.name === 'hello.txt')).toMatchObject({ type: 'file', size: 20 });
+    const file = await client.download('lane-1', 'workspace/hello.txt', 'cluster');
+    expect(await file.blob.text()).toBe('written on the host\n');
+    const folder = await client.download('lane-1', 'workspace', 'cluster');
+    expect(folder.name).toBe('workspace.tar');
+    expect(folder.blob.size).toBeGreaterThan(1024);
+    await expect(client.download('lane-1', '../../etc/passwd', 'cluster')).rejects.toMatchObject({ status: 422 });
+    expect(await client.upload('lane-1', 'from-the-lane.txt', new TextEncoder().encode('uploaded'))).toBe('uploads/from-the-lane.txt');
+    expect(readFileSync(join(dataDir, 'threads', 'thread-1', 'user-data', 'uploads', 'from-the-lane.txt'), 'utf8')).toBe('uploaded');
+  });
+
+  it('resource use from the real kubelet’s summary, through the API server', async () => {
+    const client = deskClient();
+    const usage = await waitFor(
+      'the kubelet has figures for the sandbox',
+      async () => {
+        const u = await client.call('sandboxUsage', { params: { id: 'lane-1' } });
+        return u.available ? u : undefined;
+      },
+      90_000,
+    );
+    expect(usage.memoryBytes).toBeGreaterThan(100_000);
+    expect(usage.cpuMillicores).toBeGreaterThanOrEqual(0);
+    expect(usage.restarts).toBe(0);
   });
 
   it('egress allowlist: a real sandbox reaches the allowed address and not another, which an open sandbox reaches', async () => {

@@ -22,6 +22,19 @@ describe('SettingsStore', () => {
     expect(s.view().settings).toMatchObject({ K8S_NAMESPACE: 'saved', NODE_HOST: 'env-host' });
   });
 
+  it('says each value in use and where it comes from: saved, the environment, or the default', () => {
+    const s = new SettingsStore(file(), { NODE_HOST: 'env-host' });
+    s.save({ K8S_NAMESPACE: 'saved-ns' });
+    const inUse = s.view().inUse;
+    expect(inUse.K8S_NAMESPACE).toEqual({ value: 'saved-ns', source: 'saved' });
+    expect(inUse.NODE_HOST).toEqual({ value: 'env-host', source: 'environment' });
+    expect(inUse.SANDBOX_IMAGE).toMatchObject({ source: 'default', value: expect.stringContaining('sandbox') });
+    expect(inUse.SANDBOX_SERVICE_TYPE).toEqual({ value: 'NodePort', source: 'default' });
+    expect(inUse.THREADS_HOST_PATH).toEqual({ value: '/.deer-flow/threads', source: 'default' });
+    expect(inUse.USERDATA_PVC_NAME).toEqual({ value: undefined, source: 'default' });
+    expect(JSON.stringify(inUse)).not.toContain('PROVISIONER_API_KEY');
+  });
+
   it('rejects invalid values field by field and saves nothing', () => {
     const f = file();
     const s = new SettingsStore(f, {});

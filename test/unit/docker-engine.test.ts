@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { dockerEngineProblem } from '../../app/cluster/docker-engine.js';
-import { dockerBlocker, toolStatusText } from '../../app/cluster/tool-status.js';
+import { toolStatusText } from '../../app/cluster/tool-status.js';
 import { detectTool, ToolFailedError } from '../../app/cluster/tools.js';
 import { hermeticPath } from '../support/hermetic-path.js';
 
@@ -89,16 +89,5 @@ describe('in the adapters', () => {
     const status = await detectTool('docker', { env: { PATH: hermeticPath(dir) } });
     expect(status).toEqual({ tool: 'docker', installed: true, version, problem: expect.stringContaining('engine is not running') });
     expect(toolStatusText(status)).toMatch(new RegExp(`^${version}, but: Docker is installed but its engine is not running`));
-  });
-});
-
-describe('dockerBlocker (shown above "Create kind cluster")', () => {
-  it('names a missing docker or its engine problem, and nothing when docker works', () => {
-    expect(dockerBlocker([{ tool: 'docker', installed: false, hint: 'install Docker' }])).toBe(
-      'kind needs docker, which is not installed: install Docker',
-    );
-    expect(dockerBlocker([{ tool: 'docker', installed: true, version: '29.9.3', problem: 'start it' }])).toBe('start it');
-    expect(dockerBlocker([{ tool: 'docker', installed: true, version: '29.9.3' }])).toBeUndefined();
-    expect(dockerBlocker(undefined)).toBeUndefined();
   });
 });

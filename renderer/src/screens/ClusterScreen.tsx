@@ -3,7 +3,7 @@
 // nodes — and, when there is no cluster, creating a kind cluster for DeerFlow.
 import { useEffect, useMemo, useState } from 'react';
 import type { ImagePresence } from '../../../app/cluster/images.js';
-import { dockerBlocker, toolStatusText } from '../../../app/cluster/tool-status.js';
+import { createBlocker, toolStatusText } from '../../../app/cluster/tool-status.js';
 import type { ToolsStatus } from '../../../app/desk/contract.js';
 import { DeskError } from '../api/client.js';
 import { ConfirmDialog, CopyButton, Field, SmallTable } from '../components/common.js';
@@ -11,6 +11,7 @@ import { FolderInput } from '../components/FolderInput.js';
 import { JobPanel } from '../components/JobPanel.js';
 import { reloadCluster } from '../live.js';
 import { useCluster } from '../state/cluster.js';
+import { clusterFormProblems } from '../state/cluster-form.js';
 import { desk } from '../state/desk.js';
 import { useJobs } from '../state/jobs.js';
 import { noticeError } from '../state/notices.js';
@@ -79,7 +80,7 @@ export function ClusterScreen() {
           </p>
         </div>
       ) : null}
-      {firstRun ? <KindCreateForm dockerProblem={dockerBlocker(tools?.tools)} /> : null}
+      {firstRun ? <KindCreateForm tools={tools?.tools} /> : null}
 
       <div className="detail-grid">
         <section className="card" aria-label="Current cluster">
@@ -211,7 +212,7 @@ export function ClusterScreen() {
         onCancel={() => setDeleting(undefined)}
       />
 
-      {firstRun ? null : <KindCreateForm dockerProblem={dockerBlocker(tools?.tools)} />}
+      {firstRun ? null : <KindCreateForm tools={tools?.tools} />}
       {jobs.map((j) => (
         <JobPanel key={j.id} job={j} />
       ))}
@@ -272,15 +273,25 @@ function ExportKubeconfigForm({ disabled }: { disabled: boolean }) {
 
 /**
  * Create a cluster for DeerFlow: kind (mounts + published NodePorts) or minikube (mount + node IP).
- * `dockerProblem`: what docker said when the screen opened; kind would fail on it, so it is shown
+ * `tools`: what the local CLIs said when the screen opened: a missing tool (or kind's docker not
+ * running) disables Create, with the reason beside it; fields are checked as typed, all at once.
  * before the button (which stays usable: Docker may have been started since).
  */
-function KindCreateForm({ dockerProblem }: { dockerProblem: string | undefined }) {
+function KindCreateForm({ tools }: { tools: ToolsStatus['tools'] | undefined }) {
   const [tool, setTool] = useState<'kind' | 'minikube'>('kind');
   const [values, setValues] = useState({ name: 'deer-flow', dataDir: '', skillsDir: '', nodePorts: '30000-30049' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const set = (k: keyof typeof values, v: string) => setValues((s) => ({ ...s, [k]: v }));
+  const [serverErrors, setErrors] = useState<Record<string, string>>({});
+  const [touched, setTouched] = useState(false);
+  const set = (k: keyof typeof values, v: string) => {
+    setTouched(true);
+    setValues((s) => ({ ...s, [k]: v }));
+  };
+  const blocker = createBlocker(tools, tool);
+  const typed = clusterFormProblems(values, tool);
+  const errors = { ...(touched ? typed : {}), ...serverErrors };
   const submit = async () => {
+    setTouched(true);
+    if (Object.keys(typed).length || blocker) return;
     setErrors({});
     const common = { name: values.name, dataDir: values.dataDir, ...(values.skillsDir ? { skillsDir: values.skillsDir } : {}) };
     try {
@@ -340,14 +351,16 @@ function KindCreateForm({ dockerProblem }: { dockerProblem: string | undefined }
             <input id="kind-nodePorts" value={values.nodePorts} onChange={(e) => set('nodePorts', e.target.value)} />
           </Field>
         ) : null}
-        {tool === 'kind' && dockerProblem ? (
-          <p className="banner banner-error" role="alert" data-testid="docker-problem">
-            {dockerProblem}
-          </p>
-        ) : null}
-        <button type="submit" className="primary">
-          {tool === 'kind' ? 'Create kind cluster' : 'Start minikube'}
-        </button>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={Boolean(blocker)} aria-describedby={blocker ? 'create-blocker' : undefined}>
+            {tool === 'kind' ? 'Create kind cluster' : 'Start minikube'}
+          </button>
+          {blocker ? (
+            <span className="field-error" id="create-blocker" data-testid="docker-problem">
+              {blocker}
+            </span>
+          ) : null}
+        </div>
       </form>
     </section>
   );

@@ -30,6 +30,16 @@ const FIELDS: { name: Exclude<keyof DeskSettings, 'PROVISIONER_API_KEY'>; label:
   { name: 'SANDBOX_EGRESS_ALLOW', label: 'Egress allowlist', hint: 'with allowlist: CIDRs and ports, e.g. 10.0.0.0/8,203.0.113.7/32:443' },
 ];
 
+const SOURCE_WORDS = { saved: 'saved here', environment: 'from the environment the app started with', default: 'the default' } as const;
+
+/** "in use: deer-flow (the default)", "in use: 30000-30049 (saved here)", "not set". */
+export function inUseText(view: DeskSettingsView | undefined, name: (typeof FIELDS)[number]['name']): string {
+  const u = view?.inUse[name];
+  if (!u) return '';
+  if (u.value === undefined) return 'not set';
+  return `in use: ${u.value} (${SOURCE_WORDS[u.source]})`;
+}
+
 export function SettingsScreen() {
   const [view, setView] = useState<DeskSettingsView | undefined>();
   const [values, setValues] = useState<Record<string, string>>({});
@@ -104,7 +114,10 @@ export function SettingsScreen() {
       </section>
       <section className="card" aria-label="Provisioner configuration">
         <h2>Provisioner configuration</h2>
-        <p className="muted">Saved in {view?.file}; environment variables with the same names are the defaults.</p>
+        <p className="muted">
+          Saved in <span className="mono">{view?.file}</span>. Each field says the value in use and where it comes from: saved here, the
+          environment the app started with, or the provisioner's default.
+        </p>
         <form
           className="settings-form"
           onSubmit={(e) => {
@@ -113,9 +126,17 @@ export function SettingsScreen() {
           }}
         >
           {FIELDS.map((f) => (
-            <Field key={f.name} id={`setting-${f.name}`} label={`${f.label} (${f.name})`} error={errors[f.name]} hint={f.hint}>
+            <Field
+              key={f.name}
+              id={`setting-${f.name}`}
+              label={`${f.label} (${f.name})`}
+              error={errors[f.name]}
+              hint={`${f.hint} · ${inUseText(view, f.name)}`}
+            >
               <input
                 id={`setting-${f.name}`}
+                data-source={view?.inUse[f.name]?.source}
+                placeholder={view?.inUse[f.name]?.source === 'default' ? (view.inUse[f.name]?.value ?? '') : ''}
                 value={values[f.name] ?? ''}
                 spellCheck={false}
                 aria-invalid={Boolean(errors[f.name])}
