@@ -84,7 +84,8 @@ export async function startDesktop(electron: ElectronApi, opts: DesktopOptions):
 
   const openLink = (url: string) =>
     openSandboxLink(url, {
-      sandboxes: async () => (await core.listSandboxes()).sandboxes,
+      // The sandboxes' own URLs and the local addresses Open made for them.
+      sandboxes: async () => [...(await core.listSandboxes()).sandboxes, ...core.openedAddresses()],
       confirm: async (id, target) => {
         const options = {
           type: 'question' as const,

@@ -132,6 +132,7 @@ export class DeskCore implements DeskService {
   async close(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.access.terminals.closeAll();
+    this.access.forwards.closeAll();
     await this.runProvisionerApi(false);
     await this.conn?.close();
     this.conn = undefined;
@@ -186,6 +187,7 @@ export class DeskCore implements DeskService {
       if (!conn) return;
       for (const sid of ids) {
         const { pod, service } = conn.cache.objectsOf(sid);
+        if (!pod) this.access.forwards.close(sid); // its address leads nowhere now
         this.emit({ type: 'sandbox', id: sid, sandbox: pod || service ? toSandbox(this.config, sid, pod, service) : null });
       }
     }, COALESCE_MS);
@@ -277,6 +279,15 @@ export class DeskCore implements DeskService {
   /** A terminal's screen, then its output (the desk API's terminal stream). */
   attachTerminal(tid: string, onEvent: (e: TerminalEvent) => void, signal: AbortSignal): Promise<void> {
     return this.access.terminals.attach(tid, onEvent, signal);
+  }
+
+  async openSandbox({ params: { id } }: InputOf<'openSandbox'>): Promise<{ url: string }> {
+    return { url: await this.access.open(id) };
+  }
+
+  /** Addresses Open made (the desktop window opens only these and the sandboxes' own URLs). */
+  openedAddresses(): { sandbox_id: string; sandbox_url: string }[] {
+    return this.access.forwards.addresses();
   }
 
   async sandboxUsage({ params: { id } }: InputOf<'sandboxUsage'>): Promise<UsageView> {

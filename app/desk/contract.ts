@@ -274,6 +274,8 @@ export const deskOperations = {
     body: TerminalSize,
   }),
   closeTerminal: op<{ ok: true }, typeof TerminalParams>('DELETE', '/desk/terminals/:tid', { params: TerminalParams }),
+  /** An address on this machine that reaches the sandbox's port (a port-forward, kept while the app runs). */
+  openSandbox: op<{ url: string }, typeof SandboxParams>('POST', '/desk/sandboxes/:id/open', { params: SandboxParams }),
   /** CPU, memory and restarts now, from the kubelet's summary (or why there are none). */
   sandboxUsage: op<UsageView, typeof SandboxParams>('GET', '/desk/sandboxes/:id/usage', { params: SandboxParams }),
   /** One folder of the sandbox's /mnt/user-data. */

@@ -6,16 +6,18 @@ import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { ProvisionerConfig } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { startTtyShell } from '../kube/exec-tty.js';
+import { forwardSocket } from '../kube/port-forward.js';
 import { podName } from '../sandbox/names.js';
 import { USER_DATA_MOUNT } from '../sandbox/specs.js';
 import type { TerminalView } from './contract.js';
+import { SandboxForwards } from './port-forwards.js';
 import { ClusterFiles, HostFiles, type SandboxFiles } from './sandbox-files.js';
 import { DeskTerminals } from './terminals.js';
 
 export interface SandboxAccessDeps {
   /** The cluster in use now (throws when there is none). */
   connection: () => { kc: KubeConfig; pod: (id: string) => Promise<V1Pod | undefined>; noteUse: (id: string) => void };
-  config: () => Pick<ProvisionerConfig, 'namespace' | 'hostBaseDir' | 'threadsHostPath'>;
+  config: () => Pick<ProvisionerConfig, 'namespace' | 'hostBaseDir' | 'threadsHostPath' | 'containerPort'>;
   /** Where terminal screens are saved between runs of the app. */
   screensDir: string | undefined;
 }
@@ -59,8 +61,12 @@ export function hostFolderOf(
 
 export class DeskSandboxAccess {
   readonly terminals: DeskTerminals;
+  readonly forwards: SandboxForwards;
 
   constructor(private readonly deps: SandboxAccessDeps) {
+    this.forwards = new SandboxForwards((id, socket) =>
+      forwardSocket(deps.connection().kc, deps.config().namespace, podName(id), deps.config().containerPort, socket),
+    );
     this.terminals = new DeskTerminals(
       async (id, size, io) => {
         await runningPod(deps, id, 'terminal');
@@ -70,6 +76,12 @@ export class DeskSandboxAccess {
       deps.screensDir,
       (id) => deps.connection().noteUse(id),
     );
+  }
+
+  /** A local address for the sandbox: checked running first, so Open says why it cannot. */
+  async open(id: string): Promise<string> {
+    await runningPod(this.deps, id, 'address to open');
+    return this.forwards.open(id);
   }
 
   openTerminal(id: string, cols: number, rows: number): Promise<TerminalView> {

@@ -365,7 +365,7 @@ export async function up(log: Log = (l) => process.stderr.write(`${l}\n`)): Prom
       `--tls-private-key-file=${pki.serverKey}`,
       '--cidr=10.244.0.0/16',
       '--node-lease-duration-seconds=40',
-      '--enable-crds=Exec,Logs',
+      '--enable-crds=Exec,Logs,PortForward',
     ],
   };
   writeFileSync(join(dir, 'kwok', 'kwok.yaml'), kwokConfig(bins.kwokStages, podLogFile, execDir));
@@ -400,14 +400,22 @@ export async function up(log: Log = (l) => process.stderr.write(`${l}\n`)): Prom
     await waitFor('kube-apiserver /readyz', async () => (await apiGet(state, '/readyz')).status === 200, 90_000, api);
 
     const kubectl = (...a: string[]) => execa(bins.kubectl, [`--kubeconfig=${kubeconfig}`, ...a], { stdin: 'ignore' });
-    // kwok reads per-Pod Exec and Logs objects from the API server (tests point a Pod's exec
-    // at a folder of their own); their CRDs ship in the kwok module.
-    for (const f of ['kwok.x-k8s.io_execs.yaml', 'kwok.x-k8s.io_logs.yaml']) await kubectl('apply', '-f', join(bins.kwokCrds, f));
+    // kwok reads per-Pod Exec, Logs and PortForward objects from the API server (tests point a
+    // Pod's exec at a folder of their own, its port at a local server); their CRDs ship in the kwok module.
+    for (const f of ['kwok.x-k8s.io_execs.yaml', 'kwok.x-k8s.io_logs.yaml', 'kwok.x-k8s.io_portforwards.yaml'])
+      await kubectl('apply', '-f', join(bins.kwokCrds, f));
 
     log('[cluster] starting kube-controller-manager, kube-scheduler and kwok');
     start('kube-controller-manager');
     start('kube-scheduler');
-    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/execs.kwok.x-k8s.io', 'crd/logs.kwok.x-k8s.io');
+    await kubectl(
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      'crd/execs.kwok.x-k8s.io',
+      'crd/logs.kwok.x-k8s.io',
+      'crd/portforwards.kwok.x-k8s.io',
+    );
     start('kwok');
     writeState(state);
 

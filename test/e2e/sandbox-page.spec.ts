@@ -4,10 +4,11 @@
 // events that fit the window at 1024 px), and the list (cut values whole on hover, resizable
 // columns, row actions, an empty state that says where it looks), in both themes.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { wireExec } from '../cluster/kwok.js';
+import { wireExec, wirePortForward } from '../cluster/kwok.js';
 import { startServe } from '../support/serve-process.js';
 import { expect, screenshot, test } from './fixtures.js';
 
@@ -121,6 +122,28 @@ test('the terminal: a shell that answers, kept when the tab is left and when the
   await page.getByTestId('terminal-ended').getByRole('button', { name: 'Reconnect' }).click();
   await expect(page.getByTestId('terminal').locator('.xterm-rows')).toContainText('[new shell,');
   await expect(page.getByTestId('terminal').locator('.xterm-rows')).toContainText('answer-42');
+});
+
+test('Open: the sandbox in a new tab, through an address on this machine', async ({ page }, testInfo) => {
+  const server = createServer((req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<title>sandbox</title><p>the sandbox answered ${req.url}</p>`);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await wirePortForward(served.kc, served.namespace, 'sandbox-page-one', 8080, (server.address() as { port: number }).port);
+    await page.goto(`${served.uiUrl}#/sandboxes/page-one`);
+    const popup = page.waitForEvent('popup');
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    const tab = await popup;
+    await expect(tab.locator('p')).toHaveText('the sandbox answered /');
+    expect(tab.url()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    await expect(page.getByTestId('opened-at')).toContainText(new URL(tab.url()).origin);
+    await screenshot(page, '22b-opened', testInfo);
+    await tab.close();
+  } finally {
+    server.close();
+  }
 });
 
 test('files: the sandbox folder listed, a text and an image previewed, an upload lands in uploads/', async ({ page }, testInfo) => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TerminalEvent } from '../../app/desk/contract.js';
 import { ClusterFiles } from '../../app/desk/sandbox-files.js';
 import { DeskError } from '../../renderer/src/api/client.js';
+import { wirePortForward } from '../cluster/kwok.js';
 import { startDesk, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
 
 const kc = testKubeConfig();
@@ -35,6 +36,31 @@ afterAll(async () => {
     .makeApiClient((await import('@kubernetes/client-node')).CoreV1Api)
     .deleteNamespace({ name: namespace })
     .catch(() => undefined);
+});
+
+describe('open', () => {
+  it('gives an address on this machine that reaches the sandbox’s port through the API server’s port-forward', async () => {
+    // The "container" behind kwok's port-forward: a small HTTP server on this machine.
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => res.end(`sandbox answered ${req.url}`));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await wirePortForward(kc, namespace, 'sandbox-acc-1', 8080, (server.address() as { port: number }).port);
+      const { url } = await desk.client.call('openSandbox', { params: { id: 'acc-1' } });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const answer = await waitUntil('the forwarded answer', async () => {
+        const r = await fetch(`${url}/v1/sandbox`, { signal: AbortSignal.timeout(5000) });
+        return r.ok ? r.text() : undefined;
+      });
+      expect(answer).toBe('sandbox answered /v1/sandbox');
+      expect((await desk.client.call('openSandbox', { params: { id: 'acc-1' } })).url).toBe(url);
+      expect(desk.core.openedAddresses()).toEqual([{ sandbox_id: 'acc-1', sandbox_url: url }]);
+      const missing = await desk.client.call('openSandbox', { params: { id: 'nope-1' } }).catch((e: unknown) => e);
+      expect(missing).toMatchObject({ status: 404 });
+    } finally {
+      server.close();
+    }
+  });
 });
 
 describe('terminal', () => {

@@ -238,6 +238,13 @@ describe('the real-kind lane', () => {
     expect(readFileSync(join(dataDir, 'threads', 'thread-1', 'user-data', 'uploads', 'from-the-lane.txt'), 'utf8')).toBe('uploaded');
   });
 
+  it('Open: a local address reaches the real container through the API server’s port-forward', async () => {
+    const { url } = await deskClient().call('openSandbox', { params: { id: 'lane-1' } });
+    const r = await fetch(`${url}/v1/sandbox`, { signal: AbortSignal.timeout(10_000) });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ status: 'ok', hostname: 'sandbox-lane-1' });
+  });
+
   it('resource use from the real kubelet’s summary, through the API server', async () => {
     const client = deskClient();
     const usage = await waitFor(

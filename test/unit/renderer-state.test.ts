@@ -12,7 +12,7 @@ import { hrefOf, parseRoute } from '../../renderer/src/router.js';
 import { createFormProblems } from '../../renderer/src/screens/CreateSandboxDialog.js';
 import { connectionProblem } from '../../renderer/src/state/cluster.js';
 import { useJobs } from '../../renderer/src/state/jobs.js';
-import { useSandboxes, visibleSandboxes } from '../../renderer/src/state/sandboxes.js';
+import { shownDir, useSandboxes, visibleSandboxes } from '../../renderer/src/state/sandboxes.js';
 
 const sb = (id: string, over: Partial<Sandbox> = {}): Sandbox => ({
   sandbox_id: id,
@@ -107,6 +107,13 @@ describe('sandbox table', () => {
   it('sorts by a column in either direction, ties by id', () => {
     expect(visibleSandboxes(byId, '', { key: 'sandbox_id', dir: -1 }).map((s) => s.sandbox_id)).toEqual(['gamma', 'beta', 'alpha']);
     expect(visibleSandboxes(byId, '', { key: 'status', dir: 1 }).map((s) => s.status)).toEqual(['Failed', 'Pending', 'Running']);
+  });
+
+  it('the Age heading reads by age: newest first (created_at descending, the default) is ▲', () => {
+    expect(useSandboxes.getState().sort).toEqual({ key: 'created_at', dir: -1 });
+    expect(shownDir('created_at', -1)).toBe(1);
+    expect(shownDir('created_at', 1)).toBe(-1);
+    expect(shownDir('sandbox_id', -1)).toBe(-1);
   });
 
   it('store: changes upsert and remove, and a removed row leaves the selection', () => {

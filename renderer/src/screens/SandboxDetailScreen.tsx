@@ -70,6 +70,17 @@ export function SandboxDetailScreen({ id, tab }: { id: string; tab: SandboxTab }
   const sandbox = live ?? detail?.sandbox;
   const gone = presence.kind === 'deleted';
 
+  const [opened, setOpened] = useState<string | undefined>();
+  const openIt = async () => {
+    try {
+      const { url } = await desk().call('openSandbox', { params: { id } });
+      setOpened(url);
+      window.open(`${url}/`, '_blank', 'noopener,noreferrer');
+    } catch (e) {
+      noticeError(`Opening ${id}`, e);
+    }
+  };
+
   const remove = async () => {
     setConfirming(false);
     try {
@@ -100,6 +111,20 @@ export function SandboxDetailScreen({ id, tab }: { id: string; tab: SandboxTab }
       <Header id={id}>
         {gone ? <span className="pill pill-deleted">Deleted</span> : sandbox ? <StatusPill status={sandbox.status} /> : null}
         <div className="toolbar">
+          <button
+            type="button"
+            disabled={gone || sandbox?.status !== 'Running'}
+            title={
+              gone
+                ? 'It is deleted'
+                : sandbox?.status !== 'Running'
+                  ? 'It opens once it runs'
+                  : 'Open it in the browser, through an address on this machine'
+            }
+            onClick={() => void openIt()}
+          >
+            Open
+          </button>
           {detail?.inClusterUrl ? <CopyButton text={detail.inClusterUrl} label="Copy in-cluster URL" /> : null}
           <button
             type="button"
@@ -121,6 +146,12 @@ export function SandboxDetailScreen({ id, tab }: { id: string; tab: SandboxTab }
       {presence.kind === 'error' ? (
         <p className="banner banner-error" role="alert">
           The sandbox could not be read: {presence.message}
+        </p>
+      ) : null}
+      {opened && !gone ? (
+        <p className="muted small" data-testid="opened-at">
+          Open on this machine at <span className="mono">{opened}</span> (a port-forward through the cluster, kept while the app runs){' '}
+          <CopyButton text={opened} label="Copy the local address" />
         </p>
       ) : null}
       {!gone && sandbox?.reason ? (

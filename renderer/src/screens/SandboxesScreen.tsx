@@ -10,7 +10,7 @@ import { useCluster } from '../state/cluster.js';
 import { type ColumnKey, gridTemplate, tableMinWidth, useColumns } from '../state/columns.js';
 import { desk } from '../state/desk.js';
 import { noticeError, useNotices } from '../state/notices.js';
-import { type SortKey, useSandboxes, visibleSandboxes } from '../state/sandboxes.js';
+import { type SortKey, shownDir, useSandboxes, visibleSandboxes } from '../state/sandboxes.js';
 import { CreateSandboxDialog } from './CreateSandboxDialog.js';
 
 const COLUMNS: { key: ColumnKey; label: string }[] = [
@@ -156,14 +156,14 @@ export function SandboxesScreen() {
               <th
                 key={c.key}
                 className={`td col-${c.key}`}
-                aria-sort={sort.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : undefined}
+                aria-sort={sort.key === c.key ? (shownDir(c.key, sort.dir) === 1 ? 'ascending' : 'descending') : undefined}
               >
                 {UNSORTED.includes(c.key) ? (
                   c.label
                 ) : (
                   <button type="button" className="sort" onClick={() => sortBy(c.key as SortKey)}>
                     {c.label}
-                    {sort.key === c.key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+                    {sort.key === c.key ? (shownDir(c.key, sort.dir) === 1 ? ' ▲' : ' ▼') : ''}
                   </button>
                 )}
                 <ColumnResizer column={c.key} label={c.label} />

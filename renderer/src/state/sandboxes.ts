@@ -89,3 +89,11 @@ export function visibleSandboxes(byId: ReadonlyMap<string, Sandbox>, filter: str
   rows.sort((a, b) => compare(a, b, sort.key) * sort.dir || a.sandbox_id.localeCompare(b.sandbox_id));
   return rows;
 }
+
+/**
+ * The sort direction as a heading reads it: the Age column sorts by creation time, so newest
+ * first (creation time descending) is age ascending (▲).
+ */
+export function shownDir(key: string, dir: 1 | -1): 1 | -1 {
+  return key === 'created_at' ? (-dir as 1 | -1) : dir;
+}
