@@ -12,6 +12,7 @@ import { type ImagePresence, imagePresence } from '../cluster/images.js';
 import { detectLocalTools } from '../cluster/local-tools.js';
 import type { ProvisionerConfig } from '../config/config.js';
 import type {
+  ClaimView,
   ClusterStatus,
   DeskEvent,
   DeskService,
@@ -477,8 +478,21 @@ export class DeskCore implements DeskService {
     log: (line) => this.log(line),
   });
 
-  scanMigration({ body }: InputOf<'scanMigration'>): Promise<MigrationScanView> {
-    return this.migrations.scan(body);
+  async listClaims(): Promise<ClaimView[]> {
+    const { core } = this.connection();
+    const claims = await core.listNamespacedPersistentVolumeClaim({ namespace: this.config.namespace });
+    return claims.items
+      .map((c) => ({
+        name: c.metadata?.name ?? '',
+        phase: c.status?.phase ?? 'Unknown',
+        capacity: c.status?.capacity?.storage ?? c.spec?.resources?.requests?.storage,
+        storageClass: c.spec?.storageClassName,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  scanMigration({ body, signal }: InputOf<'scanMigration'>): Promise<MigrationScanView> {
+    return this.migrations.scan(body, signal);
   }
 
   runMigration({ body }: InputOf<'runMigration'>): JobView {

@@ -256,6 +256,8 @@ export const deskOperations = {
   setProvisionerApi: op<ProvisionerApiState, None, typeof RunningBody>('POST', '/desk/provisioner-api', { body: RunningBody }),
   scanMigration: op<MigrationScanView, None, typeof MigrationBody>('POST', '/desk/migration/scan', { body: MigrationBody }),
   runMigration: op<JobView, None, typeof MigrationBody>('POST', '/desk/migration/run', { body: MigrationBody }),
+  /** The namespace's PersistentVolumeClaims (the migration's PVC source is chosen from them). */
+  listClaims: op<ClaimView[]>('GET', '/desk/cluster/claims'),
   /** Puts the last completed migration of the source back (as `migrate --undo`), as a job. */
   undoMigration: op<JobView, None, typeof UndoBody>('POST', '/desk/migration/undo', { body: UndoBody }),
   /** The sandbox's terminals: open ones, and ended ones whose screen is kept. */
@@ -292,13 +294,16 @@ export type OperationName = keyof DeskOperations;
 export type InputOf<K extends OperationName> = {
   params: Static<DeskOperations[K]['params']>;
   body: Static<DeskOperations[K]['body']>;
+  /** Aborted when the caller goes away (the UI's Cancel, a closed window): long work stops. */
+  signal?: AbortSignal;
 };
 
 /** A part the caller may leave out: one whose schema has no required property. */
 type Part<Name extends string, T> = Partial<T> extends T ? { [N in Name]?: T } : { [N in Name]: T };
 
 /** What a caller passes: params and body, each required exactly when its schema requires something. */
-export type CallInput<K extends OperationName> = Part<'params', InputOf<K>['params']> & Part<'body', InputOf<K>['body']>;
+export type CallInput<K extends OperationName> = Part<'params', InputOf<K>['params']> &
+  Part<'body', InputOf<K>['body']> & { signal?: AbortSignal };
 
 /** The input argument, optional only when nothing in it is required. */
 export type CallArgs<K extends OperationName> = Partial<CallInput<K>> extends CallInput<K> ? [input?: CallInput<K>] : [input: CallInput<K>];
@@ -341,6 +346,13 @@ export interface TerminalView {
   rows: number;
 }
 export type TerminalEvent = { type: 'screen'; data: string } | { type: 'output'; data: string } | { type: 'ended'; reason: string };
+
+export interface ClaimView {
+  name: string;
+  phase: string;
+  capacity: string | undefined;
+  storageClass: string | undefined;
+}
 
 export type UsageView =
   | { available: true; cpuMillicores: number; memoryBytes: number; restarts: number; at: string }

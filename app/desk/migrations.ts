@@ -58,13 +58,14 @@ export class DeskMigrations {
     source: MigrationSource,
     fn: (b: MigrationBackend, ownerDb: OwnerDb) => Promise<T>,
     log: (line: string) => void,
+    signal?: AbortSignal,
   ): Promise<T> {
     if (source.kind === 'local') return fn(new LocalBackend(source.baseDir), { baseDir: source.baseDir });
     const backend = new PvcBackend(this.deps.kubeConfig(), { namespace: this.deps.namespace(), claim: source.claim, log });
     let db: Awaited<ReturnType<PvcBackend['fetchOwnerDb']>>;
     try {
       // Inside the try: a start that fails half-way (the Pod made, never Running) is cleaned up too.
-      await backend.start();
+      await backend.start(signal);
       db = await backend.fetchOwnerDb().catch(() => undefined);
       return await fn(backend, db ? { file: db.path } : undefined);
     } finally {
@@ -73,7 +74,8 @@ export class DeskMigrations {
     }
   }
 
-  async scan(body: MigrationRequest): Promise<MigrationScanView> {
+  /** `signal`: Cancel — a PVC scan stops waiting for its helper Pod, which is removed. */
+  async scan(body: MigrationRequest, signal?: AbortSignal): Promise<MigrationScanView> {
     this.check(body);
     return this.withBackend(
       body.source,
@@ -87,6 +89,7 @@ export class DeskMigrations {
         };
       },
       this.deps.log,
+      signal,
     );
   }
 

@@ -4,11 +4,13 @@
 // few dozen round trips, not thousands. Scripts use only what both busybox and GNU
 // coreutils offer (find, stat -c, mv, xargs -0, head -c) and read standard input by length,
 // never until end-of-input. The helper Pod is always deleted, also on failure.
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { AppError } from '../errors.js';
 import { isNotFound } from '../kube/errors.js';
 import { execInPod } from '../kube/exec.js';
 import { reasonOf } from '../sandbox/specs.js';
@@ -166,8 +168,11 @@ export class PvcBackend implements MigrationBackend {
     this.description = `pvc/${opts.claim} (namespace ${opts.namespace}), folder ${BASE_IN_CLAIM}/`;
   }
 
-  /** Creates the helper Pod and waits until it runs; explains why when it does not. */
-  async start(): Promise<void> {
+  /**
+   * Creates the helper Pod and waits until it runs; explains why when it does not. `signal`
+   * stops the wait (Cancel): the caller's stop() then removes the Pod.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
     const log = this.opts.log ?? (() => {});
     // A claim that does not exist would leave the helper Pending until the deadline: ask first.
     try {
@@ -185,6 +190,7 @@ export class PvcBackend implements MigrationBackend {
     const deadline = Date.now() + (this.opts.readyTimeoutMs ?? 120_000);
     let last: V1Pod | undefined;
     while (Date.now() < deadline) {
+      if (signal?.aborted) throw new AppError('conflict', `cancelled while the helper Pod ${this.podName} was starting; it is removed`);
       last = await this.core.readNamespacedPod({ namespace: this.opts.namespace, name: this.podName });
       if (last.status?.phase === 'Running') return;
       if (last.status?.phase === 'Failed' || last.status?.phase === 'Succeeded') break;

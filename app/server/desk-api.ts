@@ -117,8 +117,13 @@ export async function startDeskServer(opts: DeskServerOptions): Promise<RunningD
         params: op.params,
         ...(op.method === 'GET' || op.method === 'DELETE' ? {} : { body: op.body }),
       },
-      handler: async (req) => {
-        const input = { params: req.params, body: req.body ?? {} } as InputOf<typeof name>;
+      handler: async (req, reply) => {
+        // The caller going away before the answer (Cancel in the UI) aborts the work.
+        const abort = new AbortController();
+        reply.raw.on('close', () => {
+          if (!reply.raw.writableFinished) abort.abort();
+        });
+        const input = { params: req.params, body: req.body ?? {}, signal: abort.signal } as InputOf<typeof name>;
         return (service[name] as (i: typeof input) => unknown).call(service, input);
       },
     });

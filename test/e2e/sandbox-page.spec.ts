@@ -216,3 +216,35 @@ test('a sandbox deleted elsewhere: the page says so with the time and stops foll
   await expect(page.getByRole('button', { name: 'Delete', exact: true })).toBeDisabled();
   await screenshot(page, '26-deleted-elsewhere', testInfo);
 });
+
+test('PVC migration: the claims to choose from, a scan that shows its progress and can be cancelled', async ({ page }, testInfo) => {
+  await served.core.createNamespacedPersistentVolumeClaim({
+    namespace: served.namespace,
+    body: {
+      metadata: { name: 'waiting-claim' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'none-here' },
+    },
+  });
+  await page.goto(`${served.uiUrl}#/migration`);
+  await page.getByLabel('PVC in the current cluster').check();
+  await expect(page.getByTestId('claims')).toHaveText('Claims here: waiting-claim (Pending)');
+  await page.getByLabel('Claim name').fill('waiting-claim');
+  await page.getByRole('button', { name: 'Scan' }).click();
+  const progress = page.getByTestId('scan-progress');
+  await expect(progress).toContainText('starting a helper Pod with the claim');
+  await expect(progress).toContainText(/[1-9] s/);
+  await screenshot(page, '27-pvc-scan-progress', testInfo);
+  await progress.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByText('Scan cancelled: nothing was changed')).toBeVisible();
+  await expect
+    .poll(
+      async () =>
+        (
+          await served.core.listNamespacedPod({
+            namespace: served.namespace,
+            labelSelector: 'app.kubernetes.io/component=migration-helper',
+          })
+        ).items.filter((p) => !p.metadata?.deletionTimestamp).length,
+    )
+    .toBe(0);
+});

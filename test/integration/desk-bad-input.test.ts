@@ -9,7 +9,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { DeskError } from '../../renderer/src/api/client.js';
-import { clusterInfo, startDesk, testKubeConfig, uniqueName } from './helpers.js';
+import { clusterInfo, startDesk, testKubeConfig, uniqueName, waitUntil } from './helpers.js';
 
 const kc = testKubeConfig();
 const coreApi = kc.makeApiClient(CoreV1Api);
@@ -114,6 +114,37 @@ describe('migration sources', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     const helpers = await coreApi.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/component=migration-helper' });
     expect(helpers.items).toEqual([]);
+  });
+
+  it('the claims are listed to choose from, and Cancel stops a PVC scan whose helper cannot start, removing it', async () => {
+    // No volume can bind this claim here: its helper Pod would wait Pending until the deadline (120 s).
+    await coreApi.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: { name: 'unbound-claim' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'none-here' },
+      },
+    });
+    expect(await desk.client.call('listClaims')).toContainEqual({
+      name: 'unbound-claim',
+      phase: 'Pending',
+      capacity: '1Gi',
+      storageClass: 'none-here',
+    });
+    const helpers = async () =>
+      (await coreApi.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/component=migration-helper' })).items.filter(
+        (p) => !p.metadata?.deletionTimestamp,
+      );
+    const abort = new AbortController();
+    const started = Date.now();
+    const scan = desk.client
+      .call('scanMigration', { body: { source: { kind: 'pvc', claim: 'unbound-claim' }, userId: 'default' }, signal: abort.signal })
+      .catch((e: unknown) => e);
+    await waitUntil('the helper Pod made', async () => (await helpers()).length === 1);
+    abort.abort();
+    expect(await scan).toMatchObject({ name: 'AbortError' });
+    await waitUntil('the helper Pod removed after Cancel', async () => (await helpers()).length === 0, 15_000);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('a base folder that is a symbolic link, a file, or missing is a field error', async () => {

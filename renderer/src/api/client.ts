@@ -50,10 +50,12 @@ export class DeskClient {
     const op = deskOperations[name];
     const url = `${this.baseUrl}${fillPath(op.path, input.params as Record<string, unknown> | undefined)}`;
     const hasBody = op.method === 'POST' || op.method === 'PUT';
+    const signal = (args[0] as { signal?: AbortSignal } | undefined)?.signal;
     const res = await this.fetchImpl(url, {
       method: op.method,
       headers: { [TOKEN_HEADER]: this.token, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
       ...(hasBody ? { body: JSON.stringify(input.body ?? {}) } : {}),
+      ...(signal ? { signal } : {}),
     });
     const text = await res.text();
     let json: unknown;

@@ -2,8 +2,8 @@
 // moves with conflicts highlighted, items left in place and why) → the running-sandboxes
 // guard → confirm → progress → report (saved as JSON beside the data). A journal left by an
 // unfinished run is offered for resuming.
-import { useState } from 'react';
-import type { MigrationScanView, MigrationSource } from '../../../app/desk/contract.js';
+import { useEffect, useRef, useState } from 'react';
+import type { ClaimView, MigrationScanView, MigrationSource } from '../../../app/desk/contract.js';
 import { formatThreadAccount } from '../../../app/migration/format.js';
 import { ConfirmDialog, Field, SmallTable } from '../components/common.js';
 import { FolderInput } from '../components/FolderInput.js';
@@ -24,6 +24,31 @@ export function MigrationScreen() {
   const [compareContents, setCompareContents] = useState(false);
   const [scan, setScan] = useState<MigrationScanView | undefined>();
   const [scanning, setScanning] = useState(false);
+  const [scanStarted, setScanStarted] = useState(0);
+  const [now, setNow] = useState(Date.now());
+  const scanAbort = useRef<AbortController | undefined>(undefined);
+  const [claims, setClaims] = useState<ClaimView[] | undefined>();
+  const [claimsProblem, setClaimsProblem] = useState<string | undefined>();
+
+  // The claims of the namespace, to choose from (typed names still work).
+  useEffect(() => {
+    if (kind !== 'pvc') return;
+    desk()
+      .call('listClaims')
+      .then(
+        (c) => {
+          setClaims(c);
+          setClaimsProblem(undefined);
+        },
+        (e: Error) => setClaimsProblem(e.message),
+      );
+  }, [kind]);
+
+  useEffect(() => {
+    if (!scanning) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [scanning]);
   const [confirming, setConfirming] = useState(false);
   const [jobId, setJobId] = useState<string | undefined>();
   const job = useJobs((s) => (jobId ? s.byId[jobId] : undefined));
@@ -32,16 +57,23 @@ export function MigrationScreen() {
     kind === 'local' ? { kind: 'local', baseDir: where.trim() } : { kind: 'pvc', claim: where.trim() };
 
   const doScan = async () => {
+    const abort = new AbortController();
+    scanAbort.current = abort;
     setScanning(true);
+    setScanStarted(Date.now());
+    setNow(Date.now());
     setScan(undefined);
     setJobId(undefined);
     try {
-      setScan(await desk().call('scanMigration', { body: { source: source(), userId, force } }));
+      setScan(await desk().call('scanMigration', { body: { source: source(), userId, force }, signal: abort.signal }));
       useNotices.getState().clearAction('Scanning');
     } catch (e) {
-      noticeError('Scanning', e);
+      if (abort.signal.aborted)
+        useNotices.getState().push({ level: 'info', title: 'Scan cancelled: nothing was changed', action: 'Scanning' });
+      else noticeError('Scanning', e);
     } finally {
       setScanning(false);
+      scanAbort.current = undefined;
     }
   };
 
@@ -101,7 +133,31 @@ export function MigrationScreen() {
             {kind === 'local' ? (
               <FolderInput id="migration-where" value={where} onChange={setWhere} />
             ) : (
-              <input id="migration-where" value={where} onChange={(e) => setWhere(e.target.value)} spellCheck={false} />
+              <>
+                <input
+                  id="migration-where"
+                  list="migration-claims"
+                  value={where}
+                  onChange={(e) => setWhere(e.target.value)}
+                  spellCheck={false}
+                />
+                <datalist id="migration-claims">
+                  {(claims ?? []).map((c) => (
+                    <option key={c.name} value={c.name}>
+                      {`${c.phase}${c.capacity ? `, ${c.capacity}` : ''}${c.storageClass ? `, ${c.storageClass}` : ''}`}
+                    </option>
+                  ))}
+                </datalist>
+                <span className="muted small" data-testid="claims">
+                  {claimsProblem
+                    ? `The claims could not be listed: ${claimsProblem}`
+                    : claims
+                      ? claims.length
+                        ? `Claims here: ${claims.map((c) => `${c.name} (${c.phase})`).join(', ')}`
+                        : 'This namespace has no claims.'
+                      : ''}
+                </span>
+              </>
             )}
           </Field>
           <Field id="migration-user" label="Target user" hint="receives data without a recorded owner">
@@ -110,6 +166,16 @@ export function MigrationScreen() {
           <button type="submit" className="primary" disabled={!where.trim() || scanning}>
             {scanning ? 'Scanning…' : 'Scan'}
           </button>
+          {scanning ? (
+            <span role="status" data-testid="scan-progress">
+              {' '}
+              {kind === 'pvc' ? 'starting a helper Pod with the claim, then reading it' : 'reading the folder'} ·{' '}
+              {Math.round((now - scanStarted) / 1000)} s{' '}
+              <button type="button" onClick={() => scanAbort.current?.abort()}>
+                Cancel
+              </button>
+            </span>
+          ) : null}
         </form>
         {report ? null : (
           <div className="undo-last">
