@@ -50,8 +50,9 @@ export async function benchProvisioner(): Promise<void> {
 
   for (const size of SIZES) {
     const namespace = `bench-${size}-${Date.now().toString(36)}`;
-    const config = loadConfig({ KUBECONFIG_PATH: cluster.kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0' });
-    const api = await startProvisioner(config, () => {});
+    const env = { KUBECONFIG_PATH: cluster.kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0' };
+    const config = loadConfig(env);
+    const api = await startProvisioner(env, () => {});
     const postTo = (base: string, id: string, key = '') =>
       fetch(`${base}/api/sandboxes`, {
         method: 'POST',

@@ -15,12 +15,11 @@ import { toolStatusText } from '../cluster/tool-status.js';
 import { loadConfig } from '../config/config.js';
 import { formatNodePortRange } from '../config/node-port-range.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { EXIT, UsageError } from './exit-codes.js';
 import { confirm } from './prompt.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
-
-export class ClusterUsageError extends Error {}
 
 /**
  * What this machine has: kubeconfig contexts (and whether each answers), the local CLIs and the
@@ -33,7 +32,7 @@ export async function clusterDetectCommand(opts: { json?: boolean }): Promise<nu
     kubeconfigPath = loadConfig(process.env).kubeconfigPath;
   } catch (e) {
     err(`cluster detect: ${(e as Error).message}`);
-    return 1;
+    return EXIT.failed;
   }
   let kube: { kc: KubeConfig; origin: string } | { problem: string };
   try {
@@ -48,7 +47,7 @@ export async function clusterDetectCommand(opts: { json?: boolean }): Promise<nu
   if (opts.json) {
     const kubeconfig = 'origin' in kube ? { kubeconfig: kube.origin } : { kubeconfig: null, kubeconfigProblem: kube.problem };
     out(JSON.stringify({ ...kubeconfig, contexts: result, ...local }, null, 2));
-    return 0;
+    return EXIT.ok;
   }
   out(`kubeconfig: ${'origin' in kube ? kube.origin : `none — ${kube.problem}`}`);
   for (const c of result) {
@@ -62,7 +61,7 @@ export async function clusterDetectCommand(opts: { json?: boolean }): Promise<nu
   if (local.minikubeProfiles)
     out(`minikube profiles: ${local.minikubeProfiles.map((p) => `${p.name} (${p.status})`).join(', ') || '(none)'}`);
   if (local.minikubeError) out(`minikube profiles: ${local.minikubeError}`);
-  return 0;
+  return EXIT.ok;
 }
 
 export interface PlanOptions {
@@ -94,7 +93,7 @@ export async function kindConfigCommand(opts: PlanOptions): Promise<number> {
   out(kindConfigYaml(plan).trimEnd());
   printEnv(provisionerEnvForKind(plan));
   err(`Create it with: kind create cluster --config <this file>   (or: sandbox-provisioner cluster create --kind …)`);
-  return 0;
+  return EXIT.ok;
 }
 
 /** Ctrl-C cancels the running CLI (and a half-made kind cluster is removed). */
@@ -109,7 +108,7 @@ function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
 }
 
 export async function clusterCreateCommand(opts: PlanOptions & { kind?: boolean; minikube?: boolean }): Promise<number> {
-  if (!!opts.kind === !!opts.minikube) throw new ClusterUsageError('say which tool: --kind or --minikube');
+  if (!!opts.kind === !!opts.minikube) throw new UsageError('say which tool: --kind or --minikube');
   const { signal, dispose } = interruptSignal();
   try {
     if (opts.kind) {
@@ -126,37 +125,37 @@ export async function clusterCreateCommand(opts: PlanOptions & { kind?: boolean;
       out(`started: kubeconfig context ${context}, node IP ${nodeIp}`);
       printEnv(provisionerEnvForMinikube(plan, nodeIp));
     }
-    return 0;
+    return EXIT.ok;
   } finally {
     dispose();
   }
 }
 
 export async function clusterDeleteCommand(opts: { kind?: boolean; minikube?: boolean; name?: string; yes?: boolean }): Promise<number> {
-  if (!!opts.kind === !!opts.minikube) throw new ClusterUsageError('say which tool: --kind or --minikube');
-  if (!opts.name) throw new ClusterUsageError('--name is required: the cluster (kind) or profile (minikube) to delete');
+  if (!!opts.kind === !!opts.minikube) throw new UsageError('say which tool: --kind or --minikube');
+  if (!opts.name) throw new UsageError('--name is required: the cluster (kind) or profile (minikube) to delete');
   const what = `${opts.kind ? 'kind cluster' : 'minikube profile'} "${opts.name}"`;
   if (!opts.yes) {
-    if (!process.stdin.isTTY) throw new ClusterUsageError(`deleting ${what} needs confirmation: add --yes`);
+    if (!process.stdin.isTTY) throw new UsageError(`deleting ${what} needs confirmation: add --yes`);
     if (!(await confirm(`Delete ${what} and everything in it? [y/N] `))) {
       err('nothing deleted');
-      return 1;
+      return EXIT.failed;
     }
   }
   if (opts.kind) await deleteKindCluster(opts.name, { onLine: err });
   else await deleteMinikube(opts.name, { onLine: err });
   out(`deleted ${what}`);
-  return 0;
+  return EXIT.ok;
 }
 
 /** kind/minikube target from the options, else from the current kubeconfig context. */
 export function imageTargetFor(opts: { kind?: string; minikube?: string }, current: ContextSummary | undefined): ImageTarget {
-  if (opts.kind && opts.minikube) throw new ClusterUsageError('give --kind NAME or --minikube PROFILE, not both');
+  if (opts.kind && opts.minikube) throw new UsageError('give --kind NAME or --minikube PROFILE, not both');
   if (opts.kind) return { tool: 'kind', cluster: opts.kind };
   if (opts.minikube) return { tool: 'minikube', profile: opts.minikube };
   const target = imageTargetOf(current);
   if (target) return target;
-  throw new ClusterUsageError(
+  throw new UsageError(
     `the current context (${current?.name ?? 'none'}) is not a kind or minikube cluster: say where to load the image with --kind NAME or --minikube PROFILE`,
   );
 }
@@ -174,13 +173,13 @@ export async function loadImageCommand(
     const presence = await imagePresence(kc, ref).catch(() => undefined);
     if (presence && presence.nodeCount > 0 && presence.nodesWithImage.length === presence.nodeCount) {
       out(`${ref} is on every node already (${presence.nodesWithImage.join(', ')}); add --force to load it again`);
-      return 0;
+      return EXIT.ok;
     }
   }
   err(`loading ${ref} into ${target.tool === 'kind' ? `kind cluster "${target.cluster}"` : `minikube profile "${target.profile}"`}`);
   await loadSandboxImage(ref, target, { onLine: err });
   out(`loaded ${ref}`);
-  return 0;
+  return EXIT.ok;
 }
 
 export async function imageStatusCommand(image: string | undefined, opts: { json?: boolean }): Promise<number> {

@@ -2,6 +2,7 @@
 import { loadConfig } from '../config/config.js';
 import { containerKubeconfig, FileExistsError, writePrivateFile } from '../kube/container-kubeconfig.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { EXIT } from './exit-codes.js';
 
 export interface KubeconfigOptions {
   forContainers?: boolean;
@@ -15,7 +16,7 @@ export function kubeconfigCommand(opts: KubeconfigOptions): number {
   const err = (s: string) => process.stderr.write(`${s}\n`);
   if (!opts.forContainers) {
     err('kubeconfig: say what to export: --for-containers');
-    return 2;
+    return EXIT.usage;
   }
   try {
     const config = loadConfig(process.env);
@@ -28,14 +29,14 @@ export function kubeconfigCommand(opts: KubeconfigOptions): number {
       } catch (e) {
         if (!(e instanceof FileExistsError)) throw e;
         err(`kubeconfig: ${opts.output} exists; not overwriting it (add --force to replace it)`);
-        return 1;
+        return EXIT.failed;
       }
       err(`wrote ${opts.output} (mode 600: it holds credentials)`);
     } else process.stdout.write(out.yaml);
     err(`K8S_API_SERVER=${out.apiServer}${out.rewritten ? '' : '  (server was not loopback: unchanged)'}`);
-    return 0;
+    return EXIT.ok;
   } catch (e) {
     err(`kubeconfig: ${(e as Error).message}`);
-    return 1;
+    return EXIT.failed;
   }
 }

@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 // sandbox-provisioner: the command line for the same core the desktop app runs.
 import { Command, InvalidArgumentError } from 'commander';
-import { InvalidPlanError } from '../cluster/data-folders.js';
 import {
-  ClusterUsageError,
   clusterCreateCommand,
   clusterDeleteCommand,
   clusterDetectCommand,
@@ -11,8 +9,9 @@ import {
   kindConfigCommand,
   loadImageCommand,
 } from './cluster-command.js';
+import { commandAction, EXIT } from './exit-codes.js';
 import { kubeconfigCommand } from './kubeconfig-command.js';
-import { migrateCommand, UsageError } from './migrate-command.js';
+import { migrateCommand } from './migrate-command.js';
 import { serveCommand } from './serve-command.js';
 
 function portArg(v: string): string {
@@ -24,7 +23,7 @@ const program = new Command('sandbox-provisioner')
   .description('Local DeerFlow sandboxes on your own Kubernetes cluster')
   .version('0.1.0')
   // Bad usage exits 2, as documented; commander's own errors do too.
-  .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.usage));
 
 program
   .command('serve')
@@ -57,17 +56,7 @@ program
   .option('--verify <mode>', 'how the result is checked: sizes, or content (checksums before and after; reads every file twice)', 'sizes')
   .option('--undo', 'put the last completed migration back (files, links, folders, conflict copies)')
   .option('--with-changes', 'with --undo: also put back items changed since the migration, changes included')
-  .action(async (opts) => {
-    try {
-      process.exitCode = await migrateCommand(opts);
-    } catch (e) {
-      if (e instanceof UsageError) {
-        process.stderr.write(`migrate: ${e.message}\n`);
-        process.exit(2);
-      }
-      throw e;
-    }
-  });
+  .action(commandAction('migrate', migrateCommand));
 
 program
   .command('kubeconfig')
@@ -77,30 +66,17 @@ program
   .option('--context <name>', 'kubeconfig context (default: the current one)')
   .option('-o, --output <file>', 'write to this file (mode 600) instead of standard output')
   .option('--force', 'replace an existing output file')
-  .action((opts) => {
-    process.exitCode = kubeconfigCommand(opts);
-  });
+  .action(commandAction('kubeconfig', kubeconfigCommand));
 
 const cluster = program.command('cluster').description('local clusters');
 cluster
   .command('detect')
   .description("list the kubeconfig's contexts: which tool made each, its API server, and whether it answers")
   .option('--json', 'machine-readable output')
-  .action(async (opts) => {
-    process.exitCode = await clusterDetectCommand(opts);
-  });
+  .action(commandAction('cluster detect', clusterDetectCommand));
 
-/** Usage problems exit 2; a failing tool or cluster exits 1 with its message. */
-function clusterAction<A extends unknown[]>(name: string, fn: (...args: A) => Promise<number>) {
-  return async (...args: A) => {
-    try {
-      process.exitCode = await fn(...args);
-    } catch (e) {
-      process.stderr.write(`cluster ${name}: ${(e as Error).message}\n`);
-      process.exitCode = e instanceof ClusterUsageError || e instanceof InvalidPlanError ? 2 : 1;
-    }
-  };
-}
+/** Each cluster command: usage problems exit 2, a failing tool or cluster 1, with its message. */
+const clusterAction = <A extends unknown[]>(name: string, fn: (...args: A) => Promise<number>) => commandAction(`cluster ${name}`, fn);
 
 const planOptions = (c: Command) =>
   c

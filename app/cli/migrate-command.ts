@@ -1,5 +1,5 @@
 // sandbox-provisioner migrate: moves legacy DeerFlow data into the per-user layout.
-// Exit codes (MIGRATE_EXIT): 0 done or nothing to do (notes may be printed); 3 done, but data
+// Exit codes (EXIT, app/cli/exit-codes.ts): 0 done or nothing to do (notes may be printed); 3 done, but data
 // was left that needs the user (an owner that is not a valid user id); 1 refused or failed;
 // 2 bad usage. A dry run answers with the same codes for what a run would do.
 import { resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { isValidUserId, type LeftInPlace } from '../migration/plan.js';
 import { PvcBackend } from '../migration/pvc-backend.js';
 import { runMigration, scanAndPlan, withMigrationLock } from '../migration/run.js';
 import { undoLastRun } from '../migration/undo.js';
+import { EXIT, UsageError } from './exit-codes.js';
 import { confirm } from './prompt.js';
 
 export interface MigrateOptions {
@@ -33,16 +34,13 @@ export interface MigrateOptions {
   withChanges?: boolean;
 }
 
-export class UsageError extends Error {}
-
 /** What migrate's exit status means, for scripts (`migrate && …` goes on when data was moved). */
-export const MIGRATE_EXIT = { done: 0, failed: 1, usage: 2, needsUser: 3 } as const;
 
 const targetOf = (opts: MigrateOptions): DataTarget =>
   opts.pvc ? { kind: 'pvc', claim: opts.pvc } : { kind: 'local', baseDir: resolve(opts.baseDir as string) };
 
 /** 3 when something was left that only the user can sort out, else 0. */
-const exitForLeft = (left: LeftInPlace[]) => (left.some((l) => l.needsUser) ? MIGRATE_EXIT.needsUser : MIGRATE_EXIT.done);
+const exitForLeft = (left: LeftInPlace[]) => (left.some((l) => l.needsUser) ? EXIT.needsYou : EXIT.ok);
 
 async function guardFromEnvironment(namespace: string | undefined, target: DataTarget): Promise<GuardResult> {
   let config: ReturnType<typeof loadConfig> | undefined;
@@ -84,10 +82,10 @@ export async function migrateCommand(opts: MigrateOptions): Promise<number> {
     });
   } catch (e) {
     err(`migrate: ${(e as Error).message}`);
-    return 1;
+    return EXIT.failed;
   }
   const interrupt = () => {
-    void backend.stop().finally(() => process.exit(130));
+    void backend.stop().finally(() => process.exit(EXIT.interrupted));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
@@ -98,7 +96,7 @@ export async function migrateCommand(opts: MigrateOptions): Promise<number> {
     return await migrateWith(backend, db ? { file: db.path } : undefined, opts);
   } catch (e) {
     err(`migrate: ${(e as Error).message}`);
-    return 1;
+    return EXIT.failed;
   } finally {
     db?.cleanup();
     await backend.stop().catch((e: Error) => err(`could not delete the helper Pod: ${e.message}`));
@@ -119,7 +117,7 @@ async function migrateWith(
     // Refusals (a link on the way, a second run, a journal that cannot be replayed) and
     // failures end here, as one line that says what to do; nothing half-done is left unsaid.
     err(`migrate: ${(e as Error).message}`);
-    return 1;
+    return EXIT.failed;
   }
 }
 
@@ -129,7 +127,7 @@ async function undo(backend: MigrationBackend, opts: MigrateOptions): Promise<nu
   const err = (s: string) => process.stderr.write(`${s}\n`);
   if (!opts.yes && !(await confirm('Put the last migration back? [y/N] '))) {
     err(process.stdin.isTTY ? 'Nothing was changed.' : 'Nothing was changed: run with --yes to undo without asking.');
-    return MIGRATE_EXIT.failed;
+    return EXIT.failed;
   }
   let lastLine = 0;
   const outcome = await withMigrationLock(backend, () =>
@@ -148,19 +146,19 @@ async function undo(backend: MigrationBackend, opts: MigrateOptions): Promise<nu
   if (outcome.kind === 'refused') {
     if (opts.json) out(JSON.stringify({ outcome: 'refused', reason: outcome.reason }, null, 2));
     err(`Refused: ${outcome.reason}`);
-    return MIGRATE_EXIT.failed;
+    return EXIT.failed;
   }
   if (outcome.kind === 'nothing-to-undo') {
     if (opts.json) out(JSON.stringify({ outcome: 'nothing-to-undo', reason: outcome.reason }, null, 2));
     else err(`Nothing to undo: ${outcome.reason}.`);
-    return MIGRATE_EXIT.done;
+    return EXIT.ok;
   }
   const { report, reportFile } = outcome;
   out(opts.json ? JSON.stringify({ outcome: 'undone', report, reportFile }, null, 2) : formatUndoReport(report, reportFile));
-  if (!report.ok) return MIGRATE_EXIT.failed;
+  if (!report.ok) return EXIT.failed;
   // Items left where the migration put them (changed since, or their old place taken): the
   // user decides about those.
-  return report.left.length ? MIGRATE_EXIT.needsUser : MIGRATE_EXIT.done;
+  return report.left.length ? EXIT.needsYou : EXIT.ok;
 }
 
 async function scanAndRun(
@@ -175,7 +173,7 @@ async function scanAndRun(
     scan = await scanAndPlan(backend, opts.userId, ownerDb);
   } catch (e) {
     err(`migrate: ${(e as Error).message}`);
-    return 1;
+    return EXIT.failed;
   }
   if (opts.dryRun) {
     out(
@@ -199,7 +197,7 @@ async function scanAndRun(
   }
   if (!opts.yes && !(await confirm('Move the data as planned? [y/N] '))) {
     err(process.stdin.isTTY ? 'Nothing was changed.' : 'Nothing was changed: run with --yes to migrate without asking.');
-    return 1;
+    return EXIT.failed;
   }
 
   let lastLine = 0;
@@ -221,9 +219,9 @@ async function scanAndRun(
   if (outcome.kind === 'refused') {
     if (opts.json) out(JSON.stringify({ outcome: 'refused', reason: outcome.reason }, null, 2));
     err(`Refused: ${outcome.reason}`);
-    return 1;
+    return EXIT.failed;
   }
-  if (outcome.kind === 'nothing-to-do') return 0;
+  if (outcome.kind === 'nothing-to-do') return EXIT.ok;
   out(opts.json ? JSON.stringify({ outcome: 'done', report: outcome.report }, null, 2) : formatReport(outcome.report));
-  return outcome.report.ok ? exitForLeft(outcome.report.leftInPlace) : MIGRATE_EXIT.failed;
+  return outcome.report.ok ? exitForLeft(outcome.report.leftInPlace) : EXIT.failed;
 }

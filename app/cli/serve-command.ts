@@ -7,10 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/config.js';
 import { StartupError } from '../core/connection.js';
-import { DeskCore } from '../core/desk-core.js';
+import type { DeskCore } from '../core/desk-core.js';
 import { KubeconfigError } from '../kube/kubeconfig.js';
 import { startDeskServer } from '../server/desk-api.js';
-import { checkListenSafety, listenProvisionerApi } from '../server/serve.js';
+import { startHeadless } from '../server/standalone.js';
+import { EXIT } from './exit-codes.js';
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -33,13 +34,10 @@ export async function serveCommand(opts: { host?: string; port?: string; ui?: bo
   if (opts.port) env.PROVISIONER_PORT = opts.port;
   let core: DeskCore | undefined;
   try {
-    core = new DeskCore({ settingsFile: defaultSettingsFile(env), env, log, provisionerApi: true, listen: listenProvisionerApi });
+    // The same start the tests use (app/server/standalone.ts).
+    ({ core } = await startHeadless(env, { settingsFile: defaultSettingsFile(env), log }));
     for (const name of core.overriddenEnv())
       log(`warning: ${name} from the environment is replaced by the saved UI setting in ${core.settings.file}`);
-    checkListenSafety(core.settings.config()); // before touching the cluster
-    await core.start({ requireCluster: true });
-    const api = core.provisionerApi();
-    if (!api.running) throw new StartupError(api.error ?? 'the provisioner API did not start');
     if (opts.ui !== false) {
       const dir = rendererDir();
       const desk = await startDeskServer({ core, rendererDir: dir, log });
@@ -50,7 +48,7 @@ export async function serveCommand(opts: { host?: string; port?: string; ui?: bo
     const running = core;
     const stop = async () => {
       await running.close();
-      process.exit(0);
+      process.exit(EXIT.ok);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -58,7 +56,7 @@ export async function serveCommand(opts: { host?: string; port?: string; ui?: bo
     await core?.close().catch(() => undefined);
     if (e instanceof ConfigError || e instanceof KubeconfigError || e instanceof StartupError) {
       process.stderr.write(`sandbox-provisioner: ${e.message}\n`);
-      process.exit(1);
+      process.exit(EXIT.failed);
     }
     throw e;
   }

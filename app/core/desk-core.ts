@@ -124,6 +124,11 @@ export class DeskCore implements DeskService {
     if (this.apiWanted) await this.runProvisionerApi(true);
   }
 
+  /** The cluster connection in use, if any (the headless entry hands its provisioner to tests). */
+  connected(): ClusterConnection | undefined {
+    return this.conn;
+  }
+
   /** Saved settings that replace a variable set in the environment (worth a warning at start). */
   overriddenEnv(): string[] {
     const merged = this.settings.env();

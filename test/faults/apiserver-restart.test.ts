@@ -15,7 +15,7 @@ const namespace = uniqueName('faults');
 let api: RunningProvisioner;
 
 beforeAll(async () => {
-  const config = loadConfig({
+  const env = {
     KUBECONFIG_PATH: clusterInfo().kubeconfig,
     K8S_NAMESPACE: namespace,
     PROVISIONER_PORT: '0',
@@ -23,8 +23,8 @@ beforeAll(async () => {
     // Pod looks up to 1 s older than it is) can remove the test's orphan early; the sweep test
     // moves the clock forward instead of waiting.
     SANDBOX_ORPHAN_GRACE_SECONDS: '30',
-  });
-  api = await startProvisioner(config, () => {});
+  };
+  api = await startProvisioner(env, () => {});
 });
 afterAll(async () => {
   await startComponent('kube-apiserver');

@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../app/config/config.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { type ClusterState, down, startComponent, stopComponent, up } from '../cluster/control-plane.js';
 import { startDesk, timedCreate, waitUntil } from '../integration/helpers.js';
@@ -25,10 +24,7 @@ const quiet = () => {};
 beforeAll(async () => {
   cluster = await up(quiet);
   desk = await startDesk({ KUBECONFIG_PATH: cluster.kubeconfig, K8S_NAMESPACE: 'etcd-outage' });
-  api = await startProvisioner(
-    loadConfig({ KUBECONFIG_PATH: cluster.kubeconfig, K8S_NAMESPACE: 'etcd-outage', PROVISIONER_PORT: '0' }),
-    quiet,
-  );
+  api = await startProvisioner({ KUBECONFIG_PATH: cluster.kubeconfig, K8S_NAMESPACE: 'etcd-outage', PROVISIONER_PORT: '0' }, quiet);
 });
 afterAll(async () => {
   await api?.close();

@@ -5,7 +5,6 @@
 // Bounded in count and time; the generator is seeded, so a failure can be replayed.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../app/config/config.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { clusterInfo, testKubeConfig, uniqueName } from '../integration/helpers.js';
 import { seeded } from '../support/seeded.js';
@@ -16,14 +15,14 @@ const KEY = 'fuzz-key-0123456789abcdef';
 let api: RunningProvisioner;
 
 beforeAll(async () => {
-  const config = loadConfig({
+  const env = {
     KUBECONFIG_PATH: clusterInfo().kubeconfig,
     K8S_NAMESPACE: namespace,
     PROVISIONER_PORT: '0',
     PROVISIONER_API_KEY: KEY,
     SANDBOX_ORPHAN_GRACE_SECONDS: '30',
-  });
-  api = await startProvisioner(config, () => {});
+  };
+  api = await startProvisioner(env, () => {});
 });
 afterAll(async () => {
   await api?.close();

@@ -3,7 +3,6 @@
 // server refuses Pods there with 403; the first create waits for the account instead of failing.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../app/config/config.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { startComponent, stopComponent } from '../cluster/control-plane.js';
 import { clusterInfo, testKubeConfig, uniqueName } from '../integration/helpers.js';
@@ -22,9 +21,8 @@ describe('the first sandbox of a brand-new namespace', () => {
   it('waits for the default ServiceAccount, then is created', async () => {
     await stopComponent('kube-controller-manager');
     const lines: string[] = [];
-    api = await startProvisioner(
-      loadConfig({ KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0' }),
-      (l) => lines.push(l),
+    api = await startProvisioner({ KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0' }, (l) =>
+      lines.push(l),
     );
     const pending = fetch(`${api.url}/api/sandboxes`, {
       method: 'POST',

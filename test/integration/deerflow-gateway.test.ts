@@ -5,7 +5,6 @@
 // re-creating the same id; and the capabilities the Gateway reads.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../app/config/config.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { clusterInfo, testKubeConfig, uniqueName } from './helpers.js';
 
@@ -23,7 +22,7 @@ afterAll(async () => {
 async function serve(env: Record<string, string>) {
   const namespace = uniqueName('gw');
   namespaces.push(namespace);
-  const config = loadConfig({
+  const startEnv = {
     KUBECONFIG_PATH: clusterInfo().kubeconfig,
     K8S_NAMESPACE: namespace,
     PROVISIONER_PORT: '0',
@@ -31,8 +30,8 @@ async function serve(env: Record<string, string>) {
     DEER_FLOW_HOST_BASE_DIR: B,
     THREADS_HOST_PATH: `${B}/threads`,
     ...env,
-  });
-  const api = await startProvisioner(config, () => {});
+  };
+  const api = await startProvisioner(startEnv, () => {});
   running.push(api);
   const post = async (body: unknown) => {
     const r = await fetch(`${api.url}/api/sandboxes`, {

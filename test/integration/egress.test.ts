@@ -4,7 +4,6 @@
 // policy-enforcing CNI, which neither the control plane here nor the real-kind lane's node has.)
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../app/config/config.js';
 import { EGRESS_POLICY_NAME } from '../../app/sandbox/egress.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { clusterInfo, testKubeConfig, uniqueName } from './helpers.js';
@@ -16,8 +15,8 @@ const namespaces: string[] = [];
 
 async function startWith(namespace: string, env: Record<string, string>, log: string[] = []): Promise<RunningProvisioner> {
   if (!namespaces.includes(namespace)) namespaces.push(namespace);
-  const config = loadConfig({ KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0', ...env });
-  return startProvisioner(config, (l) => log.push(l));
+  const startEnv = { KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0', ...env };
+  return startProvisioner(startEnv, (l) => log.push(l));
 }
 const policy = (namespace: string) =>
   networking.readNamespacedNetworkPolicy({ name: EGRESS_POLICY_NAME, namespace }).catch(() => undefined);

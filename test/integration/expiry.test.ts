@@ -4,7 +4,6 @@
 // age removes even a sandbox in use.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../app/config/config.js';
 import { LAST_USED_ANNOTATION } from '../../app/sandbox/expiry.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { clusterInfo, testKubeConfig, uniqueName, waitUntil } from './helpers.js';
@@ -17,14 +16,14 @@ const namespaces: string[] = [];
 async function start(env: Record<string, string>, namespace: string, log: string[] = []) {
   if (!namespaces.includes(namespace)) namespaces.push(namespace);
   // The sweep runs every half orphan-grace period: every second here.
-  const config = loadConfig({
+  const startEnv = {
     KUBECONFIG_PATH: clusterInfo().kubeconfig,
     K8S_NAMESPACE: namespace,
     PROVISIONER_PORT: '0',
     SANDBOX_ORPHAN_GRACE_SECONDS: '2',
     ...env,
-  });
-  const api = await startProvisioner(config, (l) => log.push(l));
+  };
+  const api = await startProvisioner(startEnv, (l) => log.push(l));
   running.push(api);
   return api;
 }

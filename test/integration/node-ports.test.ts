@@ -5,7 +5,6 @@
 // its own random allocations avoid, so other tests' Services don't take these ports meanwhile.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../app/config/config.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { clusterInfo, createTestNamespace, testKubeConfig, uniqueName } from './helpers.js';
 
@@ -41,13 +40,13 @@ beforeAll(async () => {
     namespace: blockerNs.name,
     body: { metadata: { name: 'other' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: first }], selector: { x: 'y' } } },
   });
-  const config = loadConfig({
+  const env = {
     KUBECONFIG_PATH: clusterInfo().kubeconfig,
     K8S_NAMESPACE: ns,
     PROVISIONER_PORT: '0',
     SANDBOX_NODE_PORT_RANGE: `${first}-${first + 3}`,
-  });
-  api = await startProvisioner(config, () => {});
+  };
+  api = await startProvisioner(env, () => {});
 });
 
 afterAll(async () => {

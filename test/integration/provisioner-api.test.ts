@@ -18,8 +18,9 @@ const namespaces: string[] = [];
 async function start(env: Record<string, string> = {}): Promise<{ url: string; config: ProvisionerConfig; api: RunningProvisioner }> {
   const namespace = env.K8S_NAMESPACE ?? uniqueName('prov');
   if (!namespaces.includes(namespace)) namespaces.push(namespace);
-  const config = loadConfig({ KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0', ...env });
-  const api = await startProvisioner(config, () => {});
+  const startEnv = { KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0', ...env };
+  const config = loadConfig(startEnv);
+  const api = await startProvisioner(startEnv, () => {});
   running.push(api);
   return { url: api.url, config, api };
 }
@@ -421,8 +422,8 @@ describe('auth', () => {
   });
 
   it('refuses to listen beyond loopback without a key, before touching the cluster', async () => {
-    const config = loadConfig({ KUBECONFIG_PATH: '/nonexistent', PROVISIONER_HOST: '0.0.0.0' });
-    await expect(startProvisioner(config, () => {})).rejects.toThrow(/without an API key.*PROVISIONER_API_KEY/);
+    const startEnv = { KUBECONFIG_PATH: '/nonexistent', PROVISIONER_HOST: '0.0.0.0' };
+    await expect(startProvisioner(startEnv, () => {})).rejects.toThrow(/without an API key.*PROVISIONER_API_KEY/);
   });
 });
 

@@ -9,11 +9,12 @@ import { clusterInfo, testKubeConfig, uniqueName, waitUntil } from './helpers.js
 
 const core = testKubeConfig().makeApiClient(CoreV1Api);
 const namespace = uniqueName('watch');
-const config = loadConfig({ KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0' });
+const env = { KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0' };
+const config = loadConfig(env);
 let api: RunningProvisioner;
 
 beforeAll(async () => {
-  api = await startProvisioner(config, () => {});
+  api = await startProvisioner(env, () => {});
   await waitUntil('watch synced', async () => api.cache.synced);
 });
 afterAll(async () => {
