@@ -211,7 +211,9 @@ test('settings are validated like the server does, and the theme switches', asyn
   // Every field says the value in use and where it comes from (not a blank).
   await expect(page.getByText('NodePort or ClusterIP · in use: NodePort (the default)')).toBeVisible();
   await expect(page.getByLabel('Namespace (K8S_NAMESPACE)')).toHaveValue(served.namespace);
-  await expect(page.getByText(`deer-flow · in use: ${served.namespace} (from the environment the app started with)`)).toBeVisible();
+  await expect(
+    page.getByText(`where sandboxes are made · in use: ${served.namespace} (from the environment the app started with)`),
+  ).toBeVisible();
   await page.getByLabel('Service type (SANDBOX_SERVICE_TYPE)').fill('LoadBalancer');
   await page.getByRole('button', { name: 'Save and apply' }).click();
   await expect(page.getByText('SANDBOX_SERVICE_TYPE="LoadBalancer" is not valid: expected NodePort or ClusterIP')).toBeVisible();

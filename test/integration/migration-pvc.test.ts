@@ -2,7 +2,7 @@
 // planner's moves run as batched exec scripts. kwok runs the helper's commands in a local
 // folder that stands for the claim's contents, so the result can be compared with the local
 // backend on an identical tree (one planner, two backends, the same end state).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -12,6 +12,7 @@ import { PvcBackend } from '../../app/migration/pvc-backend.js';
 import { runMigration, scanAndPlan, withMigrationLock } from '../../app/migration/run.js';
 import { undoLastRun } from '../../app/migration/undo.js';
 import { createBoundClaim } from '../cluster/volumes.js';
+import { backendContract } from '../support/backend-contract.js';
 import { makeLegacyTree, snapshot, symlink, writeFile } from '../support/legacy-tree.js';
 import { createTestNamespace, testKubeConfig, uniqueName, waitUntil, wirePodToFolder } from './helpers.js';
 
@@ -146,4 +147,14 @@ describe('PVC backend', () => {
       async () => (await core.listNamespacedPod({ namespace: ns.name, fieldSelector: 'metadata.name=mig-helper-bad' })).items.length === 0,
     );
   });
+});
+
+backendContract('PVC through its helper Pod', async () => {
+  const claimDir = mkdtempSync(join(tmpdir(), 'spd-contract-claim-'));
+  mkdirSync(join(claimDir, 'deer-flow'));
+  const podName = uniqueName('contract');
+  await wirePodToFolder(kc, ns.name, podName, [], claimDir);
+  const backend = new PvcBackend(kc, { namespace: ns.name, claim: 'deer-flow-data', podName });
+  await backend.start();
+  return { backend, base: join(claimDir, 'deer-flow'), close: () => backend.stop() };
 });

@@ -7,6 +7,7 @@ import { moveOne } from '../../app/migration/backend.js';
 import { accountThreads, JOURNAL_FILE, manifestOf, readJournal, resumeJournal } from '../../app/migration/execute.js';
 import { LocalBackend } from '../../app/migration/local-backend.js';
 import { runMigration, scanAndPlan } from '../../app/migration/run.js';
+import { backendContract } from '../support/backend-contract.js';
 import { makeLegacyTree, snapshot, symlink, writeFile } from '../support/legacy-tree.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'spd-mig-'));
@@ -217,4 +218,9 @@ describe('local migration', () => {
     await expect(moveOne(backend, '../x', 'y')).rejects.toThrow(/outside the base/);
     await expect(backend.readText('/etc/passwd')).rejects.toThrow(/outside the base/);
   });
+});
+
+backendContract('local folder', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'spd-contract-'));
+  return { backend: new LocalBackend(base), base, close: async () => {} };
 });

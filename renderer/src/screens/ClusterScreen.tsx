@@ -3,7 +3,9 @@
 // nodes — and, when there is no cluster, creating a kind cluster for DeerFlow.
 import { useEffect, useMemo, useState } from 'react';
 import type { ImagePresence } from '../../../app/cluster/images.js';
+import { DEFAULT_KIND_CLUSTER_NAME, DEFAULT_KIND_NODE_PORTS } from '../../../app/cluster/kind-config.js';
 import { createBlocker, toolStatusText } from '../../../app/cluster/tool-status.js';
+import { formatNodePortRange } from '../../../app/config/node-port-range.js';
 import type { ToolsStatus } from '../../../app/desk/contract.js';
 import { DeskError } from '../api/client.js';
 import { ConfirmDialog, CopyButton, Field, SmallTable } from '../components/common.js';
@@ -279,7 +281,13 @@ function ExportKubeconfigForm({ disabled }: { disabled: boolean }) {
  */
 function KindCreateForm({ tools }: { tools: ToolsStatus['tools'] | undefined }) {
   const [tool, setTool] = useState<'kind' | 'minikube'>('kind');
-  const [values, setValues] = useState({ name: 'deer-flow', dataDir: '', skillsDir: '', nodePorts: '30000-30049' });
+  // The core's defaults, not copies of them.
+  const [values, setValues] = useState({
+    name: DEFAULT_KIND_CLUSTER_NAME,
+    dataDir: '',
+    skillsDir: '',
+    nodePorts: formatNodePortRange(DEFAULT_KIND_NODE_PORTS),
+  });
   const [serverErrors, setErrors] = useState<Record<string, string>>({});
   const [touched, setTouched] = useState(false);
   const set = (k: keyof typeof values, v: string) => {

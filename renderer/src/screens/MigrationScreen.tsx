@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ClaimView, MigrationScanView, MigrationSource } from '../../../app/desk/contract.js';
 import { formatThreadAccount } from '../../../app/migration/format.js';
+import { DEFAULT_USER_ID } from '../../../app/sandbox/names.js';
 import { ConfirmDialog, Field, SmallTable } from '../components/common.js';
 import { FolderInput } from '../components/FolderInput.js';
 import { JobPanel } from '../components/JobPanel.js';
@@ -19,7 +20,7 @@ const MAX_ROWS = 500;
 export function MigrationScreen() {
   const [kind, setKind] = useState<'local' | 'pvc'>('local');
   const [where, setWhere] = useState('');
-  const [userId, setUserId] = useState('default');
+  const [userId, setUserId] = useState(DEFAULT_USER_ID);
   const [force, setForce] = useState(false);
   const [compareContents, setCompareContents] = useState(false);
   const [scan, setScan] = useState<MigrationScanView | undefined>();

@@ -10,7 +10,7 @@ import { desk } from '../state/desk.js';
 import { noticeError, useNotices } from '../state/notices.js';
 
 const FIELDS: { name: Exclude<keyof DeskSettings, 'PROVISIONER_API_KEY'>; label: string; hint: string }[] = [
-  { name: 'K8S_NAMESPACE', label: 'Namespace', hint: 'deer-flow' },
+  { name: 'K8S_NAMESPACE', label: 'Namespace', hint: 'where sandboxes are made' },
   { name: 'SANDBOX_IMAGE', label: 'Sandbox image', hint: 'the all-in-one sandbox image' },
   { name: 'SANDBOX_SERVICE_TYPE', label: 'Service type', hint: 'NodePort or ClusterIP' },
   { name: 'NODE_HOST', label: 'Node host', hint: 'host in sandbox URLs (host.docker.internal)' },
@@ -23,7 +23,7 @@ const FIELDS: { name: Exclude<keyof DeskSettings, 'PROVISIONER_API_KEY'>; label:
   { name: 'LARK_CLI_INIT_IMAGE', label: 'Lark CLI init image', hint: 'Lark Pattern A (optional)' },
   { name: 'LARK_CLI_BROKER_IMAGE', label: 'Lark CLI broker image', hint: 'Lark Pattern B (optional)' },
   { name: 'DEERFLOW_LARK_BROKER_DENY_SUBCOMMANDS', label: 'Lark broker denied subcommands', hint: 'passed to the broker' },
-  { name: 'PROVISIONER_PORT', label: 'Provisioner API port', hint: '8002' },
+  { name: 'PROVISIONER_PORT', label: 'Provisioner API port', hint: 'where DeerFlow reaches the API' },
   { name: 'SANDBOX_IDLE_SECONDS', label: 'Remove when unused for (seconds)', hint: 'empty: never (e.g. 3600)' },
   { name: 'SANDBOX_TTL_SECONDS', label: 'Remove when older than (seconds)', hint: 'empty: never (e.g. 86400)' },
   { name: 'SANDBOX_EGRESS', label: 'Egress', hint: 'open (default), isolated (DNS only) or allowlist' },
