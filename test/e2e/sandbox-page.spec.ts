@@ -159,17 +159,24 @@ test('files: the sandbox folder listed, a text and an image previewed, an upload
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
   await page.goto(`${served.uiUrl}#/sandboxes/page-one/files`);
   await expect(page.getByTestId('files-via')).toHaveText('read on this machine (the host folder)');
-  await page.getByTestId('file-outputs').getByRole('button', { name: 'outputs', exact: true }).click();
-  await page.getByTestId('file-report.md').getByRole('button', { name: 'report.md', exact: true }).click();
+  // A tree: the folder opens in place, its files under it.
+  const outputs = page.getByTestId('file-outputs').getByRole('button', { name: 'outputs', exact: true });
+  await outputs.click();
+  await expect(outputs).toHaveAttribute('aria-expanded', 'true');
+  await page.getByTestId('file-outputs/report.md').getByRole('button', { name: 'report.md', exact: true }).click();
   await expect(page.getByTestId('file-preview')).toContainText('the agent wrote this');
-  await page.getByTestId('file-dot.png').getByRole('button', { name: 'dot.png', exact: true }).click();
+  await page.getByTestId('file-outputs/dot.png').getByRole('button', { name: 'dot.png', exact: true }).click();
   await expect(page.getByTestId('file-preview').locator('img')).toHaveJSProperty('naturalWidth', 1);
   expect(problems).toEqual([]);
+  // Live: a file the agent writes now shows up by itself.
+  writeFileSync(join(root, 'outputs', 'late.txt'), 'later');
+  await expect(page.getByTestId('file-outputs/late.txt')).toBeVisible({ timeout: 10_000 });
   await screenshot(page, '23-files', testInfo);
   const upload = join(mkdtempSync(join(tmpdir(), 'spd-e2e-up-')), 'brief.txt');
   writeFileSync(upload, 'do the thing');
   await page.getByLabel('Upload files to uploads/').setInputFiles(upload);
   await expect(page.getByText('Uploaded uploads/brief.txt')).toBeVisible();
+  await expect(page.getByTestId('file-uploads/brief.txt')).toBeVisible();
   expect(readFileSync(join(root, 'uploads', 'brief.txt'), 'utf8')).toBe('do the thing');
   // The same name again is refused, the first kept.
   const again = join(mkdtempSync(join(tmpdir(), 'spd-e2e-up-')), 'brief.txt');

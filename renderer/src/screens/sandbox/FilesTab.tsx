@@ -1,4 +1,4 @@
-// The sandbox's /mnt/user-data: folders to open, sizes and times, refreshed every few seconds,
+// The sandbox's /mnt/user-data as a tree (folders open in place), sizes and times, refreshed every few seconds,
 // a preview of text and images, download of a file or a folder (as .tar), upload into
 // uploads/. Read on this machine when the folder is a host folder it holds, else through the
 // cluster; the user can ask for the cluster's view (what the sandbox itself sees).
@@ -6,6 +6,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { FileEntry, FolderView } from '../../../../app/desk/contract.js';
 import { bytes } from '../../format.js';
 import { desk } from '../../state/desk.js';
+import { foldersToList, treeRows } from '../../state/file-tree.js';
 import { noticeError, useNotices } from '../../state/notices.js';
 
 const REFRESH_MS = 3000;
@@ -19,20 +20,27 @@ type Preview =
   | { path: string; kind: 'binary' };
 
 export function FilesTab({ id, gone }: { id: string; gone: boolean }) {
-  const [path, setPath] = useState('');
   const [via, setVia] = useState<'host' | 'cluster' | undefined>();
-  const [folder, setFolder] = useState<FolderView | undefined>();
+  const [folders, setFolders] = useState<ReadonlyMap<string, FolderView>>(new Map());
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [error, setError] = useState<string | undefined>();
   const [preview, setPreview] = useState<Preview | undefined>();
 
+  // The root and every open folder, listed again every few seconds (live).
   const refresh = useCallback(async () => {
-    try {
-      setFolder(await desk().call('listFiles', { params: { id }, body: { path, ...(via ? { via } : {}) } }));
-      setError(undefined);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, [id, path, via]);
+    const paths = foldersToList(expanded);
+    const listed = await Promise.allSettled(
+      paths.map((path) => desk().call('listFiles', { params: { id }, body: { path, ...(via ? { via } : {}) } })),
+    );
+    const next = new Map<string, FolderView>();
+    let problem: string | undefined;
+    listed.forEach((r, i) => {
+      if (r.status === 'fulfilled') next.set(paths[i] ?? '', r.value);
+      else if (i === 0) problem = (r.reason as Error).message;
+    });
+    setFolders(next);
+    setError(problem);
+  }, [id, via, expanded]);
 
   useEffect(() => {
     if (gone) return;
@@ -43,27 +51,27 @@ export function FilesTab({ id, gone }: { id: string; gone: boolean }) {
 
   useEffect(() => () => revoke(preview), [preview]);
 
-  const join = (name: string) => (path ? `${path}/${name}` : name);
-  const open = async (e: FileEntry) => {
-    if (e.type === 'folder') {
-      setPath(join(e.name));
-      setPreview(undefined);
-      return;
-    }
+  const toggle = (path: string) =>
+    setExpanded((e) => {
+      const next = new Set(e);
+      if (next.has(path)) for (const p of [...next]) (p === path || p.startsWith(`${path}/`)) && next.delete(p);
+      else next.add(path);
+      return next;
+    });
+  const open = async (path: string, e: FileEntry) => {
+    if (e.type === 'folder') return toggle(path);
     try {
-      const { blob } = await desk().download(id, join(e.name), via);
-      if (IMAGE.test(e.name)) setPreview({ path: join(e.name), kind: 'image', url: URL.createObjectURL(blob) });
+      const { blob } = await desk().download(id, path, via);
+      if (IMAGE.test(e.name)) setPreview({ path, kind: 'image', url: URL.createObjectURL(blob) });
       else {
         const head = new Uint8Array(await blob.slice(0, PREVIEW_BYTES).arrayBuffer());
         const text = new TextDecoder('utf-8', { fatal: false }).decode(head);
         // NUL bytes or many replacement characters: not text worth showing.
         const binary = head.includes(0) || (text.match(/\uFFFD/g)?.length ?? 0) > head.length / 20;
-        setPreview(
-          binary ? { path: join(e.name), kind: 'binary' } : { path: join(e.name), kind: 'text', text, cut: blob.size > PREVIEW_BYTES },
-        );
+        setPreview(binary ? { path, kind: 'binary' } : { path, kind: 'text', text, cut: blob.size > PREVIEW_BYTES });
       }
     } catch (err) {
-      noticeError(`Opening ${join(e.name)}`, err);
+      noticeError(`Opening ${path}`, err);
     }
   };
   const download = async (target: string) => {
@@ -87,39 +95,25 @@ export function FilesTab({ id, gone }: { id: string; gone: boolean }) {
         noticeError(`Uploading ${f.name}`, err);
       }
     }
+    setExpanded((e) => new Set([...e, 'uploads']));
     void refresh();
   };
 
-  const crumbs = path ? path.split('/') : [];
+  const root = folders.get('');
+  const rows = treeRows(folders, expanded);
   return (
     <section className="files" aria-label="Files">
       <div className="toolbar files-toolbar">
-        <nav aria-label="Folder" className="crumbs mono">
-          <button type="button" className="link" onClick={() => setPath('')}>
-            /mnt/user-data
-          </button>
-          {crumbs.map((c, i) => (
-            <span key={crumbs.slice(0, i + 1).join('/')}>
-              {' / '}
-              <button type="button" className="link" onClick={() => setPath(crumbs.slice(0, i + 1).join('/'))}>
-                {c}
-              </button>
-            </span>
-          ))}
-        </nav>
+        <span className="mono crumbs">/mnt/user-data</span>
         <span className="muted small" data-testid="files-via">
-          {folder
-            ? folder.via === 'host'
-              ? 'read on this machine (the host folder)'
-              : 'read through the cluster (inside the sandbox)'
-            : ''}
+          {root ? (root.via === 'host' ? 'read on this machine (the host folder)' : 'read through the cluster (inside the sandbox)') : ''}
         </span>
         <label>
           <input type="checkbox" checked={via === 'cluster'} onChange={(e) => setVia(e.target.checked ? 'cluster' : undefined)} /> As the
           sandbox sees it
         </label>
-        <button type="button" onClick={() => void download(path)} disabled={gone}>
-          Download folder
+        <button type="button" onClick={() => void download('')} disabled={gone}>
+          Download all
         </button>
         <label className={`button${gone ? ' disabled' : ''}`}>
           Upload to uploads/…
@@ -144,7 +138,7 @@ export function FilesTab({ id, gone }: { id: string; gone: boolean }) {
         </p>
       ) : null}
       <div className="files-body">
-        <table className="small-table files-table" aria-label={`Files in /mnt/user-data/${path}`}>
+        <table className="small-table files-table" aria-label="Files in /mnt/user-data">
           <thead>
             <tr>
               <th>Name</th>
@@ -156,23 +150,19 @@ export function FilesTab({ id, gone }: { id: string; gone: boolean }) {
             </tr>
           </thead>
           <tbody>
-            {path ? (
-              <tr>
-                <td colSpan={4}>
-                  <button type="button" className="link" onClick={() => setPath(crumbs.slice(0, -1).join('/'))}>
-                    ↑ Up
-                  </button>
-                </td>
-              </tr>
-            ) : null}
-            {folder?.entries.map((e) => (
-              <tr key={e.name} data-testid={`file-${e.name}`}>
-                <td className="mono ellipsis" title={e.name}>
+            {rows.map(({ path, depth, entry: e, open: isOpen }) => (
+              <tr key={path} data-testid={`file-${path}`}>
+                <td className="mono ellipsis" title={path} style={{ paddingLeft: 8 + depth * 18 }}>
                   {e.type === 'link' ? (
                     <span title="a symbolic link (shown, not followed)">↪ {e.name}</span>
                   ) : (
-                    <button type="button" className="link" onClick={() => void open(e)}>
-                      {e.type === 'folder' ? <span aria-hidden="true">📁 </span> : null}
+                    <button
+                      type="button"
+                      className="link"
+                      aria-expanded={e.type === 'folder' ? isOpen : undefined}
+                      onClick={() => void open(path, e)}
+                    >
+                      {e.type === 'folder' ? <span aria-hidden="true">{isOpen ? '▾ ' : '▸ '}</span> : null}
                       {e.name}
                     </button>
                   )}
@@ -181,23 +171,29 @@ export function FilesTab({ id, gone }: { id: string; gone: boolean }) {
                 <td className="nowrap">{new Date(e.modified).toLocaleString()}</td>
                 <td>
                   {e.type === 'file' || e.type === 'folder' ? (
-                    <button type="button" onClick={() => void download(join(e.name))} aria-label={`Download ${e.name}`}>
+                    <button type="button" onClick={() => void download(path)} aria-label={`Download ${path}`}>
                       Download
                     </button>
                   ) : null}
                 </td>
               </tr>
             ))}
-            {folder && !folder.entries.length ? (
+            {root && !root.entries.length ? (
               <tr>
                 <td colSpan={4} className="muted">
-                  This folder is empty.
+                  The folder is empty.
                 </td>
               </tr>
             ) : null}
           </tbody>
         </table>
-        {folder?.truncated ? <p className="muted">…and {folder.truncated.toLocaleString()} more (the first by name are shown).</p> : null}
+        {[...folders.values()]
+          .filter((f) => f.truncated)
+          .map((f) => (
+            <p key={f.path} className="muted">
+              {f.path || '/mnt/user-data'}: {f.truncated?.toLocaleString()} more entries (the first by name are shown).
+            </p>
+          ))}
         {preview ? (
           <section className="card preview" aria-label={`Preview of ${preview.path}`} data-testid="file-preview">
             <h3 className="mono ellipsis" title={preview.path}>
