@@ -190,6 +190,19 @@ binary_image() {
   rm -rf "$tmp"
 }
 
+# debian_binary_image <tag> <rootfs name> <packages> <binary>: a slim Debian with the packages
+# (cached tar) and the binary in /usr/local/bin, for components that run Debian's tools
+# (kube-proxy and kube-router: iptables, ipset, conntrack).
+debian_binary_image() {
+  local tag="$1" name="$2" packages="$3" file="$4"
+  image_exists "$tag" && return 0
+  local tmp tar; tar="$(rootfs_tar "$name" "$packages")"; tmp="$(mktemp -d)"
+  tar -C "$tmp" -xf "$tar"
+  install -m 0755 "$file" "$tmp/usr/local/bin/$(basename "$file")"
+  import_dir "$tag" "$tmp"
+  rm -rf "$tmp"
+}
+
 k8s_dir="$bin/kubernetes-$K8S_VERSION"
 component_images() {
   # Tags kubeadm and our manifests ask for; IfNotPresent everywhere, so nothing is pulled.
@@ -203,23 +216,11 @@ component_images() {
   binary_image "spd.local/local-path-provisioner:$KIND_LOCAL_PATH_PROVISIONER_VERSION" \
     "$bin/local-path-provisioner-$KIND_LOCAL_PATH_PROVISIONER_VERSION/local-path-provisioner" /usr/bin/local-path-provisioner
   local netpol="spd.local/kube-router:$KIND_KUBE_ROUTER_VERSION"
-  if ! image_exists "$netpol"; then
-    local tmp tar; tar="$(rootfs_tar netpol "$netpol_packages")"; tmp="$(mktemp -d)"
-    tar -C "$tmp" -xf "$tar"
-    install -m 0755 "$bin/kube-router-$KIND_KUBE_ROUTER_VERSION/kube-router" "$tmp/usr/local/bin/kube-router"
-    import_dir "$netpol" "$tmp"
-    rm -rf "$tmp"
-  fi
+  debian_binary_image "$netpol" netpol "$netpol_packages" "$bin/kube-router-$KIND_KUBE_ROUTER_VERSION/kube-router"
   local helper="spd.local/local-path-helper:busybox"
   image_exists "$helper" || import_dir "$helper" "$(busybox_root)"
   local proxy="registry.k8s.io/kube-proxy:$K8S_VERSION"
-  if ! image_exists "$proxy"; then
-    local tmp tar; tar="$(rootfs_tar proxy "$proxy_packages")"; tmp="$(mktemp -d)"
-    tar -C "$tmp" -xf "$tar"
-    install -m 0755 "$k8s_node_dir/kube-proxy" "$tmp/usr/local/bin/kube-proxy"
-    import_dir "$proxy" "$tmp"
-    rm -rf "$tmp"
-  fi
+  debian_binary_image "$proxy" proxy "$proxy_packages" "$k8s_node_dir/kube-proxy"
   echo "registry.k8s.io/kube-apiserver:$K8S_VERSION registry.k8s.io/kube-controller-manager:$K8S_VERSION" \
     "registry.k8s.io/kube-scheduler:$K8S_VERSION registry.k8s.io/etcd:$KIND_ETCD_IMAGE_TAG" \
     "registry.k8s.io/coredns/coredns:$KIND_COREDNS_VERSION registry.k8s.io/pause:$KIND_PAUSE_TAG" \
