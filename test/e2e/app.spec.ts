@@ -194,6 +194,8 @@ test('the migration wizard migrates a legacy folder and shows the report', async
   const undo = page.getByTestId('undo-report');
   await expect(undo).toContainText('1 item(s) left where the migration put them');
   await expect(undo).toContainText('users/alice/threads/thread-1/after.txt (new)');
+  // The plan scanned before the migration is no longer so: it goes (Scan shows what is there now).
+  await expect(page.getByTestId('migration-plan')).toHaveCount(0);
   await screenshot(page, '08b-undo-report', testInfo, undo);
   expect(existsSync(join(base, 'threads', 'thread-0', 'user-data', 'outputs', 'note.txt'))).toBe(true);
   expect(existsSync(join(base, 'users', 'alice', 'threads', 'thread-1', 'after.txt'))).toBe(true);

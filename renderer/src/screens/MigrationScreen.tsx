@@ -180,7 +180,12 @@ export function MigrationScreen() {
         </form>
         {report ? null : (
           <div className="undo-last">
-            <MigrationUndo source={where.trim() ? source() : undefined} label="Undo the last migration…" force={force} />
+            <MigrationUndo
+              source={where.trim() ? source() : undefined}
+              label="Undo the last migration…"
+              force={force}
+              onUndone={() => setScan(undefined)}
+            />
           </div>
         )}
       </section>
@@ -307,7 +312,7 @@ export function MigrationScreen() {
           <p>
             Saved as <span className="mono">{saved?.reportFile}</span>
           </p>
-          <MigrationUndo source={source()} label="Undo this migration" force={force} />
+          <MigrationUndo source={source()} label="Undo this migration" force={force} onUndone={() => setScan(undefined)} />
         </section>
       ) : null}
 

@@ -1,7 +1,7 @@
 // Undo of the last completed migration of a source (as `migrate --undo`): confirm → job with
 // progress → report: what went back, and what was left where the migration put it (changed
 // since, or its old place taken), with the changes named and a way to take those back too.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { MigrationSource } from '../../../app/desk/contract.js';
 import { ConfirmDialog } from '../components/common.js';
 import { JobPanel } from '../components/JobPanel.js';
@@ -13,13 +13,28 @@ import { noticeError } from '../state/notices.js';
 const MAX_LEFT_SHOWN = 200;
 
 /** The undo button and, once one ran, its job and report. `label` names what is undone. */
-export function MigrationUndo({ source, label, force }: { source: MigrationSource | undefined; label: string; force: boolean }) {
+/** `onUndone`: called once when an undo finished, so the screen can drop what is no longer so (the plan). */
+export function MigrationUndo({
+  source,
+  label,
+  force,
+  onUndone,
+}: {
+  source: MigrationSource | undefined;
+  label: string;
+  force: boolean;
+  onUndone?: () => void;
+}) {
   const [confirming, setConfirming] = useState<'plain' | 'with-changes' | undefined>();
   const [jobId, setJobId] = useState<string | undefined>();
   const job = useJobs((s) => (jobId ? s.byId[jobId] : undefined));
   const result = job?.kind === 'migration-undo' ? job.result : undefined;
   const report = result && 'report' in result ? result.report : undefined;
   const changedLeft = report?.left.filter((l) => l.changeCount > 0) ?? [];
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per finished job, not per render of the callback
+  useEffect(() => {
+    if (job?.state === 'done') onUndone?.();
+  }, [job?.id, job?.state]);
 
   const start = async (withChanges: boolean) => {
     setConfirming(undefined);
