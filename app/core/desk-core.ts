@@ -153,6 +153,8 @@ export class DeskCore implements DeskService {
   private async connect(context: string | undefined): Promise<Error | undefined> {
     const old = this.conn;
     this.conn = undefined;
+    // An address Open made leads to a Pod of the old cluster: it goes with it.
+    this.access.forwards.closeAll();
     await old?.close();
     try {
       this.config = this.settings.config();

@@ -50,6 +50,8 @@ interface Session {
   shell: ShellHandle | undefined;
   input: PassThrough | undefined;
   listeners: Set<(e: TerminalEvent) => void>;
+  /** Ends each attached stream (the terminal was closed). */
+  detachers: Set<() => void>;
   saveTimer: NodeJS.Timeout | undefined;
   /** It had a screen before this shell (saved by an earlier run, or reconnected): kept, ended, if the shell cannot start. */
   hadScreen: boolean;
@@ -129,14 +131,13 @@ export class DeskTerminals {
         for (const e of held) onEvent(e);
         live = true;
       });
-      signal.addEventListener(
-        'abort',
-        () => {
-          s.listeners.delete(listener);
-          resolve();
-        },
-        { once: true },
-      );
+      const detach = () => {
+        s.listeners.delete(listener);
+        s.detachers.delete(detach);
+        resolve();
+      };
+      s.detachers.add(detach);
+      signal.addEventListener('abort', detach, { once: true });
     });
   }
 
@@ -144,7 +145,11 @@ export class DeskTerminals {
     const s = this.get(id);
     if (s.view.state !== 'open' || !s.input) throw new TerminalError('not-found', `${s.view.title} has ended: reconnect it first`);
     s.input.write(data);
-    this.onUse(s.view.sandboxId);
+    try {
+      this.onUse(s.view.sandboxId);
+    } catch {
+      // Recording the use (idle expiry) is best effort: the keystrokes were delivered.
+    }
   }
 
   resize(id: string, cols: number, rows: number): TerminalView {
@@ -155,9 +160,11 @@ export class DeskTerminals {
     return { ...s.view };
   }
 
-  /** Ends the shell and forgets the terminal (its saved screen too). */
+  /** Ends the shell and forgets the terminal (its saved screen too); attached streams end. */
   close(id: string): void {
     const s = this.get(id);
+    this.broadcast(s, { type: 'ended', reason: `${s.view.title} was closed` });
+    for (const detach of [...s.detachers]) detach();
     this.sessions.delete(id);
     if (s.saveTimer) clearInterval(s.saveTimer);
     s.shell?.close();
@@ -197,6 +204,7 @@ export class DeskTerminals {
       shell: undefined,
       input: undefined,
       listeners: new Set(),
+      detachers: new Set(),
       saveTimer: undefined,
       hadScreen: Boolean(savedScreen),
     };

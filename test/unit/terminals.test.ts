@@ -121,6 +121,25 @@ describe('DeskTerminals', () => {
     expect(readdirSync(dir)).not.toContain(`${v.id}.json`);
   });
 
+  it('closing a terminal ends the streams attached to it, saying so', async () => {
+    const t = new DeskTerminals(echoShell().start, undefined);
+    const v = await t.open('sb-1', 80, 24);
+    const a = collect(t, v.id);
+    await settle();
+    t.close(v.id);
+    await a.done; // resolved without an abort
+    expect(a.events.at(-1)).toEqual({ type: 'ended', reason: 'Terminal 1 was closed' });
+  });
+
+  it('a use that cannot be recorded does not fail the keystrokes', async () => {
+    const shell = echoShell();
+    const t = new DeskTerminals(shell.start, undefined, () => {
+      throw new Error('no cluster in use');
+    });
+    const v = await t.open('sb-1', 80, 24);
+    expect(() => t.input(v.id, 'x')).not.toThrow();
+  });
+
   it('unknown ids and too many terminals are refused with what to do', async () => {
     const t = new DeskTerminals(echoShell().start, undefined);
     expect(() => t.input('00000000-0000-4000-8000-000000000000', 'x')).toThrow(/no terminal .* it was closed \(open a new one\)/);
