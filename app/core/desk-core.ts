@@ -263,7 +263,7 @@ export class DeskCore implements DeskService {
   }
 
   openTerminal({ params, body }: InputOf<'openTerminal'>): Promise<TerminalView> {
-    return this.access.openTerminal(params.id, body.cols, body.rows);
+    return this.access.terminals.open(params.id, body.cols, body.rows);
   }
 
   reconnectTerminal({ params }: InputOf<'reconnectTerminal'>): Promise<TerminalView> {

@@ -1,15 +1,14 @@
 // Getting into a sandbox from the app (issue #13): its terminals and its files, over the
 // connection the desk core holds. Each use counts as a use of the sandbox (idle expiry).
 import { existsSync } from 'node:fs';
-import { isAbsolute, relative } from 'node:path';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { isWithin } from '../cluster/data-folders.js';
 import type { ProvisionerConfig } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { startTtyShell } from '../kube/exec-tty.js';
 import { forwardSocket } from '../kube/port-forward.js';
 import { podName } from '../sandbox/names.js';
 import { USER_DATA_MOUNT } from '../sandbox/specs.js';
-import type { TerminalView } from './contract.js';
 import { SandboxForwards } from './port-forwards.js';
 import { ClusterFiles, HostFiles, type SandboxFiles } from './sandbox-files.js';
 import { DeskTerminals } from './terminals.js';
@@ -22,9 +21,8 @@ export interface SandboxAccessDeps {
   screensDir: string | undefined;
 }
 
-/** Why a sandbox cannot be entered now, or its Pod. */
-async function runningPod(deps: SandboxAccessDeps, id: string, what: string): Promise<V1Pod> {
-  const pod = await deps.connection().pod(id);
+/** The Pod, when the sandbox can be entered now; else why not (missing, being deleted, not running). */
+function enterable(pod: V1Pod | undefined, id: string, what: string): V1Pod {
   if (!pod) throw new AppError('not-found', `Sandbox ${id} does not exist (it may have been deleted): no ${what}`);
   const running = pod.status?.containerStatuses?.find((c) => c.name === 'sandbox')?.state?.running;
   if (!running || pod.metadata?.deletionTimestamp)
@@ -36,6 +34,8 @@ async function runningPod(deps: SandboxAccessDeps, id: string, what: string): Pr
     );
   return pod;
 }
+
+const runningPod = async (deps: SandboxAccessDeps, id: string, what: string) => enterable(await deps.connection().pod(id), id, what);
 
 /**
  * The host folder a Pod mounts at /mnt/user-data, when this machine can read it directly: a
@@ -51,11 +51,7 @@ export function hostFolderOf(
   const mount = container?.volumeMounts?.find((m) => m.mountPath === USER_DATA_MOUNT);
   const hostPath = pod.spec?.volumes?.find((v) => v.name === mount?.name)?.hostPath?.path;
   if (!hostPath || mount?.subPath) return undefined;
-  const under = hostRoots.some((root) => {
-    if (!root) return false;
-    const rel = relative(root, hostPath);
-    return !rel.startsWith('..') && !isAbsolute(rel);
-  });
+  const under = hostRoots.some((root) => root !== undefined && isWithin(hostPath, root));
   return under && exists(hostPath) ? hostPath : undefined;
 }
 
@@ -84,10 +80,6 @@ export class DeskSandboxAccess {
     return this.forwards.open(id);
   }
 
-  openTerminal(id: string, cols: number, rows: number): Promise<TerminalView> {
-    return this.terminals.open(id, cols, rows);
-  }
-
   /** The sandbox's files, the host's way when it can, else through the cluster (or as asked). */
   async files(id: string, via?: 'host' | 'cluster'): Promise<SandboxFiles> {
     const conn = this.deps.connection();
@@ -98,7 +90,7 @@ export class DeskSandboxAccess {
     if (host) return new HostFiles(host);
     if (via === 'host')
       throw new AppError('conflict', `Sandbox ${id}'s folder cannot be read on this machine: read it through the cluster`);
-    await runningPod(this.deps, id, 'file browser through the cluster');
+    enterable(pod, id, 'file browser through the cluster'); // the Pod read above, not a second read
     return new ClusterFiles(conn.kc, this.deps.config().namespace, podName(id));
   }
 }

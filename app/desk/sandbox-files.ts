@@ -1,8 +1,8 @@
 // A sandbox's own files (issue #13 item 3): its /mnt/user-data (workspace, uploads, outputs),
 // listed, downloaded and uploaded into. Two ways to reach them, one interface:
 //   host     the folder the Pod mounts (hostPath), read directly on this machine; used when that
-//            folder lies under DEER_FLOW_HOST_BASE_DIR and exists here (kind and minikube
-//            clusters made by this app mount the data folder at the same path);
+//            folder lies under THREADS_HOST_PATH or DEER_FLOW_HOST_BASE_DIR and exists here (kind
+//            and minikube clusters made by this app mount the data folder at the same path);
 //   cluster  through the sandbox container itself (exec), for claims (PVC mode) and whenever
 //            the host cannot see the folder.
 // Nothing outside the sandbox's folder is reachable: paths are relative, without `.`/`..`
@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type Dirent, existsSync } from 'node:fs';
 import { link, lstat, mkdir, readdir, realpath, unlink } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -46,7 +46,7 @@ export function sandboxPathSegments(path: string): { segments: string[] } | { pr
   return { segments };
 }
 
-/** A name for an upload: one segment, no hidden `.`-prefix tricks beyond a plain file name. */
+/** A name for an upload: one plain path segment (it is saved as uploads/<name>). */
 export function uploadNameProblem(name: string): string | undefined {
   if (!name) return 'the file has no name';
   if (name.length > 255) return 'the file name is longer than 255 characters';
@@ -99,6 +99,12 @@ export interface SandboxFiles {
   upload(name: string, body: Readable): Promise<string>;
 }
 
+/** `real` is `root` or under it (both real paths: links resolved). */
+function inside(root: string, real: string): boolean {
+  const rel = relative(root, real);
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
 const typeOf = (d: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileEntry['type'] =>
   d.isSymbolicLink() ? 'link' : d.isDirectory() ? 'folder' : d.isFile() ? 'file' : 'other';
 
@@ -116,9 +122,7 @@ export class HostFiles implements SandboxFiles {
     } catch {
       throw new FilesError('not-found', `${path || '/mnt/user-data'} does not exist in the sandbox`);
     }
-    const rel = relative(root, real);
-    if (rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith(sep))
-      throw new FilesError('invalid', `${path} leads outside the sandbox's folder (a symbolic link): not shown`);
+    if (!inside(root, real)) throw new FilesError('invalid', `${path} leads outside the sandbox's folder (a symbolic link): not used`);
     return real;
   }
 
@@ -168,7 +172,7 @@ export class HostFiles implements SandboxFiles {
     const uploads = join(root, UPLOADS_FOLDER);
     await mkdir(uploads, { recursive: true });
     const real = await realpath(uploads);
-    if (relative(root, real).startsWith('..')) throw new FilesError('invalid', 'uploads/ leads outside the sandbox folder: nothing saved');
+    if (!inside(root, real)) throw new FilesError('invalid', "uploads/ leads outside the sandbox's folder (a symbolic link): not used");
     const target = join(real, name);
     if (existsSync(target))
       throw new FilesError('conflict', `uploads/${name} exists already: rename the file, or remove the old one first`);
@@ -191,11 +195,24 @@ export class HostFiles implements SandboxFiles {
 
 /**
  * The shell side of ClusterFiles: POSIX sh and the stat/readlink/tar/cat/head of any image
- * (busybox included). `$1` is the path; every script first checks where it resolves.
+ * (busybox included). `$1` is the sandbox's folder, `$2` the path; every script first checks
+ * where the path resolves. Exit statuses name what was wrong (FAILURES below).
  */
-const INSIDE = 'r=$(readlink -f -- "$1") || exit 4; case "$r" in "$ROOT"|"$ROOT"/*) ;; *) echo outside >&2; exit 5;; esac';
-const LIST = `${INSIDE}; [ -e "$r" ] || exit 4; [ -d "$r" ] || { echo notdir >&2; exit 6; }; cd -- "$r" || exit 4; for f in .* *; do case "$f" in .|..) continue;; esac; [ -e "$f" ] || [ -L "$f" ] || continue; if [ -L "$f" ]; then t=link; elif [ -d "$f" ]; then t=folder; elif [ -f "$f" ]; then t=file; else t=other; fi; printf '%s %s\\t%s\\n' "$t" "$(stat -c '%s %Y' -- "$f")" "$f"; done`;
-const KIND = `${INSIDE}; [ -e "$r" ] || exit 4; if [ -d "$r" ]; then echo folder; elif [ -f "$r" ]; then echo file; else echo other; fi`;
+const INSIDE = 'r=$(readlink -f -- "$2") || exit 4; case "$r" in "$1"|"$1"/*) ;; *) exit 5;; esac; [ -e "$r" ] || exit 4';
+const LIST = `${INSIDE}; [ -d "$r" ] || exit 6; cd -- "$r" || exit 4; for f in .* *; do case "$f" in .|..) continue;; esac; [ -e "$f" ] || [ -L "$f" ] || continue; if [ -L "$f" ]; then t=link; elif [ -d "$f" ]; then t=folder; elif [ -f "$f" ]; then t=file; else t=other; fi; printf '%s %s\\t%s\\n' "$t" "$(stat -c '%s %Y' -- "$f")" "$f"; done`;
+/** One exec for a download: its kind on the first line, then the bytes (a folder as a tar). */
+const DOWNLOAD = `${INSIDE}; if [ -d "$r" ]; then echo folder; cd -- "$r/.." && tar -cf - -- "$(basename -- "$r")"; elif [ -f "$r" ]; then echo file; cat -- "$r"; else exit 8; fi`;
+/** `$2` is the uploads folder, `$3` the name; set -C (no-clobber) never replaces a file. */
+const uploadScript = (bytes: number) =>
+  `mkdir -p -- "$2" && ${INSIDE} && t="$r/$3" && if [ -e "$t" ] || [ -L "$t" ]; then exit 7; fi && set -C && head -c ${bytes} > "$t"`;
+
+const FAILURES: Record<number, (path: string) => FilesError> = {
+  4: (path) => new FilesError('not-found', `${path || '/mnt/user-data'} does not exist in the sandbox`),
+  5: (path) => new FilesError('invalid', `${path || 'uploads/'} leads outside the sandbox's folder (a symbolic link): not used`),
+  6: (path) => new FilesError('invalid', `${path} is a file, not a folder`),
+  7: (path) => new FilesError('conflict', `${path} exists already: rename the file, or remove the old one first`),
+  8: (path) => new FilesError('invalid', `${path} is not a file or a folder`),
+};
 
 export class ClusterFiles implements SandboxFiles {
   readonly via = 'cluster' as const;
@@ -206,22 +223,31 @@ export class ClusterFiles implements SandboxFiles {
     private readonly root = '/mnt/user-data',
   ) {}
 
-  private async sh(script: string, path: string, opts: { stdin?: Buffer } = {}) {
-    const full = join(this.root, ...segmentsOrThrow(path)).replaceAll(sep, '/');
-    const r = await execInPod(this.kc, this.namespace, this.pod, ['sh', '-c', `ROOT='${this.root}'; ${script}`, 'sh', full], {
-      container: 'sandbox',
-      ...(opts.stdin ? { stdin: opts.stdin } : {}),
-    });
-    if (r.exitCode === 4) throw new FilesError('not-found', `${path || '/mnt/user-data'} does not exist in the sandbox`);
-    if (r.exitCode === 5) throw new FilesError('invalid', `${path} leads outside the sandbox's folder (a symbolic link): not shown`);
-    if (r.exitCode === 6) throw new FilesError('invalid', `${path} is a file, not a folder`);
-    if (r.exitCode !== 0)
-      throw new Error(`reading ${path || '/mnt/user-data'} in the sandbox failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
-    return r.stdout;
+  private inRoot(path: string): string {
+    return [this.root, ...segmentsOrThrow(path)].join('/');
+  }
+
+  /** Runs a script with the folder and a path as its arguments; a known failure becomes its error. */
+  private async run(what: string, script: string, path: string, opts: { args?: string[]; stdin?: Buffer; binary?: boolean } = {}) {
+    const r = await execInPod(
+      this.kc,
+      this.namespace,
+      this.pod,
+      ['sh', '-c', script, 'sh', this.root, this.inRoot(path), ...(opts.args ?? [])],
+      {
+        container: 'sandbox',
+        ...(opts.stdin ? { stdin: opts.stdin } : {}),
+        ...(opts.binary ? { binary: true } : {}),
+      },
+    );
+    const failure = FAILURES[r.exitCode];
+    if (failure) throw failure(what);
+    if (r.exitCode !== 0) throw new Error(`${what || '/mnt/user-data'} in the sandbox: exit ${r.exitCode}: ${r.stderr.trim()}`);
+    return r;
   }
 
   async list(path: string): Promise<FolderView> {
-    const out = await this.sh(LIST, path);
+    const out = (await this.run(path, LIST, path)).stdout;
     const all = out
       .split('\n')
       .filter(Boolean)
@@ -247,32 +273,19 @@ export class ClusterFiles implements SandboxFiles {
   }
 
   async download(path: string): Promise<Download> {
-    const kind = (await this.sh(KIND, path)).trim();
+    // The whole answer is read before it is sent (exec collects it): sandboxes' outputs are
+    // documents and images, not disk images.
+    const bytes = (await this.run(path, DOWNLOAD, path, { binary: true })).stdoutBytes ?? Buffer.alloc(0);
+    const newline = bytes.indexOf(0x0a);
+    const folder = bytes.subarray(0, newline).toString() === 'folder';
+    const content = bytes.subarray(newline + 1);
     const base = segmentsOrThrow(path).at(-1) ?? 'user-data';
-    const folder = kind === 'folder';
-    if (!folder && kind !== 'file') throw new FilesError('invalid', `${path} is not a file or a folder`);
-    // The whole answer is read before it is sent (exec collects it): bounded by the exec's own
-    // limits; sandboxes' outputs are documents and images, not disk images.
-    const out = await execInPod(
-      this.kc,
-      this.namespace,
-      this.pod,
-      [
-        'sh',
-        '-c',
-        folder ? 'cd -- "$1/.." && tar -cf - -- "$(basename -- "$1")"' : 'cat -- "$1"',
-        'sh',
-        join(this.root, ...segmentsOrThrow(path)),
-      ],
-      { container: 'sandbox', binary: true },
-    );
-    if (out.exitCode !== 0) throw new Error(`reading ${path} in the sandbox failed (exit ${out.exitCode}): ${out.stderr.trim()}`);
     const stream = new PassThrough();
-    stream.end(out.stdoutBytes);
+    stream.end(content);
     return {
       name: folder ? `${base}.tar` : base,
       contentType: folder ? 'application/x-tar' : contentTypeOf(base),
-      size: out.stdoutBytes?.length,
+      size: content.length,
       stream,
     };
   }
@@ -283,16 +296,8 @@ export class ClusterFiles implements SandboxFiles {
     const chunks: Buffer[] = [];
     for await (const c of body) chunks.push(Buffer.from(c as Buffer));
     const bytes = Buffer.concat(chunks);
-    // set -C: the shell's no-clobber, so an existing file is never replaced; head -c reads a
-    // known length (kwok never closes a command's stdin; see app/kube/exec.ts).
-    const script = `mkdir -p -- "$ROOT/${UPLOADS_FOLDER}" && ${INSIDE.replace('"$1"', `"$ROOT/${UPLOADS_FOLDER}"`)} && t="$r/$2" && if [ -e "$t" ] || [ -L "$t" ]; then exit 7; fi && set -C && head -c ${bytes.length} > "$t"`;
-    const r = await execInPod(this.kc, this.namespace, this.pod, ['sh', '-c', `ROOT='${this.root}'; ${script}`, 'sh', '', name], {
-      container: 'sandbox',
-      stdin: bytes,
-    });
-    if (r.exitCode === 7) throw new FilesError('conflict', `uploads/${name} exists already: rename the file, or remove the old one first`);
-    if (r.exitCode === 5) throw new FilesError('invalid', 'uploads/ leads outside the sandbox folder: nothing saved');
-    if (r.exitCode !== 0) throw new Error(`saving uploads/${name} in the sandbox failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+    // head -c reads a known length: kwok never closes a command's stdin (app/kube/exec.ts).
+    await this.run(`${UPLOADS_FOLDER}/${name}`, uploadScript(bytes.length), UPLOADS_FOLDER, { args: [name], stdin: bytes });
     return `${UPLOADS_FOLDER}/${name}`;
   }
 }

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { list as listTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TerminalEvent } from '../../app/desk/contract.js';
 import { ClusterFiles } from '../../app/desk/sandbox-files.js';
@@ -55,6 +56,11 @@ describe('open', () => {
       expect(answer).toBe('sandbox answered /v1/sandbox');
       expect((await desk.client.call('openSandbox', { params: { id: 'acc-1' } })).url).toBe(url);
       expect(desk.core.openedAddresses()).toEqual([{ sandbox_id: 'acc-1', sandbox_url: url }]);
+      // Connecting again (another context, or the same one anew) closes it: it led to the old connection.
+      await desk.client.call('useContext', { body: { name: testKubeConfig().getCurrentContext() } });
+      expect(desk.core.openedAddresses()).toEqual([]);
+      await expect(fetch(`${url}/v1/sandbox`)).rejects.toThrow();
+      await waitUntil('watch synced again', async () => (await desk.client.call('listSandboxes')).watching);
       const missing = await desk.client.call('openSandbox', { params: { id: 'nope-1' } }).catch((e: unknown) => e);
       expect(missing).toMatchObject({ status: 404 });
     } finally {
@@ -169,6 +175,14 @@ describe('files through the cluster (exec in the container)', () => {
     expect([...Buffer.concat(bytes)]).toEqual([137, 80, 78, 71, 0, 255]);
     const tar = await files.download('outputs');
     expect(tar).toMatchObject({ name: 'outputs.tar', contentType: 'application/x-tar' });
+    // One exec: the kind line is cut off, what is left is the archive itself (links kept as links).
+    const tarFile = join(mkdtempSync(join(tmpdir(), 'spd-tar-')), 'o.tar');
+    const tarBytes: Buffer[] = [];
+    for await (const c of tar.stream) tarBytes.push(c as Buffer);
+    writeFileSync(tarFile, Buffer.concat(tarBytes));
+    const names: string[] = [];
+    await listTar({ file: tarFile, onReadEntry: (e) => names.push(`${e.path}:${e.type}`) });
+    expect(names.sort()).toEqual(['outputs/:Directory', 'outputs/chart.png:File', 'outputs/etc-link:SymbolicLink']);
     await expect(files.list('outputs/etc-link')).rejects.toMatchObject({
       category: 'invalid',
       message: expect.stringMatching(/leads outside/),
