@@ -1,32 +1,40 @@
 // Benchmark of the provisioner API against the test control plane. For each number of
 // sandboxes present: create, get, list and delete through our HTTP API (p50/p99, Kubernetes
 // calls per operation), beside "the limit": the API server's own time for the same calls made
-// straight on a kept-alive connection, in the same pattern ours makes them (create: Pod and
-// Service at once; delete: both at once; get: one read, though ours reads the watch). Then
-// 32-way concurrent creates, the watch cache's memory per 1,000 sandboxes, and RSS over 10,000
+// straight on a kept-alive connection, in the same pattern ours makes them (create: the Pod,
+// then its Service owned by it; delete: one DELETE of the Pod; get: one read, though ours
+// reads the watch), and upstream's own provisioner on the same control plane. Then 32-way
+// concurrent creates, the watch cache's memory per 1,000 sandboxes, and RSS over 10,000
 // requests. Prints numbers and ratios; never a pass/fail verdict.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { loadConfig } from '../app/config/config.js';
-import { AgentPool, makeApiClient } from '../app/kube/api-client.js';
-import { loadKubeConfig } from '../app/kube/kubeconfig.js';
-import { buildPod, buildService } from '../app/sandbox/specs.js';
-import { SandboxWatchCache } from '../app/sandbox/watch-cache.js';
-import { startProvisioner } from '../app/server/standalone.js';
-import { up } from '../test/cluster/control-plane.js';
-import { percentile, pool, table, timed } from './stats.js';
+import { type ClusterState, up } from '../test/cluster/control-plane.js';
+import { startOurs, startUpstream } from './servers.js';
+import {
+  AgentPool,
+  buildPod,
+  buildService,
+  loadConfig,
+  loadKubeConfig,
+  makeApiClient,
+  SandboxWatchCache,
+  startProvisioner,
+} from './shipped.js';
+import { cpuMs, percentile, pool, table, timed } from './stats.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1,200,1000').split(',').map(Number);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
+const BURST_ROUNDS = Number(process.env.BENCH_BURST_ROUNDS ?? 5);
 const RSS_REQUESTS = Number(process.env.BENCH_RSS_REQUESTS ?? 10_000);
 /**
- * Upstream's provisioner to measure beside ours in the same run, when one is running on this
- * machine against the same control plane (its own namespace): BENCH_UPSTREAM_URL, and
- * BENCH_UPSTREAM_KEY for its X-API-Key. Samples alternate between the two servers.
+ * Upstream's provisioner, measured beside ours in the same run against the same control plane
+ * (its own namespace), samples alternating: started here from bench/upstream/app.py unless
+ * BENCH_UPSTREAM=off, or one already running at BENCH_UPSTREAM_URL (BENCH_UPSTREAM_KEY).
  */
 const UPSTREAM_URL = process.env.BENCH_UPSTREAM_URL;
 const UPSTREAM_KEY = process.env.BENCH_UPSTREAM_KEY ?? '';
+const UPSTREAM_OFF = process.env.BENCH_UPSTREAM === 'off';
 
 /** Upstream's Python provisioner, measured beside ours on one control plane (issue #12's run, p50 ms). */
 const UPSTREAM_RECORDED = { create: 29.2, get: 5.4, delete: 25.8, 'list@200': 448.5, create32: 1154 };
@@ -39,34 +47,94 @@ const heapMb = () => {
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
 
+/**
+ * CPU time of each process of the run, summed over the intervals measured: the control plane's
+ * components (by the pids it recorded), this process (the benchmark's client), ours and upstream's.
+ */
+class CpuTally {
+  static readonly parts = [
+    'kube-apiserver',
+    'etcd',
+    'controllers, scheduler, kwok',
+    'benchmark client',
+    'ours (node)',
+    'upstream (python)',
+  ];
+  private readonly sums = CpuTally.parts.map(() => 0);
+  static pids: { cluster?: ClusterState; ours?: number; upstream?: number } = {};
+
+  private static now(): number[] {
+    const c = CpuTally.pids.cluster?.components;
+    const ms = (pid: number | undefined) => (pid ? cpuMs(pid) : 0);
+    const usage = process.cpuUsage();
+    return [
+      ms(c?.['kube-apiserver'].pid),
+      ms(c?.etcd.pid),
+      ms(c?.['kube-controller-manager'].pid) + ms(c?.['kube-scheduler'].pid) + ms(c?.kwok.pid),
+      (usage.user + usage.system) / 1000,
+      ms(CpuTally.pids.ours),
+      ms(CpuTally.pids.upstream),
+    ];
+  }
+
+  async during<T>(fn: () => Promise<T>): Promise<T> {
+    const before = CpuTally.now();
+    const v = await fn();
+    CpuTally.now().forEach((after, i) => {
+      this.sums[i] = (this.sums[i] ?? 0) + after - (before[i] ?? 0);
+    });
+    return v;
+  }
+
+  perCreate(creates: number): number[] {
+    return this.sums.map((ms) => ms / creates);
+  }
+}
+
+/** A provisioner API client (ours or upstream's): JSON answers, the API key on every request. */
+function client(base: string, key: string) {
+  const headers = { 'x-api-key': key };
+  return {
+    post: (id: string) =>
+      fetch(`${base}/api/sandboxes`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ sandbox_id: id }),
+      }).then((r) => r.json()),
+    get: (path: string, method = 'GET') => fetch(`${base}${path}`, { method, headers }).then((r) => r.json()),
+  };
+}
+
 export async function benchProvisioner(): Promise<void> {
   const cluster = await up(() => {});
   const rows: (string | number)[][] = [];
-  const ours: Record<string, number> = {};
+  const oursP50: Record<string, number> = {};
+  const upstreamP50: Record<string, number> = {};
   const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
   const { kc } = loadKubeConfig({ kubeconfigPath: cluster.kubeconfig });
   const barePool = new AgentPool();
   const bare = makeApiClient(kc, CoreV1Api, barePool);
+  const upstreamNamespace = `bench-upstream-${Date.now().toString(36)}`;
+  const started = UPSTREAM_URL || UPSTREAM_OFF ? undefined : await startUpstream(cluster.kubeconfig, upstreamNamespace, log);
+  const upstream = UPSTREAM_URL ? { url: UPSTREAM_URL, key: UPSTREAM_KEY } : started;
+  CpuTally.pids = { cluster, upstream: started?.pid };
 
   for (const size of SIZES) {
     const namespace = `bench-${size}-${Date.now().toString(36)}`;
-    const env = { KUBECONFIG_PATH: cluster.kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0' };
+    const env = { KUBECONFIG_PATH: cluster.kubeconfig, K8S_NAMESPACE: namespace };
     const config = loadConfig(env);
-    const api = await startProvisioner(env, () => {});
-    const postTo = (base: string, id: string, key = '') =>
-      fetch(`${base}/api/sandboxes`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
-        body: JSON.stringify({ sandbox_id: id }),
-      }).then((r) => r.json());
-    const post = (id: string) => postTo(api.url, id);
-    const up = UPSTREAM_URL
-      ? {
-          post: (id: string) => postTo(UPSTREAM_URL, id, UPSTREAM_KEY),
-          get: (path: string, method = 'GET') =>
-            fetch(`${UPSTREAM_URL}${path}`, { method, headers: { 'x-api-key': UPSTREAM_KEY } }).then((r) => r.json()),
-        }
-      : undefined;
+    const server = await startOurs(env);
+    CpuTally.pids.ours = server.pid;
+    const ourClient = client(server.url, server.key);
+    const post = ourClient.post;
+    const up = upstream && client(upstream.url, upstream.key);
+    /** Kubernetes requests our server has made so far, from its /metrics. */
+    const k8sCalls = async () => {
+      let n = 0;
+      for (const m of (await server.metrics()).matchAll(/^sandbox_provisioner_kubernetes_request_seconds_count\{[^}]*\} (\d+)$/gm))
+        n += Number(m[1]);
+      return n;
+    };
     try {
       log(`${size} sandboxes present: populating…`);
       await pool(
@@ -81,92 +149,146 @@ export async function benchProvisioner(): Promise<void> {
           8,
           (id) => up.post(id),
         );
-      while (!api.cache.synced) await new Promise((r) => setTimeout(r, 50));
 
-      const sample = async (op: (i: number) => Promise<unknown>) => {
-        const ms: number[] = [];
-        for (let i = 0; i < SAMPLES; i++) ms.push((await timed(() => op(i)))[1]);
-        return ms;
-      };
       const row = async (
         name: string,
         op: (i: number) => Promise<unknown>,
         limit: ((i: number) => Promise<unknown>) | undefined,
         upstreamOp?: (i: number) => Promise<unknown>,
       ) => {
-        let calls = 0;
+        const callsBefore = await k8sCalls();
         const ms: number[] = [];
         const upMs: number[] = [];
+        const limMs: number[] = [];
+        // Ours, upstream's and the limit in turn, so that a slow moment of the machine falls on all three.
         for (let i = 0; i < SAMPLES; i++) {
-          const before = api.provisioner.apiCalls;
           ms.push((await timed(() => op(i)))[1]);
-          calls += api.provisioner.apiCalls - before;
           if (upstreamOp) upMs.push((await timed(() => upstreamOp(i)))[1]);
+          if (limit) limMs.push((await timed(() => limit(i)))[1]);
         }
-        const lim = limit ? percentile(await sample(limit), 50) : Number.NaN;
+        const calls = (await k8sCalls()) - callsBefore;
+        const lim = limit ? percentile(limMs, 50) : Number.NaN;
         const p50 = percentile(ms, 50);
         const upP50 = upstreamOp ? percentile(upMs, 50) : Number.NaN;
         rows.push([size, name, p50, percentile(ms, 99), calls / SAMPLES, lim, limit ? p50 / lim : Number.NaN, upP50, upP50 / p50]);
+        oursP50[`${name}@${size}`] = p50;
+        upstreamP50[`${name}@${size}`] = upP50;
         return p50;
       };
       const podOf = (id: string) => buildPod(config, { sandboxId: id, threadId: id, userId: 'default' });
+      // The limit: the same Kubernetes calls ours makes, straight on a kept-alive connection:
+      // the Pod, then its Service owned by it; delete is one DELETE of the Pod by UID.
+      const bareCreate = async (id: string) => {
+        const pod = await bare.createNamespacedPod({ namespace, body: podOf(id) });
+        await bare.createNamespacedService({ namespace, body: buildService(config, id, undefined, pod) });
+        return pod;
+      };
+      const bareUids = new Map<string, string | undefined>();
+      const bareDelete = (id: string) =>
+        bare.deleteNamespacedPod({ namespace, name: `sandbox-${id}`, body: { preconditions: { uid: bareUids.get(id) } } });
 
       const tag = `${size}-${Date.now().toString(36)}`;
-      ours[`create@${size}`] = await row(
+      await row(
         'create',
         (i) => post(`new-${i}`),
-        (i) =>
-          Promise.all([
-            bare.createNamespacedPod({ namespace, body: podOf(`raw-${i}`) }),
-            bare.createNamespacedService({ namespace, body: buildService(config, `raw-${i}`) }),
-          ]),
+        async (i) => bareUids.set(`raw-${i}`, (await bareCreate(`raw-${i}`)).metadata?.uid),
         up && ((i) => up.post(`new-${tag}-${i}`)),
       );
       await row('create (exists)', (i) => post(`new-${i}`), undefined, up && ((i) => up.post(`new-${tag}-${i}`)));
       const pre = (i: number) => `pre-${i % Math.max(1, size)}`;
-      ours[`get@${size}`] = await row(
+      await row(
         'get',
-        (i) => fetch(`${api.url}/api/sandboxes/${pre(i)}`).then((r) => r.json()),
+        (i) => ourClient.get(`/api/sandboxes/${pre(i)}`),
         (i) => bare.readNamespacedPod({ namespace, name: `sandbox-${pre(i)}` }),
         up && ((i) => up.get(`/api/sandboxes/${pre(i)}`)),
       );
-      ours[`list@${size}`] = await row(
+      await row(
         'list',
-        () => fetch(`${api.url}/api/sandboxes`).then((r) => r.json()),
+        () => ourClient.get('/api/sandboxes'),
         () => bare.listNamespacedService({ namespace, labelSelector: 'app=deer-flow-sandbox' }),
         up && (() => up.get('/api/sandboxes')),
       );
-      ours[`delete@${size}`] = await row(
+      await row(
         'delete',
-        (i) => fetch(`${api.url}/api/sandboxes/new-${i}`, { method: 'DELETE' }).then((r) => r.json()),
-        (i) =>
-          Promise.all([
-            bare.deleteNamespacedService({ namespace, name: `sandbox-raw-${i}-svc` }),
-            bare.deleteNamespacedPod({ namespace, name: `sandbox-raw-${i}` }),
-          ]),
+        (i) => ourClient.get(`/api/sandboxes/new-${i}`, 'DELETE'),
+        (i) => bareDelete(`raw-${i}`),
         up && ((i) => up.get(`/api/sandboxes/new-${tag}-${i}`, 'DELETE')),
       );
 
       if (size === SIZES[0]) {
-        log('32 concurrent creates…');
-        const [, ms] = await timed(() => Promise.all(Array.from({ length: 32 }, (_, i) => post(`burst-${i}`))));
-        ours.create32 = ms;
-        const upMs = up
-          ? (await timed(() => Promise.all(Array.from({ length: 32 }, (_, i) => up.post(`burst-${tag}-${i}`)))))[1]
-          : Number.NaN;
-        rows.push([size, '32 creates at once (total)', ms, Number.NaN, 2, Number.NaN, Number.NaN, upMs, upMs / ms]);
+        log(`32 concurrent creates, ${BURST_ROUNDS} rounds…`);
+        const burst = async (make: (id: string) => Promise<unknown>, prefix: string) =>
+          (await timed(() => Promise.all(Array.from({ length: 32 }, (_, i) => make(`${prefix}-${i}`)))))[1];
+        const oursMs: number[] = [];
+        const upMs: number[] = [];
+        const limitMs: number[] = [];
+        // Where the CPU goes during each side's bursts (2 cores: every process competes).
+        const cpuOurs = new CpuTally();
+        const cpuUp = new CpuTally();
+        for (let round = 0; round < BURST_ROUNDS; round++) {
+          oursMs.push(await cpuOurs.during(() => burst(post, `burst-${round}`)));
+          if (up) upMs.push(await cpuUp.during(() => burst(up.post, `burst-${tag}-${round}`)));
+          limitMs.push(await burst(async (id) => bareUids.set(id, (await bareCreate(id)).metadata?.uid), `raw-burst-${round}`));
+          // What one round made goes before the next (the last round's stay for the RSS gets).
+          if (round === BURST_ROUNDS - 1) break;
+          await pool(
+            Array.from({ length: 32 }, (_, i) => i),
+            8,
+            async (i) => {
+              await ourClient.get(`/api/sandboxes/burst-${round}-${i}`, 'DELETE');
+              if (up) await up.get(`/api/sandboxes/burst-${tag}-${round}-${i}`, 'DELETE');
+              await bareDelete(`raw-burst-${round}-${i}`);
+            },
+          );
+          await new Promise((r) => setTimeout(r, 2000));
+        }
+        const ms = percentile(oursMs, 50);
+        const upP50 = up ? percentile(upMs, 50) : Number.NaN;
+        const lim = percentile(limitMs, 50);
+        oursP50.create32 = ms;
+        upstreamP50.create32 = upP50;
+        const creates = 32 * BURST_ROUNDS;
+        console.log(`\nCPU per create during the 32-way bursts, ms (${creates} creates each side):`);
+        console.log(
+          table(
+            ['side', ...CpuTally.parts],
+            [['ours', ...cpuOurs.perCreate(creates)], ...(up ? [['upstream', ...cpuUp.perCreate(creates)]] : [])],
+          ),
+        );
+        rows.push([
+          size,
+          `32 creates at once (total, median of ${BURST_ROUNDS})`,
+          ms,
+          Math.max(...oursMs),
+          2,
+          lim,
+          ms / lim,
+          upP50,
+          upP50 / ms,
+        ]);
+        if (up)
+          await pool(
+            Array.from({ length: 32 }, (_, i) => i),
+            8,
+            (i) => up.get(`/api/sandboxes/burst-${tag}-${BURST_ROUNDS - 1}-${i}`, 'DELETE'),
+          );
+        // Memory over many requests, with a full collection at each mark (without it RSS
+        // only shows how lazy the collector is): in this process, where the heap can be read.
+        await server.stop();
         log(`RSS over ${RSS_REQUESTS} requests…`);
-        // After a full collection each time: without it RSS only shows how lazy the collector is.
+        const inProcess = await startProvisioner({ ...env, PROVISIONER_PORT: '0' }, () => {});
+        while (!inProcess.cache.synced) await new Promise((r) => setTimeout(r, 50));
         const mem = () => {
           const heap = heapMb();
           return `${(process.memoryUsage().rss / 2 ** 20).toFixed(0)}/${heap.toFixed(0)}`;
         };
         const marks: string[] = [mem()];
         for (let i = 0; i < RSS_REQUESTS; i++) {
-          await fetch(`${api.url}/api/sandboxes/burst-${i % 32}`).then((r) => r.arrayBuffer());
+          await fetch(`${inProcess.url}/api/sandboxes/burst-${BURST_ROUNDS - 1}-${i % 32}`).then((r) => r.arrayBuffer());
           if ((i + 1) % (RSS_REQUESTS / 4) === 0) marks.push(mem());
         }
-        console.log(`\nRSS/heap of this process (server and client, after GC) over ${RSS_REQUESTS} gets, MiB: ${marks.join(' → ')}`);
+        await inProcess.close();
+        console.log(`\nRSS/heap of a provisioner in this process (after GC) over ${RSS_REQUESTS} gets, MiB: ${marks.join(' → ')}`);
       }
       if (size >= 1000) {
         // A second watch of the same namespace, alone, measured in the heap.
@@ -181,11 +303,15 @@ export async function benchProvisioner(): Promise<void> {
         );
       }
     } finally {
-      await api.close();
+      await server.stop();
       await bare.deleteNamespace({ name: namespace }).catch(() => undefined);
     }
   }
   barePool.destroy();
+  if (started) {
+    await started.stop();
+    await bare.deleteNamespace({ name: upstreamNamespace }).catch(() => undefined);
+  }
 
   console.log(
     '\nProvisioner API (HTTP, against the test control plane; times in ms; limit = the same calls straight on a kept-alive connection)\n',
@@ -193,23 +319,29 @@ export async function benchProvisioner(): Promise<void> {
   console.log(
     table(['present', 'operation', 'p50', 'p99', 'k8s calls/op', 'limit p50', 'ours/limit', 'upstream p50', 'upstream/ours'], rows),
   );
-  if (UPSTREAM_URL) return;
   const small = SIZES[0];
   const at200 = SIZES.includes(200) ? 200 : SIZES.at(-1);
-  const vs = (name: string, oursMs: number | undefined, upstream: number) =>
-    [name, oursMs ?? Number.NaN, upstream, oursMs ? upstream / oursMs : Number.NaN] as (string | number)[];
+  const measured = Boolean(upstream);
+  const upstreamOf = (key: string, recorded: number) => (measured ? (upstreamP50[key] ?? Number.NaN) : recorded);
+  const vs = (name: string, key: string, recorded: number, target: number) => {
+    const o = oursP50[key] ?? Number.NaN;
+    const u = upstreamOf(key, recorded);
+    return [name, o, u, u / o, `${target}×`];
+  };
   console.log(
-    '\nNo upstream provisioner was measured in this run (set BENCH_UPSTREAM_URL). Its p50s as recorded side by side in issue #12, on another run of this machine type (ratio = how many times faster ours is):\n',
+    measured
+      ? "\nAgainst upstream, measured in this run (issue #12's targets: how many times faster ours is):\n"
+      : '\nNo upstream provisioner was measured in this run (it could not be started, or BENCH_UPSTREAM=off); against its p50s as recorded in issue #12 on another run of this machine type:\n',
   );
   console.log(
     table(
-      ['operation', 'ours p50', 'upstream p50', 'upstream/ours'],
+      ['operation', 'ours p50', 'upstream p50', 'upstream/ours', 'target'],
       [
-        vs('create', ours[`create@${small}`], UPSTREAM_RECORDED.create),
-        vs('get', ours[`get@${small}`], UPSTREAM_RECORDED.get),
-        vs('delete', ours[`delete@${small}`], UPSTREAM_RECORDED.delete),
-        vs(`list@${at200}`, ours[`list@${at200}`], UPSTREAM_RECORDED['list@200']),
-        vs('32 creates at once', ours.create32, UPSTREAM_RECORDED.create32),
+        vs('create', `create@${small}`, UPSTREAM_RECORDED.create, 1.3),
+        vs('get', `get@${small}`, UPSTREAM_RECORDED.get, 5),
+        vs('delete', `delete@${small}`, UPSTREAM_RECORDED.delete, 1.3),
+        vs(`list@${at200}`, `list@${at200}`, UPSTREAM_RECORDED['list@200'], 100),
+        vs('32 creates at once', 'create32', UPSTREAM_RECORDED.create32, 1.3),
       ],
     ),
   );

@@ -6,6 +6,7 @@
 // TLS options. One pool per cluster connection; a new context or kubeconfig is a new pool.
 import { createHash } from 'node:crypto';
 import { type AgentOptions, Agent as HttpsAgent } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import {
   type Configuration,
   createConfiguration,
@@ -14,9 +15,13 @@ import {
   ServerConfiguration,
 } from '@kubernetes/client-node';
 
-/** Sockets one pool keeps per API server: enough for a burst of creates, bounded for the server. */
+/**
+ * Sockets one pool keeps per API server: enough for a burst of creates, bounded for the server.
+ * All of them stay open when idle: closing most after a burst made the next one pay a TLS
+ * handshake per request again (measured: 3.6 ms of our CPU per create in a 32-way burst).
+ */
 export const MAX_SOCKETS = 32;
-const MAX_FREE_SOCKETS = 8;
+const MAX_FREE_SOCKETS = MAX_SOCKETS;
 /** Distinct TLS identities kept at once (a rotating client certificate makes a new one). */
 const MAX_AGENTS = 4;
 
@@ -52,6 +57,8 @@ export class AgentPool {
     if (!agent) {
       agent = new HttpsAgent({
         ...options,
+        // Parsed once: without it every new connection parses the CA, certificate and key again.
+        secureContext: createSecureContext(options),
         keepAlive: true,
         maxSockets: MAX_SOCKETS,
         maxFreeSockets: MAX_FREE_SOCKETS,

@@ -38,6 +38,7 @@ import {
   buildPod,
   buildService,
   namespaceLabels,
+  ownerPodUid,
   SANDBOX_ID_LABEL,
   SANDBOX_SELECTOR,
   type SandboxExtras,
@@ -337,9 +338,9 @@ export class SandboxProvisioner {
   }
 
   /**
-   * The Pod and the Service are asked for at once (one round trip instead of two): neither
-   * needs the other to exist. The rollback rule stays: a Pod this request made goes when its
-   * Service cannot be made, and a Service this request made goes when its Pod cannot be.
+   * The Pod, then its Service owned by it (the owner reference needs the Pod's UID, so the two
+   * POSTs go in turn; on a busy API server that costs little, and it lets one DELETE remove
+   * both). The rollback rule: a Pod this request made goes when its Service cannot be made.
    */
   private async createOnce(ids: SandboxIds, extras: SandboxExtras): Promise<Sandbox> {
     // A sweep of this id that is under way finishes first (its Pod is being deleted).
@@ -348,34 +349,21 @@ export class SandboxProvisioner {
     // The sandbox exists whole in the synced watch (a repeated create, as DeerFlow sends on
     // every acquire): answered from there, as upstream's fast path does from a Service read.
     const known = this.cache?.synced ? this.cache.objectsOf(ids.sandboxId) : undefined;
-    if (known?.pod && known.service && !known.pod.metadata?.deletionTimestamp && !known.service.metadata?.deletionTimestamp) {
+    if (known?.pod && known.service && isWhole(known.pod, known.service)) {
       const sandbox = toSandbox(this.config, ids.sandboxId, known.pod, known.service);
       if (sandbox.sandbox_url) {
         void this.noteUse(ids.sandboxId, known.pod);
         return sandbox;
       }
     }
-    const serviceAttempt = this.createService(ids.sandboxId).then(
-      (service) => ({ service }),
-      (error: unknown) => ({ error }),
-    );
-    let pod: V1Pod;
-    let createdPod: boolean;
+    const { pod, created: createdPod } = await this.createOrFindPod(ids, extras);
+    let service: V1Service;
     try {
-      ({ pod, created: createdPod } = await this.createOrFindPod(ids, extras));
+      service = await this.serviceFor(ids.sandboxId, pod);
     } catch (e) {
-      const s = await serviceAttempt;
-      if ('service' in s) await this.rollbackService(ids.sandboxId, s.service.metadata?.uid);
-      throw e;
+      if (createdPod) await this.rollbackPod(ids.sandboxId, pod.metadata?.uid);
+      throw this.fail('create Service', e);
     }
-
-    const s = await serviceAttempt;
-    let service: V1Service | undefined;
-    if ('service' in s) service = s.service;
-    else if (!isConflict(s.error)) service = await this.serviceAfterPodMade(ids.sandboxId, s.error, createdPod);
-
-    // The Service existed: its current state is read back.
-    service ??= await this.readService(ids.sandboxId);
     if (createdPod) this.log(`created sandbox ${ids.sandboxId} (thread ${ids.threadId}, user ${ids.userId})`);
     if (createdPod) this.usesRecorded.set(ids.sandboxId, Date.now());
     else void this.noteUse(ids.sandboxId, pod);
@@ -384,34 +372,39 @@ export class SandboxProvisioner {
   }
 
   /**
-   * The Service POST that ran beside the Pod's failed. Made anyway (a timeout on our side)?
-   * Then it stands. Otherwise it is tried once more now that the Pod is there (the namespace it
-   * needed may have been made by the Pod's create meanwhile); failing again, a Pod this request
-   * made is rolled back.
+   * The Service of `pod`: made, owned by it. One that exists stands when it is this Pod's or
+   * has no owner (made by upstream or by our earlier versions: a half-made sandbox repaired);
+   * one an earlier Pod of the id owned, which the garbage collector has yet to remove, is
+   * replaced. A POST that failed on our side may still have been carried out: read back.
    */
-  private async serviceAfterPodMade(sandboxId: string, first: unknown, createdPod: boolean): Promise<V1Service | undefined> {
-    const found = await this.serviceAfterFailedCreate(sandboxId, first);
-    if (found) return found;
-    try {
-      return await this.createService(sandboxId);
-    } catch (e) {
-      if (isConflict(e)) return undefined;
-      const made = await this.serviceAfterFailedCreate(sandboxId, e);
-      if (made) return made;
-      if (createdPod) await this.rollbackPod(sandboxId);
-      throw this.fail('create Service', e);
-    }
-  }
-
-  private async rollbackService(sandboxId: string, uid: string | undefined): Promise<void> {
-    try {
-      await this.call('roll back Service', () =>
-        this.core.deleteNamespacedService({ name: serviceName(sandboxId), namespace: this.ns, body: { preconditions: { uid } } }),
-      );
-      this.log(`rolled back Service ${serviceName(sandboxId)} after the Pod could not be created`);
-    } catch (e) {
-      if (!isNotFound(e) && !isConflict(e))
-        this.log(`could not roll back Service ${serviceName(sandboxId)}: ${(e as Error).message}; the orphan sweep will remove it`);
+  private async serviceFor(sandboxId: string, pod: V1Pod): Promise<V1Service> {
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      try {
+        return await this.createService(sandboxId, pod);
+      } catch (e) {
+        failure = e;
+      }
+      if (!isConflict(failure)) {
+        const made = await this.serviceAfterFailedCreate(sandboxId, failure);
+        if (made) return made;
+        throw failure;
+      }
+      const existing = await this.readService(sandboxId);
+      if (!existing) continue; // removed between our POST and our read: made again
+      const owner = ownerPodUid(existing);
+      if (!owner || owner === pod.metadata?.uid) return existing;
+      if (attempt >= 5)
+        throw new ClusterError('api', `Service ${serviceName(sandboxId)} still belongs to an earlier Pod of this id; try again`, 409);
+      await this.call('replace earlier Service', () =>
+        this.core.deleteNamespacedService({
+          name: serviceName(sandboxId),
+          namespace: this.ns,
+          body: { preconditions: { uid: existing.metadata?.uid } },
+        }),
+      ).catch((e: unknown) => {
+        if (!isNotFound(e) && !isConflict(e)) throw e; // gone already, or replaced by another creator
+      });
     }
   }
 
@@ -438,11 +431,11 @@ export class SandboxProvisioner {
    * the range; a port another Service took meanwhile (another process, or a Service outside
    * our namespace) is answered "already allocated" by the API server, and the next is tried.
    */
-  private async createService(sandboxId: string): Promise<V1Service> {
+  private async createService(sandboxId: string, owner: V1Pod): Promise<V1Service> {
     const range = this.config.serviceType === 'NodePort' ? this.config.nodePortRange : undefined;
     const post = (nodePort?: number) =>
       this.call('create Service', () =>
-        this.core.createNamespacedService({ namespace: this.ns, body: buildService(this.config, sandboxId, nodePort) }),
+        this.core.createNamespacedService({ namespace: this.ns, body: buildService(this.config, sandboxId, nodePort, owner) }),
       );
     if (!range) return post();
     const taken = new Set([...(await this.nodePortsInUse()), ...this.claimedNodePorts]);
@@ -526,14 +519,19 @@ export class SandboxProvisioner {
     }
   }
 
-  private async rollbackPod(sandboxId: string): Promise<void> {
+  private async rollbackPod(sandboxId: string, uid: string | undefined): Promise<void> {
     try {
       await this.call('roll back Pod', () =>
-        this.core.deleteNamespacedPod({ name: podName(sandboxId), namespace: this.ns, gracePeriodSeconds: 0 }),
+        this.core.deleteNamespacedPod({
+          name: podName(sandboxId),
+          namespace: this.ns,
+          gracePeriodSeconds: 0,
+          body: { preconditions: { uid } },
+        }),
       );
       this.log(`rolled back Pod ${podName(sandboxId)} after the Service could not be created`);
     } catch (e) {
-      if (!isNotFound(e))
+      if (!isNotFound(e) && !isConflict(e))
         this.log(`could not roll back Pod ${podName(sandboxId)}: ${(e as Error).message}; the orphan sweep will remove it`);
     }
   }
@@ -646,20 +644,43 @@ export class SandboxProvisioner {
     return { pods: byId(podList.items), services: byId(serviceList.items) };
   }
 
-  /** Deletes Service and Pod; objects already gone are not an error. */
+  /**
+   * Deletes the sandbox; objects already gone are not an error. A sandbox whose Service its
+   * Pod owns (every one we make) is one DELETE: the Pod, by the UID the synced watch holds,
+   * and the garbage collector removes the Service once the Pod is gone (the answer hides both
+   * at once). Otherwise (no synced watch, the watch behind, a Service made by upstream) the
+   * Service and the Pod are deleted by name, at once.
+   */
   async delete(sandboxId: string): Promise<{ ok: true; sandbox_id: string }> {
     const problem = sandboxIdProblem(sandboxId);
     if (problem) throw new ValidationError('sandbox_id', problem, 'path');
-    const ignoreMissing = (e: unknown) => {
-      if (!isNotFound(e)) throw e;
-    };
-    const [service, pod] = await Promise.all([
-      this.call('delete Service', () => this.core.deleteNamespacedService({ name: serviceName(sandboxId), namespace: this.ns })).catch(
-        ignoreMissing,
-      ),
-      this.call('delete Pod', () => this.core.deleteNamespacedPod({ name: podName(sandboxId), namespace: this.ns })).catch(ignoreMissing),
-    ]);
-    this.cache?.noteDeleted(sandboxId, [service?.metadata?.uid, pod?.metadata?.uid]);
+    const known = this.cache?.synced ? this.cache.objectsOf(sandboxId) : undefined;
+    const uid = known?.pod?.metadata?.uid;
+    let deleted = false;
+    if (uid && known?.service && ownerPodUid(known.service) === uid) {
+      try {
+        await this.call('delete Pod', () =>
+          this.core.deleteNamespacedPod({ name: podName(sandboxId), namespace: this.ns, body: { preconditions: { uid } } }),
+        );
+        this.cache?.noteDeleted(sandboxId, [uid, known.service.metadata?.uid]);
+        deleted = true;
+      } catch (e) {
+        // The watch was behind: that Pod is gone or was replaced. Both by name, below.
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      }
+    }
+    if (!deleted) {
+      const ignoreMissing = (e: unknown) => {
+        if (!isNotFound(e)) throw e;
+      };
+      const [service, pod] = await Promise.all([
+        this.call('delete Service', () => this.core.deleteNamespacedService({ name: serviceName(sandboxId), namespace: this.ns })).catch(
+          ignoreMissing,
+        ),
+        this.call('delete Pod', () => this.core.deleteNamespacedPod({ name: podName(sandboxId), namespace: this.ns })).catch(ignoreMissing),
+      ]);
+      this.cache?.noteDeleted(sandboxId, [service?.metadata?.uid, pod?.metadata?.uid]);
+    }
     this.usesRecorded.delete(sandboxId);
     this.log(`deleted sandbox ${sandboxId}`);
     return { ok: true, sandbox_id: sandboxId };
@@ -702,12 +723,15 @@ export class SandboxProvisioner {
         if (isNotFound(e) || isConflict(e)) continue; // gone, or replaced by a new sandbox of that id
         throw e;
       }
-      await this.call('delete expired Service', () =>
-        this.core.deleteNamespacedService({ name: serviceName(id), namespace: this.ns }),
-      ).catch((e: unknown) => {
-        if (!isNotFound(e)) throw e;
-      });
-      this.cache?.noteDeleted(id, [pod.metadata?.uid]);
+      // A Service the Pod owns goes with it (the garbage collector); any other is deleted here.
+      const service = this.cache?.synced ? this.cache.objectsOf(id).service : undefined;
+      if (!service || ownerPodUid(service) !== pod.metadata?.uid)
+        await this.call('delete expired Service', () =>
+          this.core.deleteNamespacedService({ name: serviceName(id), namespace: this.ns }),
+        ).catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+        });
+      this.cache?.noteDeleted(id, [pod.metadata?.uid, service?.metadata?.uid]);
       this.usesRecorded.delete(id);
       removed.push(id);
       this.expiryObservers.notify(why.reason);
@@ -774,7 +798,17 @@ export class SandboxProvisioner {
   }
 }
 
-/** Whether a sandbox can be handed to DeerFlow: it has an address and a Pod behind it. */
+/**
+ * Whether a sandbox can be handed to DeerFlow: it has an address and a Pod behind it that is
+ * not shutting down (upstream, whose delete removes the Service first, answers that one 404 too).
+ */
 function isUsable(sandbox: Sandbox, pod: V1Pod | undefined): boolean {
-  return Boolean(sandbox.sandbox_url) && pod !== undefined;
+  return Boolean(sandbox.sandbox_url) && pod !== undefined && !pod.metadata?.deletionTimestamp;
+}
+
+/** Pod and Service make one live sandbox: neither is on its way out, and the Service is this Pod's (or no Pod's). */
+function isWhole(pod: V1Pod, service: V1Service): boolean {
+  if (pod.metadata?.deletionTimestamp || service.metadata?.deletionTimestamp) return false;
+  const owner = ownerPodUid(service);
+  return !owner || owner === pod.metadata?.uid;
 }

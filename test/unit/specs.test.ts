@@ -2,7 +2,7 @@ import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
 import { validateCreateRequest } from '../../app/sandbox/provisioner.js';
-import { buildPod, buildService, reasonOf, sandboxUrl, statusOf, toSandbox } from '../../app/sandbox/specs.js';
+import { buildPod, buildService, ownerPodUid, reasonOf, sandboxUrl, statusOf, toSandbox } from '../../app/sandbox/specs.js';
 
 const ids = { sandboxId: 'abc', threadId: 'thread-1', userId: 'alice' };
 const volumesOf = (pod: V1Pod) => Object.fromEntries((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
@@ -238,6 +238,22 @@ describe('buildService and URLs', () => {
   it('no Service, no URL', () => {
     expect(sandboxUrl(loadConfig({}), undefined)).toBe('');
   });
+
+  it('given its Pod, the Service is owned by it (the garbage collector removes it with the Pod); without, no owner', () => {
+    const config = loadConfig({});
+    const pod = { metadata: { name: 'sandbox-abc', uid: 'u-1' } };
+    const owned = buildService(config, 'abc', undefined, pod);
+    expect(owned.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Pod', name: 'sandbox-abc', uid: 'u-1' }]);
+    expect(ownerPodUid(owned)).toBe('u-1');
+    // No blockOwnerDeletion: it would need pods/finalizers update rights the chart's Role does not grant.
+    expect(owned.metadata?.ownerReferences?.[0]).not.toHaveProperty('blockOwnerDeletion');
+    expect(buildService(config, 'abc').metadata).not.toHaveProperty('ownerReferences');
+    expect(ownerPodUid(buildService(config, 'abc'))).toBeUndefined();
+    expect(
+      ownerPodUid({ metadata: { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'x', uid: 'r' }] } }),
+    ).toBeUndefined();
+    expect(ownerPodUid(undefined)).toBeUndefined();
+  });
 });
 
 describe('status', () => {
@@ -273,6 +289,7 @@ describe('status', () => {
       }),
     ).toBe('Unschedulable: 0/1 nodes are available');
     expect(reasonOf({ status: { phase: 'Running' } })).toBeNull();
+    expect(reasonOf({ metadata: { deletionTimestamp: new Date() }, status: { phase: 'Running' } })).toMatch(/^Deleting: /);
   });
 
   it('toSandbox joins Pod and Service', () => {
