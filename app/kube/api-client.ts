@@ -6,7 +6,7 @@
 // TLS options. One pool per cluster connection; a new context or kubeconfig is a new pool.
 import { createHash } from 'node:crypto';
 import { type AgentOptions, Agent as HttpsAgent } from 'node:https';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import {
   type Configuration,
   createConfiguration,
@@ -42,6 +42,19 @@ function identityOf(options: AgentOptions): string {
   return h.digest('hex');
 }
 
+/**
+ * The TLS context of `options`, parsed once for every connection of an agent (without it each
+ * new connection parses the CA, certificate and key again). Material that does not parse is
+ * left to the connection, whose TLS error names the problem as it always did.
+ */
+function parsedOnce(options: AgentOptions): SecureContext | undefined {
+  try {
+    return createSecureContext(options);
+  } catch {
+    return undefined;
+  }
+}
+
 export class AgentPool {
   private readonly agents = new Map<string, HttpsAgent>();
   /** Agents handed out so far (for tests and the benchmark: stays 1 for one identity). */
@@ -57,8 +70,7 @@ export class AgentPool {
     if (!agent) {
       agent = new HttpsAgent({
         ...options,
-        // Parsed once: without it every new connection parses the CA, certificate and key again.
-        secureContext: createSecureContext(options),
+        secureContext: parsedOnce(options),
         keepAlive: true,
         maxSockets: MAX_SOCKETS,
         maxFreeSockets: MAX_FREE_SOCKETS,

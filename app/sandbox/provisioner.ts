@@ -687,17 +687,11 @@ export class SandboxProvisioner {
   }
 
   /**
-   * Removes half-made sandboxes older than the grace period: Pods without their Service (a
-   * crash between "create Pod" and "create Service") and Services without their Pod (a delete
-   * racing a create, a Pod removed by hand, a Service POST that landed after we gave up).
-   * Returns the ids it removed something of. One sweep at a time: a call while one runs gets
-   * that sweep's answer (overlapping sweeps deleted the same orphans twice).
-   */
-  /**
    * Deletes sandboxes past their expiry (SANDBOX_IDLE_SECONDS, SANDBOX_TTL_SECONDS; off when
-   * neither is set): Service and Pod, the Pod by UID. A sandbox being created now is skipped,
-   * and each one is read again right before deleting, so a use recorded meanwhile (by another
-   * replica too) saves it. Returns the ids removed.
+   * neither is set): the Pod by UID, and its Service by name unless the Pod owns it (then it
+   * goes with the Pod). A sandbox being created now is skipped, and each one is read again
+   * right before deleting, so a use recorded meanwhile (by another replica too) saves it.
+   * Returns the ids removed.
    */
   async sweepExpired(now = Date.now()): Promise<string[]> {
     const rules = this.expiryRules;
@@ -740,6 +734,13 @@ export class SandboxProvisioner {
     return removed;
   }
 
+  /**
+   * Removes half-made sandboxes older than the grace period: Pods without their Service (a
+   * crash between "create Pod" and "create Service") and Services without their Pod (a delete
+   * racing a create, a Pod removed by hand, a Service POST that landed after we gave up).
+   * Returns the ids it removed something of. One sweep at a time: a call while one runs gets
+   * that sweep's answer (overlapping sweeps deleted the same orphans twice).
+   */
   sweepOrphans(now = Date.now()): Promise<string[]> {
     this.sweepRun ??= this.sweepOnce(now).finally(() => {
       this.sweepRun = undefined;

@@ -1,5 +1,6 @@
 // The agent pool behind kept-alive API clients: one agent per TLS identity, the kubeconfig's
 // TLS options kept exactly, bounded, and anything that is not a plain https.Agent passed through.
+import { generateKeyPairSync } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,21 @@ describe('AgentPool', () => {
     expect(pool.created).toBe(1);
     expect(a.options).toMatchObject({ ...opts, keepAlive: true, maxSockets: MAX_SOCKETS });
     expect(a.options.rejectUnauthorized).toBeUndefined(); // verification left as the kubeconfig says
+  });
+
+  it('parses the TLS material once for all its connections; material that does not parse is left to the connection to report', () => {
+    const pool = new AgentPool();
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+    const parsed = pool.agentFor(fresh({ key })) as HttpsAgent & { options: Record<string, unknown> };
+    expect(parsed.options.secureContext).toBeDefined();
+    const unparsable = pool.agentFor(fresh({ key: Buffer.from('not a key') })) as HttpsAgent & { options: Record<string, unknown> };
+    expect(unparsable.options.secureContext).toBeUndefined();
+    expect(unparsable.options.key).toEqual(Buffer.from('not a key'));
+  });
+
+  it('keeps every idle socket of a burst for the next one', () => {
+    const agent = new AgentPool().agentFor(fresh({})) as HttpsAgent & { options: Record<string, unknown> };
+    expect(agent.options.maxFreeSockets).toBe(MAX_SOCKETS);
   });
 
   it('a different credential, trust or server name is another agent', () => {
