@@ -6,13 +6,16 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { loadConfig } from '../../app/config/config.js';
 import { DeskCore } from '../../app/core/desk-core.js';
 import { startDeskServer } from '../../app/server/desk-api.js';
 import { listenProvisionerApi } from '../../app/server/serve.js';
+import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
 import { DeskClient } from '../../renderer/src/api/client.js';
 import { wireExec, wireLogs } from '../cluster/kwok.js';
 import { criLine } from '../support/cri.js';
+import { waitUntil } from '../support/wait.js';
 
 export function clusterInfo() {
   return inject('cluster');
@@ -64,7 +67,29 @@ export async function wirePodToFolder(
 
 export { criLine } from '../support/cri.js';
 
-export { waitUntil } from '../support/wait.js';
+export { waitUntil };
+
+/**
+ * For one test file: the headless provisioner (as `serve` starts it) on a namespace of its own,
+ * its watch synced before the first test; stopped and the namespace deleted after the last.
+ */
+export function watchedProvisionerForFile(prefix: string) {
+  const namespace = uniqueName(prefix);
+  const env = { KUBECONFIG_PATH: clusterInfo().kubeconfig, K8S_NAMESPACE: namespace, PROVISIONER_PORT: '0' };
+  const ctx = { namespace, config: loadConfig(env), api: undefined as unknown as RunningProvisioner };
+  beforeAll(async () => {
+    ctx.api = await startProvisioner(env, () => {});
+    await waitUntil('watch synced', async () => ctx.api.cache.synced);
+  });
+  afterAll(async () => {
+    await ctx.api?.close();
+    await testKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: namespace })
+      .catch(() => undefined);
+  });
+  return ctx;
+}
 
 /** The desktop core and its desk API against the test cluster, with the renderer's own client. */
 export async function startDesk(env: Record<string, string>) {
