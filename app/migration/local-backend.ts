@@ -3,7 +3,7 @@
 // existing destination is never replaced, folders with rename onto a free name.
 import { createHash } from 'node:crypto';
 import { constants, type Dirent, linkSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, unlinkSync } from 'node:fs';
-import { access, lstat, mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { access, link, lstat, mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { type FileStat, LinkOnTheWayError, type MigrationBackend, MigrationSourceError, type Step, type StepOutcome } from './backend.js';
 import type { Entry } from './plan.js';
@@ -274,24 +274,35 @@ export class LocalBackend implements MigrationBackend {
     }
   }
 
+  /**
+   * Creates `rel` holding `text`, or answers false when it exists. Never seen empty: the text
+   * is written and synced to a file of this process first and then hard-linked into place
+   * (link is atomic and fails when the name is taken). Opening the name with O_EXCL and then
+   * writing left an empty lock when the process was killed in between, and an empty lock names
+   * no holder, so every later run refused.
+   */
   async createExclusive(rel: string, text: string): Promise<boolean> {
     const p = this.checkedAbs(rel);
     await mkdir(dirname(p), { recursive: true });
     this.checkedAbs(rel);
-    let fh: Awaited<ReturnType<typeof open>>;
+    const tmpRel = `${rel}.${process.pid}-${Date.now().toString(36)}.tmp`;
+    const tmp = this.checkedAbs(tmpRel);
+    const fh = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
     try {
-      fh = await open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await link(tmp, p);
+      return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw e;
-    }
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
     } finally {
-      await fh.close();
+      await unlink(tmp).catch(() => undefined);
     }
-    return true;
   }
 
   async removeFile(rel: string): Promise<void> {

@@ -31,12 +31,16 @@ function runCli(base: string, ...extra: string[]): ChildProcess {
   });
 }
 
-function finish(child: ChildProcess): Promise<{ code: number | null; stdout: string }> {
+function finish(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = '';
+  let stderr = '';
   child.stdout?.on('data', (c: Buffer) => {
     stdout += c.toString();
   });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout })));
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 /** Where each original file must be after the migration, from the reference run's report. */
@@ -196,7 +200,7 @@ describe(`migrate --undo killed at random moments (${UNDO_TRIALS} trials, ${THRE
       const missing = originals.filter((p) => !existsSync(join(dir, p)) && !existsSync(join(dir, destination(p))));
       expect(missing, `undo trial ${trial}: files missing right after the kill ${when}`).toEqual([]);
       const resumed = await finish(runCli(dir, '--undo'));
-      expect(resumed.code, `undo trial ${trial}: resume exit code (${resumed.stdout.slice(0, 300)})`).toBe(0);
+      expect(resumed.code, `undo trial ${trial}, killed ${when}: resume exit code (${resumed.stdout.slice(0, 300)} ${resumed.stderr.slice(-600)})`).toBe(0);
       expect(diffSnapshots(snapshot(dir), original), `undo trial ${trial}: end state after resuming the undo`).toEqual([]);
       // And a further undo changes nothing.
       const again = await finish(runCli(dir, '--undo'));

@@ -111,6 +111,10 @@ export function backendContract(name: string, make: () => Promise<BackendUnderTe
       expect(await backend.createExclusive('.deer-flow-migration/lock', 'me')).toBe(true);
       expect(await backend.createExclusive('.deer-flow-migration/lock', 'you')).toBe(false);
       expect(await backend.readText('.deer-flow-migration/lock')).toBe('me');
+      // Made whole elsewhere and linked into place: nothing but the lock is left, won or lost.
+      expect((await backend.listTree(['.deer-flow-migration'])).map((e) => e.path).sort()).toEqual(
+        ['.deer-flow-migration', '.deer-flow-migration/lock', '.deer-flow-migration/log', '.deer-flow-migration/x.json'].sort(),
+      );
       await backend.removeFile('.deer-flow-migration/lock');
       expect(await backend.readText('.deer-flow-migration/lock')).toBeUndefined();
     });
