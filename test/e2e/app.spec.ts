@@ -76,8 +76,8 @@ test('extra mounts are checked as the API checks them, and the sandbox page show
   await page.getByTestId('sandbox-row-e2e-mounts').click();
   await expect(page.getByRole('region', { name: 'Mounts', exact: true })).toContainText('/mnt/acp-workspace');
   await expect(page.getByRole('region', { name: 'Mounts', exact: true })).toContainText('from the request');
+  // Its Service goes with the Pod that owns it.
   await served.core.deleteNamespacedPod({ namespace: served.namespace, name: 'sandbox-e2e-mounts' });
-  await served.core.deleteNamespacedService({ namespace: served.namespace, name: 'sandbox-e2e-mounts-svc' });
 });
 
 test('logs show the lines kwok serves, follow new ones, and search filters them', async ({ page, served }, testInfo) => {

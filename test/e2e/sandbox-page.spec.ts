@@ -214,8 +214,8 @@ test('a sandbox deleted elsewhere: the page says so with the time and stops foll
   await page.goto(`${served.uiUrl}#/sandboxes/page-one/logs`);
   await expect(page.getByTestId('logs-status')).toHaveAttribute('data-state', 'streaming');
   // Deleted by someone else (DeerFlow, the API): straight through the cluster.
+  // Only the Pod: the Service it owns goes with it (Kubernetes' garbage collector).
   await served.core.deleteNamespacedPod({ namespace: served.namespace, name: 'sandbox-page-one', gracePeriodSeconds: 0 });
-  await served.core.deleteNamespacedService({ namespace: served.namespace, name: 'sandbox-page-one-svc' });
   await expect(page.getByTestId('deleted-banner')).toContainText(/This sandbox was deleted at \d/);
   await expect(page.locator('main .pill-deleted')).toHaveText('Deleted');
   await expect(page.locator('main [data-status="Running"]')).toHaveCount(0);
