@@ -200,7 +200,10 @@ describe(`migrate --undo killed at random moments (${UNDO_TRIALS} trials, ${THRE
       const missing = originals.filter((p) => !existsSync(join(dir, p)) && !existsSync(join(dir, destination(p))));
       expect(missing, `undo trial ${trial}: files missing right after the kill ${when}`).toEqual([]);
       const resumed = await finish(runCli(dir, '--undo'));
-      expect(resumed.code, `undo trial ${trial}, killed ${when}: resume exit code (${resumed.stdout.slice(0, 300)} ${resumed.stderr.slice(-600)})`).toBe(0);
+      expect(
+        resumed.code,
+        `undo trial ${trial}, killed ${when}: resume exit code (${resumed.stdout.slice(0, 300)} ${resumed.stderr.slice(-600)})`,
+      ).toBe(0);
       expect(diffSnapshots(snapshot(dir), original), `undo trial ${trial}: end state after resuming the undo`).toEqual([]);
       // And a further undo changes nothing.
       const again = await finish(runCli(dir, '--undo'));
