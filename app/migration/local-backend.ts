@@ -1,7 +1,7 @@
 // The migration backend for a local directory: a hostPath setup's data folder, or a PVC
 // mounted locally. Moves are renames inside B; files are moved with link+unlink so an
 // existing destination is never replaced, folders with rename onto a free name.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { constants, type Dirent, linkSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, unlinkSync } from 'node:fs';
 import { access, link, lstat, mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -285,7 +285,8 @@ export class LocalBackend implements MigrationBackend {
     const p = this.checkedAbs(rel);
     await mkdir(dirname(p), { recursive: true });
     this.checkedAbs(rel);
-    const tmpRel = `${rel}.${process.pid}-${Date.now().toString(36)}.tmp`;
+    // Unique per call, not per process: runs in one process (the app, tests) race for one lock.
+    const tmpRel = `${rel}.${randomUUID()}.tmp`;
     const tmp = this.checkedAbs(tmpRel);
     const fh = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
     try {
