@@ -91,6 +91,15 @@ class CpuTally {
   }
 }
 
+/**
+ * The median of a[i] / b[i]: samples taken in turn are compared pairwise, so that a drift of
+ * the machine's load during the run (2 cores shared with the control plane) cancels out
+ * instead of landing in one side's p50.
+ */
+function pairedRatio(a: number[], b: number[]): number {
+  return percentile(a.map((x, i) => x / (b[i] ?? Number.NaN)).filter(Number.isFinite), 50);
+}
+
 /** A provisioner API client (ours or upstream's): JSON answers, the API key on every request. */
 function client(base: string, key: string) {
   const headers = { 'x-api-key': key };
@@ -110,6 +119,8 @@ export async function benchProvisioner(): Promise<void> {
   const rows: (string | number)[][] = [];
   const oursP50: Record<string, number> = {};
   const upstreamP50: Record<string, number> = {};
+  /** Upstream's time over ours, the median of the paired samples (see pairedRatio). */
+  const upstreamRatio: Record<string, number> = {};
   const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
   const { kc } = loadKubeConfig({ kubeconfigPath: cluster.kubeconfig });
   const barePool = new AgentPool();
@@ -160,19 +171,37 @@ export async function benchProvisioner(): Promise<void> {
         const ms: number[] = [];
         const upMs: number[] = [];
         const limMs: number[] = [];
-        // Ours, upstream's and the limit in turn, so that a slow moment of the machine falls on all three.
-        for (let i = 0; i < SAMPLES; i++) {
-          ms.push((await timed(() => op(i)))[1]);
-          if (upstreamOp) upMs.push((await timed(() => upstreamOp(i)))[1]);
-          if (limit) limMs.push((await timed(() => limit(i)))[1]);
-        }
+        // Ours, upstream's and the limit in turn, so that a slow moment of the machine falls on
+        // all three; the order rotates each sample, because a write leaves work behind it in the
+        // control plane (scheduling, the garbage collector deleting an owned Service) that lands
+        // on whichever request comes next: in a fixed order ours always came after the limit's.
+        const sides: [(i: number) => Promise<unknown>, number[]][] = [[op, ms]];
+        if (upstreamOp) sides.push([upstreamOp, upMs]);
+        if (limit) sides.push([limit, limMs]);
+        for (let i = 0; i < SAMPLES; i++)
+          for (let k = 0; k < sides.length; k++) {
+            const [run, times] = sides[(i + k) % sides.length] as (typeof sides)[number];
+            times.push((await timed(() => run(i)))[1]);
+          }
         const calls = (await k8sCalls()) - callsBefore;
         const lim = limit ? percentile(limMs, 50) : Number.NaN;
         const p50 = percentile(ms, 50);
         const upP50 = upstreamOp ? percentile(upMs, 50) : Number.NaN;
-        rows.push([size, name, p50, percentile(ms, 99), calls / SAMPLES, lim, limit ? p50 / lim : Number.NaN, upP50, upP50 / p50]);
+        const vsUpstream = upstreamOp ? pairedRatio(upMs, ms) : Number.NaN;
+        rows.push([
+          size,
+          name,
+          p50,
+          percentile(ms, 99),
+          calls / SAMPLES,
+          lim,
+          limit ? pairedRatio(ms, limMs) : Number.NaN,
+          upP50,
+          vsUpstream,
+        ]);
         oursP50[`${name}@${size}`] = p50;
         upstreamP50[`${name}@${size}`] = upP50;
+        upstreamRatio[`${name}@${size}`] = vsUpstream;
         return p50;
       };
       const podOf = (id: string) => buildPod(config, { sandboxId: id, threadId: id, userId: 'default' });
@@ -226,9 +255,14 @@ export async function benchProvisioner(): Promise<void> {
         const cpuOurs = new CpuTally();
         const cpuUp = new CpuTally();
         for (let round = 0; round < BURST_ROUNDS; round++) {
-          oursMs.push(await cpuOurs.during(() => burst(post, `burst-${round}`)));
-          if (up) upMs.push(await cpuUp.during(() => burst(up.post, `burst-${tag}-${round}`)));
-          limitMs.push(await burst(async (id) => bareUids.set(id, (await bareCreate(id)).metadata?.uid), `raw-burst-${round}`));
+          // Who goes first rotates by round, as the samples above.
+          const sides: (() => Promise<void>)[] = [
+            async () => void oursMs.push(await cpuOurs.during(() => burst(post, `burst-${round}`))),
+            async () =>
+              void limitMs.push(await burst(async (id) => bareUids.set(id, (await bareCreate(id)).metadata?.uid), `raw-burst-${round}`)),
+          ];
+          if (up) sides.splice(1, 0, async () => void upMs.push(await cpuUp.during(() => burst(up.post, `burst-${tag}-${round}`))));
+          for (let k = 0; k < sides.length; k++) await (sides[(round + k) % sides.length] as () => Promise<void>)();
           // What one round made goes before the next (the last round's stay for the RSS gets).
           if (round === BURST_ROUNDS - 1) break;
           await pool(
@@ -247,6 +281,7 @@ export async function benchProvisioner(): Promise<void> {
         const lim = percentile(limitMs, 50);
         oursP50.create32 = ms;
         upstreamP50.create32 = upP50;
+        upstreamRatio.create32 = up ? pairedRatio(upMs, oursMs) : Number.NaN;
         const creates = 32 * BURST_ROUNDS;
         console.log(`\nCPU per create during the 32-way bursts, ms (${creates} creates each side):`);
         console.log(
@@ -262,9 +297,9 @@ export async function benchProvisioner(): Promise<void> {
           Math.max(...oursMs),
           2,
           lim,
-          ms / lim,
+          pairedRatio(oursMs, limitMs),
           upP50,
-          upP50 / ms,
+          upstreamRatio.create32,
         ]);
         if (up)
           await pool(
@@ -314,7 +349,8 @@ export async function benchProvisioner(): Promise<void> {
   }
 
   console.log(
-    '\nProvisioner API (HTTP, against the test control plane; times in ms; limit = the same calls straight on a kept-alive connection)\n',
+    '\nProvisioner API (HTTP, against the test control plane; times in ms; limit = the same calls straight on a kept-alive connection;\n' +
+      'ratios are medians of the samples taken side by side, so that a slow moment of the machine counts on both sides)\n',
   );
   console.log(
     table(['present', 'operation', 'p50', 'p99', 'k8s calls/op', 'limit p50', 'ours/limit', 'upstream p50', 'upstream/ours'], rows),
@@ -326,7 +362,7 @@ export async function benchProvisioner(): Promise<void> {
   const vs = (name: string, key: string, recorded: number, target: number) => {
     const o = oursP50[key] ?? Number.NaN;
     const u = upstreamOf(key, recorded);
-    return [name, o, u, u / o, `${target}×`];
+    return [name, o, u, measured ? (upstreamRatio[key] ?? Number.NaN) : u / o, `${target}×`];
   };
   console.log(
     measured
