@@ -3,9 +3,10 @@
 // `serve`, the desktop app and the tests all connect through here.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CoordinationV1Api, CoreV1Api, type KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, type CoreV1Api, type KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import type { ProvisionerConfig } from '../config/config.js';
 import { AgentPool, makeApiClient } from '../kube/api-client.js';
+import { makeCoreApi } from '../kube/core-api.js';
 import { ClusterError } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { LeaseElection } from '../kube/lease.js';
@@ -50,7 +51,7 @@ export async function connectCluster(
 
   // One pool of kept-alive connections for this connection's requests (closed with it).
   const pool = new AgentPool();
-  const core = makeApiClient(kc, CoreV1Api, pool);
+  const core = makeCoreApi(kc, pool);
   const networking = makeApiClient(kc, NetworkingV1Api, pool);
   const provisioner = new SandboxProvisioner(core, config, { server, log, networking });
   try {

@@ -95,6 +95,16 @@ export class AgentPool {
 }
 
 /**
+ * Authenticates `context` as the kubeconfig says (a refreshed exec token is used at once) and
+ * puts it on `pool`'s kept-alive connection for that TLS identity.
+ */
+export async function authenticate(kc: KubeConfig, pool: AgentPool, context: RequestContext): Promise<void> {
+  await kc.applySecurityAuthentication(context);
+  const fresh = context.getAgent();
+  if (fresh) context.setAgent(pool.agentFor(fresh) as typeof fresh);
+}
+
+/**
  * `kc.makeApiClient(type)`, with its requests on `pool`'s kept-alive connections. The
  * kubeconfig still authenticates every request (a refreshed exec token is used at once).
  */
@@ -103,11 +113,7 @@ export function makeApiClient<T>(kc: KubeConfig, type: new (config: Configuratio
   if (!cluster) throw new Error('No active cluster!');
   const auth = {
     getName: () => 'kubeconfig authentication, kept-alive connections',
-    applySecurityAuthentication: async (context: RequestContext) => {
-      await kc.applySecurityAuthentication(context);
-      const fresh = context.getAgent();
-      if (fresh) context.setAgent(pool.agentFor(fresh) as typeof fresh);
-    },
+    applySecurityAuthentication: (context: RequestContext) => authenticate(kc, pool, context),
   };
   return new type(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: auth } }));
 }

@@ -353,9 +353,17 @@ export class PvcBackend implements MigrationBackend {
 
   async createExclusive(path: string, text: string): Promise<boolean> {
     const data = Buffer.from(text);
-    // noclobber (set -C) makes the shell create the file with O_EXCL: exit 6 when it exists.
+    // Made whole before it exists, as the local backend does: written to a file of this shell
+    // (its pid is unique in the Pod), its length checked (an exec cut short delivers less),
+    // then hard-linked into place, which fails when the path exists (a link included): exit 6.
+    // Creating the path itself and writing it after left an empty lock when the run died
+    // between the two, and an empty lock names no holder, so every later run refused.
+    const p = shq(path);
     const r = await this.sh(
-      `mkdir -p "$(dirname ${shq(path)})" && if [ -e ${shq(path)} ] || [ -L ${shq(path)} ]; then exit 6; fi; set -C; head -c ${data.length} > ${shq(path)} || exit 6`,
+      `mkdir -p "$(dirname ${p})" || exit 1; t=${p}.$$.tmp; ` +
+        `if ! head -c ${data.length} > "$t" || [ "$(wc -c < "$t")" -ne ${data.length} ]; then rm -f "$t"; exit 1; fi; ` +
+        `if ln "$t" ${p} 2>/dev/null; then rm -f "$t"; exit 0; fi; ` +
+        `rm -f "$t"; if [ -e ${p} ] || [ -L ${p} ]; then exit 6; fi; echo "cannot link the lock into place" >&2; exit 1`,
       data,
     );
     if (r.exitCode === 6) return false;

@@ -9,6 +9,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig } from '../../app/config/config.js';
 import { DeskCore } from '../../app/core/desk-core.js';
+import type { AgentPool } from '../../app/kube/api-client.js';
 import { startDeskServer } from '../../app/server/desk-api.js';
 import { listenProvisionerApi } from '../../app/server/serve.js';
 import { type RunningProvisioner, startProvisioner } from '../../app/server/standalone.js';
@@ -25,6 +26,18 @@ export function testKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(clusterInfo().kubeconfig);
   return kc;
+}
+
+/** Counts the TLS connections a pool's agents open (each new connection logs its keys once). */
+export function countConnections(pool: AgentPool): Set<unknown> {
+  const sockets = new Set<unknown>();
+  const original = pool.agentFor.bind(pool);
+  pool.agentFor = (fresh: unknown) => {
+    const agent = original(fresh) as import('node:https').Agent;
+    if (!agent.listenerCount('keylog')) agent.on('keylog', (_line, socket) => sockets.add(socket));
+    return agent;
+  };
+  return sockets;
 }
 
 export function uniqueName(prefix: string): string {

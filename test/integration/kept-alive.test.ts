@@ -6,22 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { AgentPool, makeApiClient } from '../../app/kube/api-client.js';
 import { toClusterError } from '../../app/kube/errors.js';
 import { loadKubeConfig } from '../../app/kube/kubeconfig.js';
-import { clusterInfo } from './helpers.js';
+import { clusterInfo, countConnections } from './helpers.js';
 
 const { kubeconfig, server } = clusterInfo();
 const port = new URL(server).port;
-
-/** Counts the TLS connections a pool's agents open (each new connection logs its keys once). */
-function countConnections(pool: AgentPool): Set<unknown> {
-  const sockets = new Set<unknown>();
-  const original = pool.agentFor.bind(pool);
-  pool.agentFor = (fresh: unknown) => {
-    const agent = original(fresh) as import('node:https').Agent;
-    if (!agent.listenerCount('keylog')) agent.on('keylog', (_line, socket) => sockets.add(socket));
-    return agent;
-  };
-  return sockets;
-}
 
 describe('kept-alive API clients', () => {
   it('200 sequential requests use one TLS connection, not 200', async () => {
