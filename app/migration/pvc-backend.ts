@@ -2,7 +2,7 @@
 // mounts the claim (working directory = the claim's root) and every operation is a POSIX
 // shell script run through the API server's exec — batched, so thousands of threads take a
 // few dozen round trips, not thousands. Scripts use only what both busybox and GNU
-// coreutils offer (find, stat -c, mv, xargs -0, head -c) and read standard input by length,
+// coreutils offer (find, stat -c, mv, xargs -0, head -c, mktemp) and read standard input by length,
 // never until end-of-input. The helper Pod is always deleted, also on failure.
 
 import { randomBytes } from 'node:crypto';
@@ -20,6 +20,12 @@ import type { Entry } from './plan.js';
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
 /** The DeerFlow base directory inside the claim (docs/migration.md). */
 export const BASE_IN_CLAIM = 'deer-flow';
+/** The exit code of a script whose input arrived short (see shWithInput). */
+const SHORT_INPUT = 7;
+/** Attempts at an exec whose input or answer arrived short, before giving up. */
+const TRANSFER_ATTEMPTS = 3;
+/** The last line of a read-only script's answer: without it, the answer was cut short. */
+const END_OF_ANSWER = '__spd_end_of_answer__';
 const PATHS_PER_EXEC = 5000;
 
 export interface PvcBackendOptions {
@@ -227,13 +233,50 @@ export class PvcBackend implements MigrationBackend {
     return r;
   }
 
+  /**
+   * Runs `script` with `data` as the file "$in": read whole first, or exit 7. An exec's stdin
+   * can arrive short (kwok's exec cuts it now and then; a dropped connection could), and a
+   * script fed part of its paths or part of a journal would answer or write as if that were all.
+   */
+  private async shWithInput(script: string, data: Buffer): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    const prefix =
+      `in=$(mktemp) || exit 1; trap 'rm -f "$in"' EXIT; head -c ${data.length} > "$in"; ` +
+      `if [ "$(wc -c < "$in")" -ne ${data.length} ]; then exit ${SHORT_INPUT}; fi\n`;
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.sh(prefix + script, data);
+      if (r.exitCode !== SHORT_INPUT) return r;
+      if (attempt >= TRANSFER_ATTEMPTS)
+        throw new Error(`the helper Pod received only part of its input ${TRANSFER_ATTEMPTS} times; try again`);
+    }
+  }
+
+  /**
+   * A read-only script whose whole answer matters (listings, sizes, checksums): it ends with a
+   * marker line, and an answer without it (cut short on the way back, as kwok's exec does now
+   * and then) is asked again rather than read as "these files are missing". `script` sets its
+   * exit code without `exit` (a subshell's `(exit 4)`), so that the marker is printed.
+   */
+  private async shRead(script: string, data?: Buffer): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    // The marker carries the script's exit code too, so that it does not rest on the exec's
+    // status message alone.
+    const marked = `${script}\nrc=$?; printf '\\n%s %d\\n' ${END_OF_ANSWER} "$rc"; exit $rc`;
+    const tail = new RegExp(`\\n${END_OF_ANSWER} (\\d+)\\n$`);
+    for (let attempt = 1; ; attempt++) {
+      const r = data ? await this.shWithInput(marked, data) : await this.sh(marked);
+      const end = tail.exec(r.stdout);
+      if (end) return { ...r, stdout: r.stdout.slice(0, end.index), exitCode: Number(end[1]) };
+      if (attempt >= TRANSFER_ATTEMPTS)
+        throw new Error(`the helper Pod's answer was cut short ${TRANSFER_ATTEMPTS} times (exit ${r.exitCode}); try again`);
+    }
+  }
+
   async checkBase(): Promise<void> {
     await this.sh('true');
   }
 
   async scan(): Promise<Entry[]> {
     const fmt = "'%F|%s|%n'";
-    const r = await this.sh(
+    const r = await this.shRead(
       [
         `for p in memory.json memory.legacy.json deer-flow.db .deer-flow-migration; do if [ -e "$p" ] || [ -L "$p" ]; then stat -c ${fmt} "$p"; fi; done`,
         `for p in threads agents skills/custom; do if [ -e "$p" ] || [ -L "$p" ]; then find "$p" -exec stat -c ${fmt} {} +; fi; done`,
@@ -248,7 +291,7 @@ export class PvcBackend implements MigrationBackend {
   }
 
   async stat(path: string): Promise<FileStat | undefined> {
-    const r = await this.sh(`stat -c '%F|%s|%d:%i' ${shq(path)} 2>/dev/null || true`);
+    const r = await this.shRead(`stat -c '%F|%s|%d:%i' ${shq(path)} 2>/dev/null || true`);
     const [f, size, id] = r.stdout.trim().split('|');
     if (!f || size === undefined || id === undefined) return undefined;
     return { type: entryType(f), size: Number(size), id };
@@ -276,7 +319,7 @@ export class PvcBackend implements MigrationBackend {
     for (let i = 0; i < paths.length; i += PATHS_PER_EXEC) {
       const input = Buffer.from(paths.slice(i, i + PATHS_PER_EXEC).join('\0'));
       const each = `for p; do if [ -e "$p" ] || [ -L "$p" ]; then find "$p" -exec stat -c '%F|%s|%n' {} +; fi; done`;
-      const r = await this.sh(`head -c ${input.length} | xargs -0 sh -c ${shq(each)} _`, input);
+      const r = await this.shRead(`xargs -0 sh -c ${shq(each)} _ < "$in"`, input);
       if (r.exitCode !== 0) throw new Error(`listing the claim failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
       out.push(...parseStatLines(r.stdout));
     }
@@ -298,7 +341,7 @@ export class PvcBackend implements MigrationBackend {
     const found = new Map<string, number>();
     for (let i = 0; i < paths.length; i += PATHS_PER_EXEC) {
       const input = Buffer.from(paths.slice(i, i + PATHS_PER_EXEC).join('\0'));
-      const r = await this.sh(`head -c ${input.length} | xargs -0 stat -c '%s|%n' 2>/dev/null; true`, input);
+      const r = await this.shRead(`xargs -0 stat -c '%s|%n' < "$in" 2>/dev/null; true`, input);
       for (const line of r.stdout.split('\n')) {
         const bar = line.indexOf('|');
         if (bar > 0) found.set(line.slice(bar + 1), Number(line.slice(0, bar)));
@@ -320,7 +363,7 @@ export class PvcBackend implements MigrationBackend {
         '  elif [ -f "$p" ]; then set -- $(sha256sum < "$p"); echo "$1 $p"; fi',
         'done',
       ].join('\n');
-      const r = await this.sh(`head -c ${input.length} | xargs -0 sh -c ${shq(each)} _`, input);
+      const r = await this.shRead(`xargs -0 sh -c ${shq(each)} _ < "$in"`, input);
       if (r.exitCode !== 0) throw new Error(`computing checksums in the claim failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
       for (const line of r.stdout.split('\n')) {
         const sp = line.indexOf(' ');
@@ -331,15 +374,15 @@ export class PvcBackend implements MigrationBackend {
   }
 
   async readText(path: string): Promise<string | undefined> {
-    const r = await this.sh(`cat ${shq(path)} 2>/dev/null || exit 4`);
+    const r = await this.shRead(`cat ${shq(path)} 2>/dev/null || (exit 4)`);
     return r.exitCode === 0 ? r.stdout : undefined;
   }
 
   async writeTextAtomic(path: string, text: string): Promise<void> {
     const data = Buffer.from(text);
     const tmp = `${path}.tmp`;
-    const r = await this.sh(
-      `mkdir -p "$(dirname ${shq(path)})" && head -c ${data.length} > ${shq(tmp)} && sync && mv ${shq(tmp)} ${shq(path)}`,
+    const r = await this.shWithInput(
+      `mkdir -p "$(dirname ${shq(path)})" && cat "$in" > ${shq(tmp)} && sync && mv ${shq(tmp)} ${shq(path)}`,
       data,
     );
     if (r.exitCode !== 0) throw new Error(`writing ${path} in the claim failed: ${r.stderr.trim()}`);
@@ -347,21 +390,21 @@ export class PvcBackend implements MigrationBackend {
 
   async appendText(path: string, text: string): Promise<void> {
     const data = Buffer.from(text);
-    const r = await this.sh(`head -c ${data.length} >> ${shq(path)}`, data);
+    const r = await this.shWithInput(`cat "$in" >> ${shq(path)}`, data);
     if (r.exitCode !== 0) throw new Error(`appending to ${path} in the claim failed: ${r.stderr.trim()}`);
   }
 
   async createExclusive(path: string, text: string): Promise<boolean> {
     const data = Buffer.from(text);
-    // Made whole before it exists, as the local backend does: written to a file of this shell
-    // (its pid is unique in the Pod), its length checked (an exec cut short delivers less),
-    // then hard-linked into place, which fails when the path exists (a link included): exit 6.
+    // Made whole before it exists, as the local backend does: the input, read whole, is copied
+    // to a file of this shell beside the lock (its pid is unique in the Pod), then hard-linked
+    // into place, which fails when the path exists (a link included): exit 6.
     // Creating the path itself and writing it after left an empty lock when the run died
     // between the two, and an empty lock names no holder, so every later run refused.
     const p = shq(path);
-    const r = await this.sh(
+    const r = await this.shWithInput(
       `mkdir -p "$(dirname ${p})" || exit 1; t=${p}.$$.tmp; ` +
-        `if ! head -c ${data.length} > "$t" || [ "$(wc -c < "$t")" -ne ${data.length} ]; then rm -f "$t"; exit 1; fi; ` +
+        `if ! cat "$in" > "$t"; then rm -f "$t"; exit 1; fi; ` +
         `if ln "$t" ${p} 2>/dev/null; then rm -f "$t"; exit 0; fi; ` +
         `rm -f "$t"; if [ -e ${p} ] || [ -L ${p} ]; then exit 6; fi; echo "cannot link the lock into place" >&2; exit 1`,
       data,
@@ -378,7 +421,7 @@ export class PvcBackend implements MigrationBackend {
 
   /** Copies deer-flow.db out of the claim (base64 through exec) to read the owner map locally. */
   async fetchOwnerDb(): Promise<{ path: string; cleanup: () => void } | undefined> {
-    const r = await this.sh('if [ -f deer-flow.db ]; then base64 deer-flow.db; else exit 5; fi');
+    const r = await this.shRead('if [ -f deer-flow.db ]; then base64 deer-flow.db; else (exit 5); fi');
     if (r.exitCode !== 0) return undefined;
     const dir = mkdtempSync(join(tmpdir(), 'spd-owner-db-'));
     const path = join(dir, 'deer-flow.db');

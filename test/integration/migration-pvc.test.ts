@@ -113,7 +113,13 @@ describe('PVC backend', () => {
       const db = await b.fetchOwnerDb();
       const out = await runMigration(b, await scanAndPlan(b, 'default', db && { file: db.path }), { ...clear, verify: 'content' });
       db?.cleanup();
-      expect(out).toMatchObject({ kind: 'done', report: { ok: true, verification: { contentMismatch: [] } } });
+      expect(out.kind).toBe('done');
+      // Each part of "ok" on its own, so that a failure shows which (and what) was off.
+      if (out.kind === 'done')
+        expect({ verification: out.report.verification, unaccounted: out.report.threads.unaccounted }).toMatchObject({
+          verification: { missing: [], sizeMismatch: [], contentMismatch: [] },
+          unaccounted: [],
+        });
       // The helper's checksums are the local backend's, for files, odd names and links alike.
       const paths = [
         'users/default/threads/thread-0/user-data/outputs/file-0.txt',
@@ -127,6 +133,10 @@ describe('PVC backend', () => {
     const first = await withHelper('undo-helper-2', (b) => withMigrationLock(b, () => undoLastRun(b, clear)));
     expect(first.kind).toBe('done');
     if (first.kind !== 'done') return;
+    expect({ verification: first.report.verification, unaccounted: first.report.threads.unaccounted }).toMatchObject({
+      verification: { missing: [], sizeMismatch: [] },
+      unaccounted: [],
+    });
     expect(first.report.ok).toBe(true);
     expect(first.report.left).toEqual([
       expect.objectContaining({ path: 'users/default/threads/thread-0', changes: ['users/default/threads/thread-0/after.txt (new)'] }),
