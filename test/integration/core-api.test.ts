@@ -30,13 +30,17 @@ const comparable = (o: V1Pod | object) => {
   return { name, labels, annotations, owners: ownerReferences?.length ?? 0, spec: rest };
 };
 
+/** The connection's CoreV1Api on a pool of its own, whose TLS connections are counted. */
+function connect() {
+  const { kc } = loadKubeConfig({ kubeconfigPath: clusterInfo().kubeconfig });
+  const pool = new AgentPool();
+  const sockets = countConnections(pool);
+  return { pool, sockets, core: makeCoreApi(kc, pool), config: loadConfig({ K8S_NAMESPACE: ns.name }) };
+}
+
 describe('the connection CoreV1Api', () => {
   it('creates and deletes as the library does, on one kept-alive connection', async () => {
-    const { kc } = loadKubeConfig({ kubeconfigPath: clusterInfo().kubeconfig });
-    const pool = new AgentPool();
-    const sockets = countConnections(pool);
-    const core = makeCoreApi(kc, pool);
-    const config = loadConfig({ K8S_NAMESPACE: ns.name });
+    const { pool, core, config, sockets } = connect();
 
     const pod = await core.createNamespacedPod({ namespace: ns.name, body: buildPod(config, ids('plain')) });
     const service = await core.createNamespacedService({ namespace: ns.name, body: buildService(config, 'plain', undefined, pod) });
@@ -68,10 +72,7 @@ describe('the connection CoreV1Api', () => {
   });
 
   it("fails with the library's ApiException: 409, 404, a failed precondition, the NodePort 422", async () => {
-    const { kc } = loadKubeConfig({ kubeconfigPath: clusterInfo().kubeconfig });
-    const pool = new AgentPool();
-    const core = makeCoreApi(kc, pool);
-    const config = loadConfig({ K8S_NAMESPACE: ns.name });
+    const { pool, core, config } = connect();
     const failure = (p: Promise<unknown>) =>
       p.then(
         () => undefined,
@@ -107,10 +108,7 @@ describe('the connection CoreV1Api', () => {
   });
 
   it("takes the library's path for a parameter the plain writes do not send", async () => {
-    const { kc } = loadKubeConfig({ kubeconfigPath: clusterInfo().kubeconfig });
-    const pool = new AgentPool();
-    const core = makeCoreApi(kc, pool);
-    const config = loadConfig({ K8S_NAMESPACE: ns.name });
+    const { pool, core, config } = connect();
     const dry = await core.createNamespacedPod({ namespace: ns.name, body: buildPod(config, ids('dry')), dryRun: 'All' });
     // The library deserialises into its model (a Date); nothing was stored.
     expect(dry.metadata?.creationTimestamp).toBeInstanceOf(Date);
