@@ -100,6 +100,16 @@ function pairedRatio(a: number[], b: number[]): number {
   return percentile(a.map((x, i) => x / (b[i] ?? Number.NaN)).filter(Number.isFinite), 50);
 }
 
+/**
+ * Runs `sides` one after another, starting at a different one each `turn`: a write leaves work
+ * behind it in the control plane (scheduling, the garbage collector deleting an owned Service)
+ * that lands on whichever request comes next, and in a fixed order ours always came after the
+ * limit's.
+ */
+async function takeTurns(sides: (() => Promise<unknown>)[], turn: number): Promise<void> {
+  for (let k = 0; k < sides.length; k++) await (sides[(turn + k) % sides.length] as () => Promise<unknown>)();
+}
+
 /** A provisioner API client (ours or upstream's): JSON answers, the API key on every request. */
 function client(base: string, key: string) {
   const headers = { 'x-api-key': key };
@@ -171,18 +181,15 @@ export async function benchProvisioner(): Promise<void> {
         const ms: number[] = [];
         const upMs: number[] = [];
         const limMs: number[] = [];
-        // Ours, upstream's and the limit in turn, so that a slow moment of the machine falls on
-        // all three; the order rotates each sample, because a write leaves work behind it in the
-        // control plane (scheduling, the garbage collector deleting an owned Service) that lands
-        // on whichever request comes next: in a fixed order ours always came after the limit's.
-        const sides: [(i: number) => Promise<unknown>, number[]][] = [[op, ms]];
-        if (upstreamOp) sides.push([upstreamOp, upMs]);
-        if (limit) sides.push([limit, limMs]);
+        // Ours, upstream's and the limit in turn, so that a slow moment of the machine falls on all three.
+        const side = (run: (i: number) => Promise<unknown>, times: number[]) => async (i: number) =>
+          times.push((await timed(() => run(i)))[1]);
+        const sides = [side(op, ms), upstreamOp && side(upstreamOp, upMs), limit && side(limit, limMs)].filter((f) => f !== undefined);
         for (let i = 0; i < SAMPLES; i++)
-          for (let k = 0; k < sides.length; k++) {
-            const [run, times] = sides[(i + k) % sides.length] as (typeof sides)[number];
-            times.push((await timed(() => run(i)))[1]);
-          }
+          await takeTurns(
+            sides.map((f) => () => f(i)),
+            i,
+          );
         const calls = (await k8sCalls()) - callsBefore;
         const lim = limit ? percentile(limMs, 50) : Number.NaN;
         const p50 = percentile(ms, 50);
@@ -255,14 +262,15 @@ export async function benchProvisioner(): Promise<void> {
         const cpuOurs = new CpuTally();
         const cpuUp = new CpuTally();
         for (let round = 0; round < BURST_ROUNDS; round++) {
-          // Who goes first rotates by round, as the samples above.
-          const sides: (() => Promise<void>)[] = [
-            async () => void oursMs.push(await cpuOurs.during(() => burst(post, `burst-${round}`))),
-            async () =>
-              void limitMs.push(await burst(async (id) => bareUids.set(id, (await bareCreate(id)).metadata?.uid), `raw-burst-${round}`)),
-          ];
-          if (up) sides.splice(1, 0, async () => void upMs.push(await cpuUp.during(() => burst(up.post, `burst-${tag}-${round}`))));
-          for (let k = 0; k < sides.length; k++) await (sides[(round + k) % sides.length] as () => Promise<void>)();
+          await takeTurns(
+            [
+              async () => oursMs.push(await cpuOurs.during(() => burst(post, `burst-${round}`))),
+              ...(up ? [async () => upMs.push(await cpuUp.during(() => burst(up.post, `burst-${tag}-${round}`)))] : []),
+              async () =>
+                limitMs.push(await burst(async (id) => bareUids.set(id, (await bareCreate(id)).metadata?.uid), `raw-burst-${round}`)),
+            ],
+            round,
+          );
           // What one round made goes before the next (the last round's stay for the RSS gets).
           if (round === BURST_ROUNDS - 1) break;
           await pool(

@@ -115,11 +115,13 @@ describe('PVC backend', () => {
       db?.cleanup();
       expect(out.kind).toBe('done');
       // Each part of "ok" on its own, so that a failure shows which (and what) was off.
-      if (out.kind === 'done')
+      if (out.kind === 'done') {
         expect({ verification: out.report.verification, unaccounted: out.report.threads.unaccounted }).toMatchObject({
           verification: { missing: [], sizeMismatch: [], contentMismatch: [] },
           unaccounted: [],
         });
+        expect(out.report.ok).toBe(true);
+      }
       // The helper's checksums are the local backend's, for files, odd names and links alike.
       const paths = [
         'users/default/threads/thread-0/user-data/outputs/file-0.txt',
