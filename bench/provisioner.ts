@@ -18,6 +18,7 @@ import {
   loadConfig,
   loadKubeConfig,
   makeApiClient,
+  makeCoreApi,
   SandboxWatchCache,
   startProvisioner,
 } from './shipped.js';
@@ -50,6 +51,9 @@ const heapMb = () => {
 /**
  * CPU time of each process of the run, summed over the intervals measured: the control plane's
  * components (by the pids it recorded), this process (the benchmark's client), ours and upstream's.
+ * An interval runs until the machine is quiet again (`settle`), so that what a side's creates
+ * leave behind (the scheduler's bindings, kwok's status writes, EndpointSlices) counts as theirs,
+ * less what the processes burn when idle (leases, heartbeats), measured once by `calibrate`.
  */
 class CpuTally {
   static readonly parts = [
@@ -61,9 +65,12 @@ class CpuTally {
     'upstream (python)',
   ];
   private readonly sums = CpuTally.parts.map(() => 0);
+  private elapsedMs = 0;
   static pids: { cluster?: ClusterState; ours?: number; upstream?: number } = {};
+  /** CPU ms per wall ms of each part when nothing is asked of it. */
+  private static idle = CpuTally.parts.map(() => 0);
 
-  private static now(): number[] {
+  static now(): number[] {
     const c = CpuTally.pids.cluster?.components;
     const ms = (pid: number | undefined) => (pid ? cpuMs(pid) : 0);
     const usage = process.cpuUsage();
@@ -77,9 +84,45 @@ class CpuTally {
     ];
   }
 
+  /** Every process but this one, in CPU ms so far: what `settle` waits on. */
+  private static others(): number {
+    return CpuTally.now().reduce((sum, ms, i) => (i === 3 ? sum : sum + ms), 0);
+  }
+
+  /**
+   * Waits until the other processes use less than 15 % of a core over `windowMs` (idle, the
+   * control plane uses about 6 %), at most `maxMs`: a write that starts on the tail of the one
+   * before (kwok's status writes, the garbage collector) pays for it. Returns how long it waited.
+   */
+  static async settle(windowMs = 500, maxMs = 15_000): Promise<number> {
+    const start = performance.now();
+    let before = CpuTally.others();
+    while (performance.now() - start < maxMs) {
+      await new Promise((r) => setTimeout(r, windowMs));
+      const now = CpuTally.others();
+      if (now - before < 0.15 * windowMs) break;
+      before = now;
+    }
+    return performance.now() - start;
+  }
+
+  /** Measures the idle rate (call when the machine is quiet). */
+  static async calibrate(ms = 3000): Promise<void> {
+    await CpuTally.settle();
+    const before = CpuTally.now();
+    const t = performance.now();
+    await new Promise((r) => setTimeout(r, ms));
+    const wall = performance.now() - t;
+    CpuTally.idle = CpuTally.now().map((after, i) => Math.max(0, (after - (before[i] ?? 0)) / wall));
+  }
+
+  /** Runs `fn` and then waits for the machine to settle, tallying both; returns `fn`'s value. */
   async during<T>(fn: () => Promise<T>): Promise<T> {
     const before = CpuTally.now();
+    const t = performance.now();
     const v = await fn();
+    await CpuTally.settle();
+    this.elapsedMs += performance.now() - t;
     CpuTally.now().forEach((after, i) => {
       this.sums[i] = (this.sums[i] ?? 0) + after - (before[i] ?? 0);
     });
@@ -87,7 +130,7 @@ class CpuTally {
   }
 
   perCreate(creates: number): number[] {
-    return this.sums.map((ms) => ms / creates);
+    return this.sums.map((ms, i) => Math.max(0, ms - (CpuTally.idle[i] ?? 0) * this.elapsedMs) / creates);
   }
 }
 
@@ -134,7 +177,9 @@ export async function benchProvisioner(): Promise<void> {
   const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
   const { kc } = loadKubeConfig({ kubeconfigPath: cluster.kubeconfig });
   const barePool = new AgentPool();
-  const bare = makeApiClient(kc, CoreV1Api, barePool);
+  // The limit's client is the leanest we have: the hot writes as plain JSON (what ours sends),
+  // so that no client-side cost of the library's (about 2 ms of CPU a create) counts as the API server's.
+  const bare = makeCoreApi(kc, barePool);
   const upstreamNamespace = `bench-upstream-${Date.now().toString(36)}`;
   const started = UPSTREAM_URL || UPSTREAM_OFF ? undefined : await startUpstream(cluster.kubeconfig, upstreamNamespace, log);
   const upstream = UPSTREAM_URL ? { url: UPSTREAM_URL, key: UPSTREAM_KEY } : started;
@@ -149,11 +194,11 @@ export async function benchProvisioner(): Promise<void> {
     const ourClient = client(server.url, server.key);
     const post = ourClient.post;
     const up = upstream && client(upstream.url, upstream.key);
-    /** Kubernetes requests our server has made so far, from its /metrics. */
+    /** Kubernetes requests our server has made so far for API requests, from its /metrics (its sweeps' are left out). */
     const k8sCalls = async () => {
       let n = 0;
-      for (const m of (await server.metrics()).matchAll(/^sandbox_provisioner_kubernetes_request_seconds_count\{[^}]*\} (\d+)$/gm))
-        n += Number(m[1]);
+      for (const m of (await server.metrics()).matchAll(/^sandbox_provisioner_kubernetes_request_seconds_count\{([^}]*)\} (\d+)$/gm))
+        if (!m[1]?.includes('sweep)')) n += Number(m[2]);
       return n;
     };
     try {
@@ -176,15 +221,20 @@ export async function benchProvisioner(): Promise<void> {
         op: (i: number) => Promise<unknown>,
         limit: ((i: number) => Promise<unknown>) | undefined,
         upstreamOp?: (i: number) => Promise<unknown>,
+        /** A write: each sample starts once the machine is quiet again (a read leaves nothing behind). */
+        write = false,
       ) => {
         const callsBefore = await k8sCalls();
         const ms: number[] = [];
         const upMs: number[] = [];
         const limMs: number[] = [];
         // Ours, upstream's and the limit in turn, so that a slow moment of the machine falls on all three.
-        const side = (run: (i: number) => Promise<unknown>, times: number[]) => async (i: number) =>
+        const side = (run: (i: number) => Promise<unknown>, times: number[]) => async (i: number) => {
           times.push((await timed(() => run(i)))[1]);
+          if (write) await CpuTally.settle(200, 2000);
+        };
         const sides = [side(op, ms), upstreamOp && side(upstreamOp, upMs), limit && side(limit, limMs)].filter((f) => f !== undefined);
+        if (write) await CpuTally.settle();
         for (let i = 0; i < SAMPLES; i++)
           await takeTurns(
             sides.map((f) => () => f(i)),
@@ -229,6 +279,7 @@ export async function benchProvisioner(): Promise<void> {
         (i) => post(`new-${i}`),
         async (i) => bareUids.set(`raw-${i}`, (await bareCreate(`raw-${i}`)).metadata?.uid),
         up && ((i) => up.post(`new-${tag}-${i}`)),
+        true,
       );
       await row('create (exists)', (i) => post(`new-${i}`), undefined, up && ((i) => up.post(`new-${tag}-${i}`)));
       const pre = (i: number) => `pre-${i % Math.max(1, size)}`;
@@ -249,6 +300,7 @@ export async function benchProvisioner(): Promise<void> {
         (i) => ourClient.get(`/api/sandboxes/new-${i}`, 'DELETE'),
         (i) => bareDelete(`raw-${i}`),
         up && ((i) => up.get(`/api/sandboxes/new-${tag}-${i}`, 'DELETE')),
+        true,
       );
 
       if (size === SIZES[0]) {
@@ -261,13 +313,17 @@ export async function benchProvisioner(): Promise<void> {
         // Where the CPU goes during each side's bursts (2 cores: every process competes).
         const cpuOurs = new CpuTally();
         const cpuUp = new CpuTally();
+        await CpuTally.calibrate();
         for (let round = 0; round < BURST_ROUNDS; round++) {
+          // Each side starts on a quiet machine; its tally runs on until the machine is quiet again.
           await takeTurns(
             [
               async () => oursMs.push(await cpuOurs.during(() => burst(post, `burst-${round}`))),
               ...(up ? [async () => upMs.push(await cpuUp.during(() => burst(up.post, `burst-${tag}-${round}`)))] : []),
-              async () =>
-                limitMs.push(await burst(async (id) => bareUids.set(id, (await bareCreate(id)).metadata?.uid), `raw-burst-${round}`)),
+              async () => {
+                limitMs.push(await burst(async (id) => bareUids.set(id, (await bareCreate(id)).metadata?.uid), `raw-burst-${round}`));
+                await CpuTally.settle();
+              },
             ],
             round,
           );
@@ -282,7 +338,7 @@ export async function benchProvisioner(): Promise<void> {
               await bareDelete(`raw-burst-${round}-${i}`);
             },
           );
-          await new Promise((r) => setTimeout(r, 2000));
+          await CpuTally.settle();
         }
         const ms = percentile(oursMs, 50);
         const upP50 = up ? percentile(upMs, 50) : Number.NaN;
@@ -291,7 +347,9 @@ export async function benchProvisioner(): Promise<void> {
         upstreamP50.create32 = upP50;
         upstreamRatio.create32 = up ? pairedRatio(upMs, oursMs) : Number.NaN;
         const creates = 32 * BURST_ROUNDS;
-        console.log(`\nCPU per create during the 32-way bursts, ms (${creates} creates each side):`);
+        console.log(
+          `\nCPU per create of the 32-way bursts, ms (${creates} creates each side; from each burst's start until the machine was quiet again, less the idle rate):`,
+        );
         console.log(
           table(
             ['side', ...CpuTally.parts],

@@ -12,6 +12,7 @@ await execa(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconf
 const load = <T>(path: string): Promise<T> => import(join(root, 'dist', path));
 export const { loadConfig } = await load<typeof import('../app/config/config.js')>('app/config/config.js');
 export const { AgentPool, makeApiClient } = await load<typeof import('../app/kube/api-client.js')>('app/kube/api-client.js');
+export const { makeCoreApi } = await load<typeof import('../app/kube/core-api.js')>('app/kube/core-api.js');
 export const { loadKubeConfig } = await load<typeof import('../app/kube/kubeconfig.js')>('app/kube/kubeconfig.js');
 export const { buildPod, buildService } = await load<typeof import('../app/sandbox/specs.js')>('app/sandbox/specs.js');
 export const { SandboxWatchCache } = await load<typeof import('../app/sandbox/watch-cache.js')>('app/sandbox/watch-cache.js');

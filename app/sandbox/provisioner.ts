@@ -628,10 +628,16 @@ export class SandboxProvisioner {
     return out;
   }
 
-  async listObjects(): Promise<{ pods: Map<string, V1Pod>; services: Map<string, V1Service> }> {
+  /**
+   * The namespace's sandbox Pods and Services, read live. `purpose` names the reader in the
+   * request names (metrics, timeout errors): "list Pods (orphan sweep)" is background work that
+   * no API request waited for.
+   */
+  async listObjects(purpose?: string): Promise<{ pods: Map<string, V1Pod>; services: Map<string, V1Service> }> {
+    const why = purpose ? ` (${purpose})` : '';
     const [podList, serviceList] = await Promise.all([
-      this.call('list Pods', () => this.core.listNamespacedPod({ namespace: this.ns, labelSelector: SANDBOX_SELECTOR })),
-      this.call('list Services', () => this.core.listNamespacedService({ namespace: this.ns, labelSelector: SANDBOX_SELECTOR })),
+      this.call(`list Pods${why}`, () => this.core.listNamespacedPod({ namespace: this.ns, labelSelector: SANDBOX_SELECTOR })),
+      this.call(`list Services${why}`, () => this.core.listNamespacedService({ namespace: this.ns, labelSelector: SANDBOX_SELECTOR })),
     ]);
     const byId = <T extends { metadata?: { labels?: Record<string, string> } }>(items: T[]) => {
       const m = new Map<string, T>();
@@ -698,7 +704,7 @@ export class SandboxProvisioner {
     if (rules.idleSeconds === undefined && rules.ttlSeconds === undefined) return [];
     // From the synced watch when there is one (the orphan sweep has just listed live); each
     // candidate is read live again below before anything is deleted.
-    const { pods } = this.cache?.synced ? this.cache.objects() : await this.listObjects();
+    const { pods } = this.cache?.synced ? this.cache.objects() : await this.listObjects('expiry sweep');
     const expired = (pod: V1Pod) => {
       const e = expiryOf(pod, rules, this.usesRecorded.get(pod.metadata?.labels?.[SANDBOX_ID_LABEL] ?? ''));
       return e && e.at <= now ? e : undefined;
@@ -749,7 +755,7 @@ export class SandboxProvisioner {
   }
 
   private async sweepOnce(now: number): Promise<string[]> {
-    const { pods, services } = await this.listObjects();
+    const { pods, services } = await this.listObjects('orphan sweep');
     const graceMs = this.config.orphanGraceSeconds * 1000;
     const ageOf = (o: V1Pod | V1Service) => now - (o.metadata?.creationTimestamp ? new Date(o.metadata.creationTimestamp).getTime() : now);
     const removed: string[] = [];

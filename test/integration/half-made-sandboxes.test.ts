@@ -60,7 +60,11 @@ describe('a Service without its Pod', () => {
     const config = configOf();
     await core.createNamespacedService({ namespace: ns.name, body: buildService(config, 'stray') });
     const provisioner = new SandboxProvisioner(core, config, { server: 'test' });
+    const requests: string[] = [];
+    provisioner.requestObservers.add((what) => requests.push(what));
     expect(await provisioner.sweepOrphans(Date.now())).not.toContain('stray');
+    // Background work is named as such in the request metrics (no API request waited for it).
+    expect(requests.sort()).toEqual(['list Pods (orphan sweep)', 'list Services (orphan sweep)']);
     expect(await serviceExists('stray')).toBe(true);
     expect(await provisioner.sweepOrphans(Date.now() + 60_000)).toContain('stray');
     expect(await serviceExists('stray')).toBe(false);
