@@ -12,8 +12,7 @@ import { KubeconfigError } from '../kube/kubeconfig.js';
 import { startDeskServer } from '../server/desk-api.js';
 import { startHeadless } from '../server/standalone.js';
 import { EXIT } from './exit-codes.js';
-
-const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+import { stderrLog } from './line-log.js';
 
 /** Where the UI's saved settings live (the desktop app uses its own user-data folder). */
 export function defaultSettingsFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -29,6 +28,7 @@ export function rendererDir(): string | undefined {
 }
 
 export async function serveCommand(opts: { host?: string; port?: string; ui?: boolean }): Promise<void> {
+  const log = stderrLog();
   const env = { ...process.env };
   if (opts.host) env.PROVISIONER_HOST = opts.host;
   if (opts.port) env.PROVISIONER_PORT = opts.port;
@@ -42,7 +42,8 @@ export async function serveCommand(opts: { host?: string; port?: string; ui?: bo
       const dir = rendererDir();
       const desk = await startDeskServer({ core, rendererDir: dir, log });
       if (!dir) log('warning: the UI is not built (run `npm run build`); only the desk API answers');
-      // The one place the token is shown: the address to open.
+      // The one place the token is shown: the address to open (after the lines before it).
+      log.flush();
       process.stdout.write(`UI: ${desk.uiUrl}\n`);
     }
     const running = core;
@@ -55,6 +56,7 @@ export async function serveCommand(opts: { host?: string; port?: string; ui?: bo
   } catch (e) {
     await core?.close().catch(() => undefined);
     if (e instanceof ConfigError || e instanceof KubeconfigError || e instanceof StartupError) {
+      log.flush();
       process.stderr.write(`sandbox-provisioner: ${e.message}\n`);
       process.exit(EXIT.failed);
     }
