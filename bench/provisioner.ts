@@ -70,7 +70,7 @@ class CpuTally {
   /** CPU ms per wall ms of each part when nothing is asked of it. */
   private static idle = CpuTally.parts.map(() => 0);
 
-  static now(): number[] {
+  private static now(): number[] {
     const c = CpuTally.pids.cluster?.components;
     const ms = (pid: number | undefined) => (pid ? cpuMs(pid) : 0);
     const usage = process.cpuUsage();
@@ -84,17 +84,18 @@ class CpuTally {
     ];
   }
 
-  /** Every process but this one, in CPU ms so far: what `settle` waits on. */
+  /** Every process but this one (the benchmark's client), in CPU ms so far: what `settle` waits on. */
   private static others(): number {
-    return CpuTally.now().reduce((sum, ms, i) => (i === 3 ? sum : sum + ms), 0);
+    const self = CpuTally.parts.indexOf('benchmark client');
+    return CpuTally.now().reduce((sum, ms, i) => (i === self ? sum : sum + ms), 0);
   }
 
   /**
    * Waits until the other processes use less than 15 % of a core over `windowMs` (idle, the
    * control plane uses about 6 %), at most `maxMs`: a write that starts on the tail of the one
-   * before (kwok's status writes, the garbage collector) pays for it. Returns how long it waited.
+   * before (kwok's status writes, the garbage collector) pays for it.
    */
-  static async settle(windowMs = 500, maxMs = 15_000): Promise<number> {
+  static async settle(windowMs = 500, maxMs = 15_000): Promise<void> {
     const start = performance.now();
     let before = CpuTally.others();
     while (performance.now() - start < maxMs) {
@@ -103,7 +104,6 @@ class CpuTally {
       if (now - before < 0.15 * windowMs) break;
       before = now;
     }
-    return performance.now() - start;
   }
 
   /** Measures the idle rate (call when the machine is quiet). */
