@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { lineLog } from '../../app/cli/line-log.js';
 
@@ -28,5 +29,15 @@ describe('lineLog', () => {
     await tick();
     log.flush();
     expect(writes).toHaveLength(1);
+  });
+});
+
+describe('stderrLog', () => {
+  it('writes what is pending when the process exits at once after logging', () => {
+    // A child that logs and exits in the same turn: without the exit flush the line is lost.
+    const script = "import { stderrLog } from './app/cli/line-log.ts'; const log = stderrLog(); log('last words'); process.exit(3);";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z last words\n$/);
   });
 });
